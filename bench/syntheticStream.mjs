@@ -1,0 +1,81 @@
+// A deterministic ~5 MB model answer written in each wire format by the library's own wire
+// encoder (the same one the fake model uses): text deltas of one to four words, some reasoning,
+// and tool calls whose JSON arguments stream in 8–24 character fragments, as real providers do.
+
+const WORDS = ('the stream of tokens arrives from a model and the user may stop it at any moment so the server '
+  + 'must hear about it café naïve déjà vu 東京 データ emoji ☕ 🌱 quotes "like this" and back\\slashes').split(' ');
+
+function mulberry32(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * @param {(protocol: string, options?: object) => any} createWireEncoder
+ * @param {string} protocol
+ * @param {number} targetBytes
+ * @returns {{ bytes: Uint8Array, contentType: string, events: number }}
+ */
+export function makeSyntheticStream(createWireEncoder, protocol, targetBytes, seed = 42) {
+  const rand = mulberry32(seed);
+  const int = (n) => Math.floor(rand() * n);
+  const wire = createWireEncoder(protocol, { id: 'bench-000001' });
+  const parts = [wire.start()];
+  let size = parts[0].length;
+  let events = 0;
+  let call = 0;
+  const push = (s) => {
+    if (s) {
+      parts.push(s);
+      size += s.length;
+      events++;
+    }
+  };
+  while (size < targetBytes) {
+    const roll = rand();
+    if (roll < 0.05) {
+      for (let i = 0, n = 3 + int(6); i < n; i++) push(wire.reasoning(` ${WORDS[int(WORDS.length)]}`));
+    } else if (roll < 0.1 && protocol !== 'text') {
+      const id = `call_${call++}`;
+      const args = JSON.stringify({ query: Array.from({ length: 20 + int(40) }, () => WORDS[int(WORDS.length)]).join(' '), limit: int(100), exact: rand() < 0.5 });
+      push(wire.toolStart(id, 'search'));
+      for (let at = 0; at < args.length; ) {
+        const len = 8 + int(17);
+        push(wire.toolDelta(id, args.slice(at, at + len)));
+        at += len;
+      }
+      push(wire.toolEnd(id));
+    } else {
+      let delta = '';
+      for (let i = 0, n = 1 + int(4); i < n; i++) delta += ` ${WORDS[int(WORDS.length)]}`;
+      push(wire.text(delta));
+    }
+  }
+  push(wire.finish(call > 0 ? 'tool-calls' : 'stop', { inputTokens: 1000, outputTokens: 250000 }));
+  // Sizes are counted in UTF-16 units above; the encoded stream is a little larger, which is fine.
+  return { bytes: new TextEncoder().encode(parts.join('')), contentType: wire.contentType, events };
+}
+
+/** Cuts bytes into network-sized chunks. */
+export function chunk(bytes, size = 16 * 1024) {
+  const chunks = [];
+  for (let at = 0; at < bytes.length; at += size) chunks.push(bytes.subarray(at, at + size));
+  return chunks;
+}
+
+/** A ReadableStream over prepared chunks (the same for every contender). */
+export function streamOf(chunks) {
+  let i = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (i < chunks.length) controller.enqueue(chunks[i++]);
+      else controller.close();
+    },
+  });
+}

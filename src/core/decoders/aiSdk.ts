@@ -1,0 +1,92 @@
+import type { FinishReason } from '../types';
+import { toCount, type HandlerFactory } from './handler';
+
+const FINISH = new Set<string>(['stop', 'length', 'content-filter', 'tool-calls', 'error', 'other']);
+
+function readPath(value: unknown, path: readonly string[]): unknown {
+  let current: any = value;
+  for (const key of path) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = current[key];
+  }
+  return current;
+}
+
+/**
+ * Vercel AI SDK UI message stream parts (v5 and later). Usage is not part of the protocol: it is
+ * read from `messageMetadata` at `options.aiSdkUsagePath` (default `['usage']`), the convention
+ * `messageMetadata: ({ part }) => part.type === 'finish' ? { usage: part.totalUsage } : undefined`.
+ */
+export const createAiSdkHandler: HandlerFactory = (emit, options) => {
+  const usagePath = options.aiSdkUsagePath ?? ['usage'];
+  const started = new Set<string>();
+  let finished = false;
+
+  const readUsage = (metadata: unknown) => {
+    const usage: any = readPath(metadata, usagePath);
+    if (usage && typeof usage === 'object') {
+      emit({ type: 'usage', usage: { inputTokens: toCount(usage.inputTokens), outputTokens: toCount(usage.outputTokens) } });
+    }
+  };
+  const start = (id: string, name: unknown) => {
+    if (started.has(id)) return;
+    started.add(id);
+    emit({ type: 'tool-call-start', id, name: typeof name === 'string' ? name : '' });
+  };
+  const finish = (finishReason: FinishReason, rawFinishReason: string) => {
+    if (finished) return;
+    finished = true;
+    emit({ type: 'finish', finishReason, rawFinishReason });
+  };
+
+  return (part) => {
+    if (part === null || typeof part !== 'object') return;
+    switch (part.type) {
+      case 'start':
+        if (typeof part.messageId === 'string') emit({ type: 'id', id: part.messageId });
+        if (part.messageMetadata !== undefined) readUsage(part.messageMetadata);
+        return;
+      case 'text-delta':
+        if (typeof part.delta === 'string' && part.delta !== '') emit({ type: 'text-delta', delta: part.delta });
+        return;
+      case 'reasoning-delta':
+        if (typeof part.delta === 'string' && part.delta !== '') emit({ type: 'reasoning-delta', delta: part.delta });
+        return;
+      case 'tool-input-start':
+        start(String(part.toolCallId), part.toolName);
+        return;
+      case 'tool-input-delta': {
+        const id = String(part.toolCallId);
+        start(id, undefined);
+        if (typeof part.inputTextDelta === 'string' && part.inputTextDelta !== '') emit({ type: 'tool-call-delta', id, delta: part.inputTextDelta });
+        return;
+      }
+      case 'tool-input-available':
+      case 'tool-input-error': {
+        const id = String(part.toolCallId);
+        start(id, part.toolName);
+        emit({ type: 'tool-call-end', id, args: part.input });
+        return;
+      }
+      case 'message-metadata':
+        readUsage(part.messageMetadata);
+        return;
+      case 'finish': {
+        readUsage(part.messageMetadata);
+        // ai@5.0.0 sent no finishReason; a finish part still means the answer ended normally.
+        const raw = typeof part.finishReason === 'string' ? part.finishReason : null;
+        finish(raw === null ? 'stop' : FINISH.has(raw) ? (raw as FinishReason) : 'other', raw ?? 'finish');
+        return;
+      }
+      case 'abort':
+        finish('cancelled', 'abort');
+        return;
+      case 'error':
+        emit({ type: 'error', message: String(part.errorText ?? 'An error occurred.') });
+        return;
+      default:
+        // start-step, finish-step, text-/reasoning- start and end, tool outputs, sources, files, data-*.
+        return;
+    }
+  };
+};

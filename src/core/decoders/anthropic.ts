@@ -1,0 +1,95 @@
+import type { FinishReason } from '../types';
+import { toCount, type HandlerFactory } from './handler';
+
+const FINISH: Record<string, FinishReason> = {
+  end_turn: 'stop',
+  stop_sequence: 'stop',
+  max_tokens: 'length',
+  model_context_window_exceeded: 'length',
+  tool_use: 'tool-calls',
+  refusal: 'content-filter',
+  pause_turn: 'other',
+};
+
+/**
+ * Anthropic Messages stream events. Content blocks are numbered by `index` across text, thinking
+ * and tool_use blocks; a tool call's public id is its `tool_use.id`. Usage counts are cumulative
+ * snapshots: `message_start` gives a placeholder output count that `message_delta` overwrites.
+ */
+export const createAnthropicHandler: HandlerFactory = (emit) => {
+  /** block index → tool-call id, for tool_use blocks */
+  const tools = new Map<number, string>();
+  let finished = false;
+
+  return (data, eventName) => {
+    if (data === null || typeof data !== 'object') return;
+    const type = typeof data.type === 'string' ? data.type : eventName;
+    switch (type) {
+      case 'message_start': {
+        const message = data.message ?? {};
+        if (typeof message.id === 'string') emit({ type: 'id', id: message.id });
+        if (message.usage) {
+          emit({ type: 'usage', usage: { inputTokens: toCount(message.usage.input_tokens), outputTokens: toCount(message.usage.output_tokens) } });
+        }
+        return;
+      }
+      case 'content_block_start': {
+        const block = data.content_block ?? {};
+        if (block.type === 'tool_use') {
+          const id = typeof block.id === 'string' ? block.id : `toolu_${data.index}`;
+          tools.set(data.index, id);
+          emit({ type: 'tool-call-start', id, name: String(block.name ?? '') });
+        } else if (block.type === 'text' && typeof block.text === 'string' && block.text !== '') {
+          emit({ type: 'text-delta', delta: block.text });
+        } else if (block.type === 'thinking' && typeof block.thinking === 'string' && block.thinking !== '') {
+          emit({ type: 'reasoning-delta', delta: block.thinking });
+        }
+        return;
+      }
+      case 'content_block_delta': {
+        const delta = data.delta ?? {};
+        if (delta.type === 'text_delta') {
+          if (typeof delta.text === 'string' && delta.text !== '') emit({ type: 'text-delta', delta: delta.text });
+        } else if (delta.type === 'input_json_delta') {
+          const id = tools.get(data.index);
+          if (id !== undefined && typeof delta.partial_json === 'string' && delta.partial_json !== '') {
+            emit({ type: 'tool-call-delta', id, delta: delta.partial_json });
+          }
+        } else if (delta.type === 'thinking_delta') {
+          if (typeof delta.thinking === 'string' && delta.thinking !== '') emit({ type: 'reasoning-delta', delta: delta.thinking });
+        }
+        // signature_delta and citations_delta carry nothing the snapshot shows.
+        return;
+      }
+      case 'content_block_stop': {
+        const id = tools.get(data.index);
+        if (id !== undefined) {
+          tools.delete(data.index);
+          emit({ type: 'tool-call-end', id });
+        }
+        return;
+      }
+      case 'message_delta': {
+        const usage = data.usage;
+        if (usage) {
+          emit({ type: 'usage', usage: { inputTokens: toCount(usage.input_tokens), outputTokens: toCount(usage.output_tokens) } });
+        }
+        const raw = data.delta?.stop_reason;
+        if (!finished && typeof raw === 'string') {
+          finished = true;
+          emit({ type: 'finish', finishReason: FINISH[raw] ?? 'other', rawFinishReason: raw });
+        }
+        return;
+      }
+      case 'error': {
+        const error = data.error ?? {};
+        const message = String(error.message ?? 'The model reported an error.');
+        emit(typeof error.type === 'string' ? { type: 'error', message, code: error.type } : { type: 'error', message });
+        return;
+      }
+      default:
+        // ping, message_stop, and event types added later.
+        return;
+    }
+  };
+};

@@ -1,0 +1,94 @@
+import type { FinishReason } from '../types';
+import { toCount, type HandlerFactory } from './handler';
+
+const FINISH: Record<string, FinishReason> = {
+  stop: 'stop',
+  length: 'length',
+  tool_calls: 'tool-calls',
+  function_call: 'tool-calls',
+  content_filter: 'content-filter',
+};
+
+/**
+ * OpenAI Chat Completions chunks (`chat.completion.chunk`), as SSE `data:` events or NDJSON lines.
+ * Tool-call fragments are grouped by `index`: only the first fragment of a call carries `id` and
+ * `name`, so the handler remembers which id each index belongs to.
+ */
+export const createOpenAIChatHandler: HandlerFactory = (emit) => {
+  let idSent = false;
+  let failed = false;
+  /** provider `index` → public tool-call id, for the calls still open */
+  const open = new Map<number, string>();
+  let legacyCall: string | null = null;
+
+  const closeCalls = () => {
+    for (const id of open.values()) emit({ type: 'tool-call-end', id });
+    open.clear();
+    if (legacyCall) emit({ type: 'tool-call-end', id: legacyCall });
+    legacyCall = null;
+  };
+
+  return (chunk) => {
+    // openai-node throws on the first `error` member and reads nothing after it; so do we.
+    if (failed || chunk === null || typeof chunk !== 'object') return;
+    if (chunk.error) {
+      failed = true;
+      const error = chunk.error;
+      const message = typeof error === 'string' ? error : String(error.message ?? 'The model reported an error.');
+      emit(error.code != null ? { type: 'error', message, code: String(error.code) } : { type: 'error', message });
+      return;
+    }
+    if (!idSent && typeof chunk.id === 'string') {
+      idSent = true;
+      emit({ type: 'id', id: chunk.id });
+    }
+    const choices = chunk.choices;
+    if (Array.isArray(choices)) {
+      for (const choice of choices) {
+        // n > 1 asks for alternative answers; the message is the first one.
+        if (!choice || (choice.index !== undefined && choice.index !== 0)) continue;
+        const delta = choice.delta;
+        if (delta) {
+          // `reasoning_content` (DeepSeek, vLLM) and `reasoning` (OpenRouter) are common extensions.
+          const reasoning = delta.reasoning_content ?? delta.reasoning;
+          if (typeof reasoning === 'string' && reasoning !== '') emit({ type: 'reasoning-delta', delta: reasoning });
+          if (typeof delta.content === 'string' && delta.content !== '') emit({ type: 'text-delta', delta: delta.content });
+          if (Array.isArray(delta.tool_calls)) {
+            for (const call of delta.tool_calls) {
+              if (!call) continue;
+              const index = typeof call.index === 'number' ? call.index : 0;
+              let id = open.get(index);
+              // A new id on a known index starts a new call (some compatible servers reuse index 0).
+              if (id === undefined || (typeof call.id === 'string' && call.id !== '' && call.id !== id)) {
+                if (id !== undefined) emit({ type: 'tool-call-end', id });
+                id = typeof call.id === 'string' && call.id !== '' ? call.id : `call_${index}`;
+                open.set(index, id);
+                emit({ type: 'tool-call-start', id, name: String(call.function?.name ?? '') });
+              }
+              const args = call.function?.arguments;
+              if (typeof args === 'string' && args !== '') emit({ type: 'tool-call-delta', id, delta: args });
+            }
+          }
+          // Legacy `function_call` (before parallel tool calls): one call per message.
+          const fn = delta.function_call;
+          if (fn) {
+            if (!legacyCall) {
+              legacyCall = 'function_call';
+              emit({ type: 'tool-call-start', id: legacyCall, name: String(fn.name ?? '') });
+            }
+            if (typeof fn.arguments === 'string' && fn.arguments !== '') emit({ type: 'tool-call-delta', id: legacyCall, delta: fn.arguments });
+          }
+        }
+        const raw = choice.finish_reason;
+        if (typeof raw === 'string') {
+          closeCalls();
+          emit({ type: 'finish', finishReason: FINISH[raw] ?? 'other', rawFinishReason: raw });
+        }
+      }
+    }
+    const usage = chunk.usage;
+    if (usage && typeof usage === 'object') {
+      emit({ type: 'usage', usage: { inputTokens: toCount(usage.prompt_tokens), outputTokens: toCount(usage.completion_tokens) } });
+    }
+  };
+};

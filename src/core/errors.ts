@@ -1,0 +1,74 @@
+/**
+ * Typed errors. Each subclasses `Error`, sets `name`, and carries a string-union `type` so callers
+ * can branch without string matching (the habit of eventsource-parser's `ParseError` and TanStack's
+ * `CancelledError`). Messages say what happened and, where it helps, what to do.
+ */
+
+/** The server answered with a non-2xx status. `body` holds (the start of) the response text. */
+export class StreamHttpError extends Error {
+  override readonly name = 'StreamHttpError';
+  readonly type = 'http' as const;
+  constructor(
+    readonly status: number,
+    readonly statusText: string,
+    readonly body: string,
+  ) {
+    super(`The stream request failed with HTTP ${status}${statusText ? ` ${statusText}` : ''}${body ? `: ${body.slice(0, 200)}` : ''}`);
+  }
+}
+
+/** Why a stream could not be decoded. */
+export type StreamProtocolErrorType =
+  /** An event's data is not the JSON its protocol requires. */
+  | 'malformed-event'
+  /** An event or line grew past `maxEventSize`. */
+  | 'buffer-overflow'
+  /** `'auto'` could not tell which protocol the stream speaks. */
+  | 'unknown-protocol';
+
+/** The stream broke its wire format. `line` is the offending event data or line (cut to 1,000 characters). */
+export class StreamProtocolError extends Error {
+  override readonly name = 'StreamProtocolError';
+  readonly line: string;
+  constructor(
+    readonly type: StreamProtocolErrorType,
+    message: string,
+    line = '',
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.line = line.length > 1000 ? `${line.slice(0, 1000)}…` : line;
+  }
+}
+
+/** Why a stream was aborted on this side. */
+export type StreamAbortReason =
+  /** The user stopped it (`stop()`). */
+  | 'cancelled'
+  /** The component or app that owned it went away, or the connection dropped. */
+  | 'disconnected'
+  /** No first byte arrived within `firstByteTimeoutMs`, or the stream went silent past `idleTimeoutMs`. */
+  | 'timeout';
+
+/** The stream was aborted locally. Check with `instanceof`, like TanStack's `CancelledError`. */
+export class StreamAbortedError extends Error {
+  override readonly name = 'StreamAbortedError';
+  constructor(
+    readonly reason: StreamAbortReason,
+    message = `The stream was aborted (${reason}).`,
+  ) {
+    super(message);
+  }
+}
+
+/** The text given to a partial JSON parser is not JSON. `offset` is the 0-based character offset of the first bad character. */
+export class PartialJsonError extends Error {
+  override readonly name = 'PartialJsonError';
+  readonly type = 'invalid-json' as const;
+  constructor(
+    readonly offset: number,
+    message: string,
+  ) {
+    super(`${message} at offset ${offset}`);
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * `react-model-stream/core`: the framework-agnostic half. Wire decoders, the accumulator, the
+ * incremental partial-JSON parser, the stream session and the typed errors. No React, no zustand.
+ */
+export { collectStream } from './collectStream';
+export { decodeStream } from './decodeStream';
+export { createStreamDecoder, STREAM_CANCELLED_EVENT, type StreamDecoder } from './decoders/createStreamDecoder';
+export { detectProtocolFromContentType, detectProtocolFromEvent } from './decoders/detectProtocol';
+export {
+  createAccumulator,
+  type Accumulator,
+  type AccumulatorOptions,
+  type AccumulatedMessage,
+  type AccumulatedToolCall,
+  type ToolCallState,
+} from './accumulator';
+export { createPartialJsonParser } from './partialJson';
+export {
+  StreamHttpError,
+  StreamProtocolError,
+  StreamAbortedError,
+  PartialJsonError,
+  type StreamProtocolErrorType,
+  type StreamAbortReason,
+} from './errors';
+export {
+  PROTOCOLS,
+  type Protocol,
+  type FinishReason,
+  type Usage,
+  type StreamEvent,
+  type StreamEventType,
+  type StreamSnapshot,
+  type SnapshotToolCall,
+  type DecodeOptions,
+} from './types';

@@ -1,0 +1,5 @@
+/**
+ * `react-model-stream`: the React entry. Like `@tanstack/react-query` over `query-core`, it also
+ * re-exports the framework-agnostic core, so one import serves an app.
+ */
+export * from './core/index';
