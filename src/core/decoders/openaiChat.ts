@@ -57,13 +57,17 @@ export const createOpenAIChatHandler: HandlerFactory = (emit) => {
             for (const call of delta.tool_calls) {
               if (!call) continue;
               const index = typeof call.index === 'number' ? call.index : 0;
-              let id = open.get(index);
+              const known = open.get(index);
+              const sent: string | null = typeof call.id === 'string' && call.id !== '' ? call.id : null;
+              let id: string;
               // A new id on a known index starts a new call (some compatible servers reuse index 0).
-              if (id === undefined || (typeof call.id === 'string' && call.id !== '' && call.id !== id)) {
-                if (id !== undefined) emit({ type: 'tool-call-end', id });
-                id = typeof call.id === 'string' && call.id !== '' ? call.id : `call_${index}`;
+              if (known === undefined || (sent !== null && sent !== known)) {
+                if (known !== undefined) emit({ type: 'tool-call-end', id: known });
+                id = sent ?? `call_${index}`;
                 open.set(index, id);
                 emit({ type: 'tool-call-start', id, name: String(call.function?.name ?? '') });
+              } else {
+                id = known;
               }
               const args = call.function?.arguments;
               if (typeof args === 'string' && args !== '') emit({ type: 'tool-call-delta', id, delta: args });

@@ -1,0 +1,81 @@
+'use client';
+import { Slot } from '@radix-ui/react-slot';
+import { Children, isValidElement, type ButtonHTMLAttributes, type MouseEvent, type ReactNode, type Ref } from 'react';
+import { useProvidedStream, type StoppableStream } from './ModelStreamProvider';
+
+export type StopButtonState = 'idle' | 'streaming' | 'stopping';
+
+export type StopButtonProps = ButtonHTMLAttributes<HTMLButtonElement> & {
+  /** The stream to stop (the result of `useModelStream`). Default: the one `ModelStreamProvider` provides. */
+  stream?: StoppableStream | null;
+  /** Render the single child instead of a `<button>`, merging props onto it (Radix `Slot`). */
+  asChild?: boolean;
+  ref?: Ref<HTMLButtonElement>;
+};
+
+/** `idle` when there is nothing to stop, `streaming` while it can be stopped, `stopping` after a click. */
+export function stopButtonState(status: StoppableStream['status'] | undefined): StopButtonState {
+  if (status === 'connecting' || status === 'streaming') return 'streaming';
+  if (status === 'stopping') return 'stopping';
+  return 'idle';
+}
+
+/** True when the children carry text, i.e. give the button an accessible name of their own. */
+function hasText(children: ReactNode): boolean {
+  let found = false;
+  Children.forEach(children, (child) => {
+    if (found) return;
+    if (typeof child === 'string' ? child.trim() !== '' : typeof child === 'number') found = true;
+    else if (isValidElement<{ children?: ReactNode }>(child)) found = hasText(child.props.children);
+  });
+  return found;
+}
+
+/**
+ * A headless, accessible Stop button. A click calls the stream's `stop()`: the server cancel
+ * endpoint first, then the local abort (see the stop contract in the README). No styles.
+ *
+ * - `<button type="button">` by default, or its single child with `asChild`;
+ * - `aria-label="Stop generating"` unless the children give a name or you pass one;
+ * - `data-state="idle" | "streaming" | "stopping"`, `disabled` and `data-disabled` when there is
+ *   nothing to stop, `aria-busy` while stopping;
+ * - your `onClick` runs first; `event.preventDefault()` in it cancels the stop.
+ *
+ * @example
+ * ```tsx
+ * const chat = useModelStream({ api: '/api/chat', cancelApi: '/api/chat/cancel' });
+ * <StopButton stream={chat} className="stop" />
+ * <StopButton stream={chat} asChild><a href="#stop">Stop</a></StopButton>
+ * ```
+ */
+export function StopButton({ stream: streamProp, asChild = false, onClick, disabled, children, ref, ...props }: StopButtonProps) {
+  const provided = useProvidedStream();
+  const stream = streamProp ?? provided;
+  const state = stopButtonState(stream?.status);
+  const isDisabled = disabled === true || state === 'idle';
+  const Component = asChild ? Slot : 'button';
+
+  const handleClick = (event: MouseEvent<HTMLButtonElement>) => {
+    onClick?.(event);
+    if (event.defaultPrevented || isDisabled || !stream) return;
+    // stop() never rejects; its outcome lands in the stream's state.
+    void stream.stop();
+  };
+
+  return (
+    <Component
+      type={asChild ? undefined : 'button'}
+      aria-label={props['aria-label'] ?? (props['aria-labelledby'] || hasText(children) ? undefined : 'Stop generating')}
+      aria-busy={state === 'stopping' ? true : undefined}
+      data-state={state}
+      data-disabled={isDisabled ? '' : undefined}
+      disabled={asChild ? undefined : isDisabled}
+      aria-disabled={asChild && isDisabled ? true : undefined}
+      {...props}
+      ref={ref}
+      onClick={handleClick}
+    >
+      {children}
+    </Component>
+  );
+}

@@ -1,0 +1,31 @@
+import { MutationObserver, type QueryClient } from '@tanstack/react-query';
+import type { CancelFunction } from '../core/createStreamSession';
+import { StreamHttpError } from '../core/errors';
+
+/** The mutation key of every server cancel, so an app can watch them (`useIsMutating`, devtools). */
+export const CANCEL_MUTATION_KEY = ['react-model-stream', 'cancel'] as const;
+
+/**
+ * Runs a server cancel as a TanStack Query mutation: visible to the app's devtools and
+ * `useIsMutating`, retried once for a network error or a 5xx (a 4xx answer is final), never
+ * paused by `onlineManager` (the stream session bounds it with `cancelTimeoutMs` anyway).
+ * Built on `MutationObserver` rather than `useMutation` because a stream kept in a shared store
+ * outlives the component that started it.
+ *
+ * @example
+ * ```ts
+ * const cancel = createMutationCancel(queryClient, createCancelRequest('/api/chat/cancel'));
+ * createStreamSession({ api: '/api/chat', cancel });
+ * ```
+ */
+export function createMutationCancel(queryClient: QueryClient, cancel: CancelFunction): CancelFunction {
+  return (request) =>
+    new MutationObserver(queryClient, {
+      mutationKey: [...CANCEL_MUTATION_KEY, request.streamId],
+      mutationFn: () => cancel(request),
+      networkMode: 'always',
+      retry: (failures, error) =>
+        failures < 1 && !request.signal.aborted && !(error instanceof StreamHttpError && error.status < 500),
+      retryDelay: 100,
+    }).mutate(undefined);
+}

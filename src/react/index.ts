@@ -1,0 +1,12 @@
+'use client';
+export { useModelStream, type UseModelStreamOptions, type UseModelStreamResult, type StreamEndReason, type RequestBodyContext } from './useModelStream';
+export { StopButton, stopButtonState, type StopButtonProps, type StopButtonState } from './StopButton';
+export {
+  ModelStreamProvider,
+  useCancelQueryClient,
+  useProvidedStream,
+  type ModelStreamProviderProps,
+  type ModelStreamContextValue,
+  type StoppableStream,
+} from './ModelStreamProvider';
+export { createMutationCancel, CANCEL_MUTATION_KEY } from './createMutationCancel';

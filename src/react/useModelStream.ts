@@ -1,0 +1,310 @@
+'use client';
+import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import type { AccumulatedToolCall } from '../core/accumulator';
+import { createCancelRequest } from '../core/createCancelRequest';
+import { createStreamId } from '../core/ids';
+import {
+  createStreamSession,
+  type IncompleteReason,
+  type StopResult,
+  type StreamSession,
+  type StreamSessionSnapshot,
+  type StreamStatus,
+} from '../core/createStreamSession';
+import type { Protocol, Usage } from '../core/types';
+import { getConversationMessages } from '../store/getConversationMessages';
+import { messagePatchFromSession } from '../store/messagePatchFromSession';
+import type { Message, MessageStore } from '../store/types';
+import { createMutationCancel } from './createMutationCancel';
+import { useCancelQueryClient } from './ModelStreamProvider';
+
+/** How a stream ended, as `onFinish` reports it. */
+export type StreamEndReason = 'complete' | IncompleteReason;
+
+/** What the request-body builder receives besides the input. */
+export type RequestBodyContext = {
+  /** The conversation so far (store mode), oldest first, without the new turn. Empty without a store. */
+  messages: readonly Message[];
+  conversationId: string | undefined;
+  streamId: string;
+};
+
+export type UseModelStreamOptions<Input = string> = {
+  /** The streaming endpoint (e.g. a Next.js route handler using `handleModelStream`). */
+  api: string | URL;
+  /** The cancel endpoint (`handleCancel`). Without it, Stop only aborts locally (`serverConfirmed: false`). */
+  cancelApi?: string | URL;
+  /** The wire format, or `'auto'` (default). */
+  protocol?: Protocol | 'auto';
+  /** Extra headers for the stream and cancel requests, or a function returning them per request. */
+  headers?: HeadersInit | (() => HeadersInit);
+  credentials?: RequestCredentials;
+  /**
+   * Builds the request body from `start(input)`. A plain object is sent as JSON. Default:
+   * `{ input, messages: [{ role, content }], conversationId }`.
+   */
+  body?: (input: Input, context: RequestBodyContext) => BodyInit | Record<string, unknown> | null;
+  /** A store to keep the conversation in (`createMessageStore()`); the stream then outlives this component. */
+  store?: MessageStore;
+  /** The conversation the messages go to (store mode). Default `'default'`. */
+  conversationId?: string;
+  /** How often the component re-renders while streaming: once per animation frame (default), every N ms, or every delta (`false`). */
+  throttle?: 'frame' | number | false;
+  /** Bound on the server cancel. Default 3000 ms. */
+  cancelTimeoutMs?: number;
+  /** How long the stream may take to deliver its final usage after the cancel. Default 250 ms. */
+  drainMs?: number;
+  /** Default 30000 ms; 0 = off. */
+  firstByteTimeoutMs?: number;
+  /** Default off. */
+  idleTimeoutMs?: number;
+  /** The `fetch` to use. */
+  fetch?: typeof fetch;
+  /** Where AI SDK streams carry usage in `messageMetadata`. Default `['usage']`. */
+  aiSdkUsagePath?: readonly string[];
+  /** Called once per stream when it ends, with the final message. */
+  onFinish?: (result: { message: Message; reason: StreamEndReason }) => void;
+  /** Called when a stream ends with an error (before `onFinish`). */
+  onError?: (error: Error) => void;
+};
+
+export type UseModelStreamResult<Input = string> = {
+  /** Starts a stream (a running one is stopped first). Resolves with the final message; never rejects. */
+  start: (input: Input) => Promise<Message>;
+  /** The stop contract: freeze, server cancel, then local abort. Idempotent. */
+  stop: () => Promise<StopResult>;
+  status: StreamStatus;
+  text: string;
+  reasoning: string;
+  toolCalls: readonly AccumulatedToolCall[];
+  usage: Usage | null;
+  /** The assistant message of the current (or last) stream, in the store's `Message` shape; `null` before the first start. */
+  message: Message | null;
+  error: Error | null;
+  streamId: string | null;
+  responseId: string | null;
+};
+
+type Running = {
+  session: StreamSession;
+  messageId: string;
+  createdAt: number;
+  done: Promise<Message>;
+};
+
+/**
+ * Streams that live in a shared store outlive the component that started them: the next
+ * component to mount on the same store and conversation picks them up from here.
+ */
+const runningInStore = new WeakMap<MessageStore, Map<string, Running>>();
+
+const IDLE_SNAPSHOT: StreamSessionSnapshot = Object.freeze({
+  status: 'idle',
+  message: Object.freeze({ id: null, text: '', reasoning: '', toolCalls: Object.freeze([]), usage: null, finishReason: null, rawFinishReason: null, error: null }),
+  incomplete: null,
+  error: null,
+  streamId: '',
+  responseId: null,
+  protocol: null,
+}) as StreamSessionSnapshot;
+
+const noopSubscribe = () => () => {};
+
+function defaultBody(input: unknown, context: RequestBodyContext): Record<string, unknown> {
+  return {
+    input,
+    conversationId: context.conversationId,
+    messages: context.messages.map((m) => ({ role: m.role, content: m.text })),
+  };
+}
+
+/** The hook-local `Message` of a session (no store): the same object while the snapshot is the same. */
+function messageFromSnapshot(snapshot: StreamSessionSnapshot, id: string, createdAt: number): Message {
+  const patch = messagePatchFromSession(snapshot);
+  return { id, role: 'assistant', text: '', reasoning: '', toolCalls: [], usage: null, status: 'streaming', finishReason: null, createdAt, updatedAt: Date.now(), ...patch } as Message;
+}
+
+function endReason(snapshot: StreamSessionSnapshot): StreamEndReason {
+  return snapshot.status === 'complete' ? 'complete' : (snapshot.incomplete?.reason ?? 'disconnected');
+}
+
+/**
+ * Streams a model's answer into React: partial text, reasoning, tool-call arguments (raw text and
+ * a partial parsed value) and usage as they arrive, with a Stop that really stops the model
+ * (server cancel endpoint, then local abort) and keeps the partial message marked `incomplete`.
+ * Re-renders at most once per animation frame by default.
+ *
+ * @example
+ * ```tsx
+ * 'use client';
+ * import { useModelStream, StopButton } from 'react-model-stream';
+ *
+ * export function Chat() {
+ *   const chat = useModelStream({ api: '/api/chat', cancelApi: '/api/chat/cancel' });
+ *   return (
+ *     <form onSubmit={(e) => { e.preventDefault(); chat.start(new FormData(e.currentTarget).get('q') as string); }}>
+ *       <input name="q" />
+ *       <p>{chat.text}</p>
+ *       {chat.message?.incomplete && <em>Stopped: {chat.message.incomplete.reason}</em>}
+ *       <StopButton stream={chat} />
+ *     </form>
+ *   );
+ * }
+ * ```
+ */
+export function useModelStream<Input = string>(options: UseModelStreamOptions<Input>): UseModelStreamResult<Input> {
+  const queryClient = useCancelQueryClient();
+  const optionsRef = useRef(options);
+  optionsRef.current = options;
+  const { store } = options;
+  const conversationId = options.conversationId ?? 'default';
+
+  const [running, setRunning] = useState<Running | null>(() => (store ? (runningInStore.get(store)?.get(conversationId) ?? null) : null));
+  const runningRef = useRef(running);
+  runningRef.current = running;
+
+  // A store-kept stream started elsewhere (or before a remount) is picked up.
+  useEffect(() => {
+    if (!store) return;
+    const shared = runningInStore.get(store)?.get(conversationId) ?? null;
+    if (shared && shared !== runningRef.current) setRunning(shared);
+  }, [store, conversationId]);
+
+  // Unmount: a hook-local stream has no one left to show it, so it is disconnected (not
+  // cancelled: the user did not say stop). Deferred a tick so that StrictMode's simulated
+  // unmount/remount does not cut a stream.
+  const mounted = useRef(false);
+  useEffect(() => {
+    mounted.current = true;
+    return () => {
+      mounted.current = false;
+      const current = runningRef.current;
+      if (!current || optionsRef.current.store) return;
+      setTimeout(() => {
+        if (!mounted.current) current.session.disconnect();
+      }, 0);
+    };
+  }, []);
+
+  const session = running?.session ?? null;
+  const subscribe = useMemo(() => (session ? session.subscribe : noopSubscribe), [session]);
+  const snapshot = useSyncExternalStore(
+    subscribe,
+    () => session?.getSnapshot() ?? IDLE_SNAPSHOT,
+    () => session?.getSnapshot() ?? IDLE_SNAPSHOT,
+  );
+
+  const storeMessage = useSyncExternalStore(
+    store?.subscribe ?? noopSubscribe,
+    () => (store && running ? (store.getState().messages[running.messageId] ?? null) : null),
+    () => (store && running ? (store.getState().messages[running.messageId] ?? null) : null),
+  );
+  const localMessage = useMemo(
+    () => (running && !store ? messageFromSnapshot(snapshot, running.messageId, running.createdAt) : null),
+    [snapshot, running, store],
+  );
+
+  const start = useCallback(
+    (input: Input): Promise<Message> => {
+      const opts = optionsRef.current;
+      const previous = runningRef.current;
+      if (previous) void previous.session.stop();
+
+      const streamStore = opts.store;
+      const convId = opts.conversationId ?? 'default';
+      const history = streamStore ? getConversationMessages(streamStore.getState(), convId) : [];
+      const headers = new Headers(typeof opts.headers === 'function' ? opts.headers() : opts.headers);
+      const cancel = opts.cancelApi
+        ? createMutationCancel(queryClient, createCancelRequest(opts.cancelApi, { fetch: opts.fetch, headers, credentials: opts.credentials }))
+        : undefined;
+
+      let messageId: string = globalThis.crypto.randomUUID();
+      const createdAt = Date.now();
+      let finish!: (message: Message) => void;
+      const done = new Promise<Message>((resolve) => (finish = resolve));
+
+      // The ids are chosen before the request so that the body builder can use them and a Stop
+      // before the first byte can still name the stream to the server.
+      const streamId = createStreamId();
+      const builder = opts.body ?? defaultBody;
+      const built = builder(input, { messages: history, conversationId: streamStore ? convId : opts.conversationId, streamId });
+      const isJson = built !== null && typeof built === 'object' && Object.getPrototypeOf(built) === Object.prototype;
+      if (isJson && !headers.has('content-type')) headers.set('content-type', 'application/json');
+
+      const session = createStreamSession({
+        api: opts.api,
+        headers,
+        credentials: opts.credentials,
+        protocol: opts.protocol,
+        fetch: opts.fetch,
+        cancel,
+        cancelTimeoutMs: opts.cancelTimeoutMs,
+        drainMs: opts.drainMs,
+        firstByteTimeoutMs: opts.firstByteTimeoutMs,
+        idleTimeoutMs: opts.idleTimeoutMs,
+        throttle: opts.throttle,
+        aiSdkUsagePath: opts.aiSdkUsagePath,
+        streamId,
+        body: isJson ? JSON.stringify(built) : (built as BodyInit | null),
+        onError: (error) => optionsRef.current.onError?.(error),
+      });
+
+      if (streamStore) {
+        const state = streamStore.getState();
+        if (typeof input === 'string') state.appendMessage(convId, { role: 'user', text: input });
+        messageId = state.appendMessage(convId, { id: messageId, role: 'assistant', status: 'streaming', streamId: session.streamId }).id;
+        session.subscribe(() => streamStore.getState().applySessionSnapshot(messageId, session.getSnapshot()));
+      }
+
+      const entry: Running = { session, messageId, createdAt, done };
+      if (streamStore) {
+        let byConversation = runningInStore.get(streamStore);
+        if (!byConversation) runningInStore.set(streamStore, (byConversation = new Map()));
+        byConversation.set(convId, entry);
+      }
+      runningRef.current = entry;
+      setRunning(entry);
+
+      void session.start().then((final) => {
+        let message: Message;
+        if (streamStore) {
+          message = streamStore.getState().applySessionSnapshot(messageId, final) ?? messageFromSnapshot(final, messageId, createdAt);
+          const byConversation = runningInStore.get(streamStore);
+          if (byConversation?.get(convId) === entry) byConversation.delete(convId);
+        } else {
+          message = messageFromSnapshot(final, messageId, createdAt);
+        }
+        finish(message);
+        try {
+          optionsRef.current.onFinish?.({ message, reason: endReason(final) });
+        } catch (error) {
+          // A throwing callback must not become an unhandled rejection.
+          if (typeof reportError === 'function') reportError(error);
+          else console.error(error);
+        }
+      });
+      return done;
+    },
+    [queryClient],
+  );
+
+  const stop = useCallback((): Promise<StopResult> => {
+    const current = runningRef.current;
+    return current ? current.session.stop() : Promise.resolve({ serverConfirmed: false });
+  }, []);
+
+  const message = store ? storeMessage : localMessage;
+  return {
+    start,
+    stop,
+    status: snapshot.status,
+    text: snapshot.message.text,
+    reasoning: snapshot.message.reasoning,
+    toolCalls: snapshot.message.toolCalls,
+    usage: snapshot.message.usage,
+    message,
+    error: snapshot.error,
+    streamId: running?.session.streamId ?? null,
+    responseId: snapshot.responseId,
+  };
+}

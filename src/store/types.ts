@@ -1,0 +1,206 @@
+import type { StateStorage } from 'zustand/middleware';
+import type { StoreApi } from 'zustand/vanilla';
+import type { FinishReason, Usage } from '../core/types';
+
+export type { FinishReason, Usage };
+
+/** Where a tool call stands: arguments still arriving, complete, or cut off (stop, drop, error). */
+export type ToolCallState = 'streaming' | 'complete' | 'incomplete';
+
+/** One tool call of an assistant message. `args` is the (partial) parsed value, `null` when nothing parses. */
+export type ToolCall = {
+  id: string;
+  name: string;
+  /** 0-based ordinal in order of first appearance. */
+  index: number;
+  argsText: string;
+  args: unknown;
+  state: ToolCallState;
+};
+
+/** Where a message stands. `streaming` and `stopping` are live; `complete` and `incomplete` are terminal. */
+export type MessageStatus = 'streaming' | 'stopping' | 'complete' | 'incomplete';
+
+/** Why a message is `incomplete`. `disconnected` is a dropped connection or a reload, never a user's stop. */
+export type IncompleteReason = 'cancelled' | 'disconnected' | 'error' | 'length' | 'content-filter';
+
+/** What is known about an `incomplete` message. */
+export type MessageIncomplete = {
+  reason: IncompleteReason;
+  /** For `cancelled`: whether the server confirmed the stop (the model really stopped). */
+  serverConfirmed?: boolean;
+  /** A human-readable error, when one applies. */
+  error?: string;
+};
+
+/**
+ * A chat message. An immutable value: an update replaces the object, and only the message that
+ * changed, so a selector on another message never re-renders.
+ */
+export type Message = {
+  id: string;
+  role: 'user' | 'assistant';
+  text: string;
+  reasoning: string;
+  toolCalls: ToolCall[];
+  usage: Usage | null;
+  status: MessageStatus;
+  /** Normalized, see `fixtures/FORMATS.md`. */
+  finishReason: FinishReason | null;
+  /** Present only while `status` is `incomplete`. */
+  incomplete?: MessageIncomplete;
+  /** The client-chosen id of the stream that produced this message (used by the cancel endpoint). */
+  streamId?: string;
+  /** The provider's response / message id (`chatcmpl-…`, `resp_…`, `msg_…`). */
+  responseId?: string;
+  createdAt: number;
+  updatedAt: number;
+};
+
+/**
+ * A conversation: ordered message ids. The object (and its `messageIds` array) is replaced only
+ * when a message is added or removed or the title changes — never while one of its messages streams.
+ */
+export type Conversation = {
+  id: string;
+  title?: string;
+  messageIds: string[];
+  createdAt: number;
+  /** When a message was added or removed, or the title changed (not on every streamed delta). */
+  updatedAt: number;
+};
+
+/** The data half of the store state: what is persisted. */
+export type MessageStoreData = {
+  conversations: Record<string, Conversation>;
+  messages: Record<string, Message>;
+};
+
+/** What `appendMessage` takes: `role` is required, everything else has a default. */
+export type NewMessage = Partial<Omit<Message, 'role'>> & { role: Message['role'] };
+
+/**
+ * A change to a message. `id` and `createdAt` never change. A key set to `undefined` removes an
+ * optional field (e.g. `{ incomplete: undefined }` when a message is resumed).
+ */
+export type MessagePatch = Partial<Omit<Message, 'id' | 'createdAt'>>;
+
+/** The actions, kept on the state (the zustand idiom): `store.getState().appendMessage(…)`. */
+export type MessageStoreActions = {
+  /** Creates a conversation (id from `generateId` when absent) and returns it; returns the existing one when the id is taken. */
+  createConversation(input?: { id?: string; title?: string }): Conversation;
+  /** Changes a conversation's title. No-op for an unknown id or an unchanged title. */
+  updateConversation(conversationId: string, patch: { title?: string }): void;
+  /**
+   * Appends a message to a conversation (created on the fly when unknown) and returns it. Defaults:
+   * id from `generateId`, empty text/reasoning/tool calls, `usage: null`, `status: 'complete'`,
+   * `finishReason: null`, `createdAt`/`updatedAt` from `now()`. Throws when the id is already used.
+   */
+  appendMessage(conversationId: string, message: NewMessage): Message;
+  /**
+   * Applies a patch (or a function of the current message returning one). When every key of the
+   * patch already holds that value (compared with `Object.is`, and by value for the small `usage`
+   * and `incomplete` objects) nothing happens: the state object stays the same and no subscriber
+   * is called. Otherwise the message is replaced (`updatedAt` from `now()` unless the patch sets it),
+   * the `messages` record is replaced, and everything else — other messages, the conversation, its
+   * `messageIds` — keeps its identity. Returns the message after the update, `undefined` for an unknown id.
+   */
+  updateMessage(messageId: string, patch: MessagePatch | ((message: Message) => MessagePatch)): Message | undefined;
+  /** `updateMessage(messageId, messagePatchFromSession(snapshot))`: mirrors a stream session into a message. */
+  applySessionSnapshot(messageId: string, snapshot: SessionSnapshotLike): Message | undefined;
+  /** Removes a message from the store and from its conversation. No-op for an unknown id. */
+  removeMessage(messageId: string): void;
+  /** Removes a conversation and all its messages. No-op for an unknown id. */
+  removeConversation(conversationId: string): void;
+  /** Removes every conversation and message (and, with persistence, writes the empty state). */
+  clear(): void;
+};
+
+/** The store state: data plus actions. */
+export type MessageStoreState = MessageStoreData & MessageStoreActions;
+
+/** The session's `incomplete` object, structurally (reasons outside `IncompleteReason` map to `error`). */
+export type SessionIncompleteLike = { reason: string; serverConfirmed?: boolean; error?: string };
+
+/** The accumulated message inside a session snapshot (`AccumulatedMessage` of `core`), structurally. */
+export type SessionMessageLike = {
+  readonly id: string | null;
+  readonly text: string;
+  readonly reasoning: string;
+  readonly toolCalls: readonly {
+    readonly id: string;
+    readonly name: string;
+    readonly index: number;
+    readonly argsText: string;
+    readonly args: unknown;
+    readonly state: ToolCallState;
+  }[];
+  readonly usage: Usage | null;
+  readonly finishReason: FinishReason | null;
+  readonly error?: string | null;
+};
+
+/**
+ * A stream session snapshot, structurally: `{ status, message, incomplete, error, streamId, responseId }`.
+ * Declared here so the store depends on the shape, not on the session module.
+ */
+export type SessionSnapshotLike = {
+  /** `idle` | `connecting` | `streaming` | `stopping` | `complete` | `incomplete`. */
+  readonly status: string;
+  readonly message: SessionMessageLike;
+  readonly incomplete: SessionIncompleteLike | null;
+  readonly error?: unknown;
+  readonly streamId: string;
+  readonly responseId: string | null;
+};
+
+/** Persistence options (zustand `persist`). */
+export type MessageStorePersistOptions = {
+  /** Storage key. Default `'react-model-stream'`. */
+  name?: string;
+  /**
+   * Where to keep the state. Default `localStorage`; when there is none (SSR, a worker, storage
+   * blocked by the browser) the store runs without persistence. Any zustand `StateStorage`
+   * (sync or async) works.
+   */
+  storage?: StateStorage;
+  /** Schema version written with the state. A stored state of another version is dropped unless `migrate` handles it. Default `0`. */
+  version?: number;
+  /** Turns a stored state of an older `version` into the current data shape. */
+  migrate?: (persistedState: unknown, version: number) => MessageStoreData | Promise<MessageStoreData>;
+  /**
+   * Longest time a streamed change waits before it is written, in ms. Default `500`. Structural
+   * changes (a message or conversation added or removed, a title, any message status change — so
+   * every terminal state) are written at once, and so is everything pending when the page is hidden
+   * (`pagehide`, `visibilitychange`). `0` writes on every update (zustand's own behaviour).
+   */
+  throttleMs?: number;
+  /** Called when writing to the storage fails (quota, private mode). Default: `console.warn`. The store keeps working. */
+  onError?: (error: unknown) => void;
+};
+
+export type MessageStoreOptions = {
+  /** Turns on persistence; `true` means all defaults (localStorage). */
+  persist?: boolean | MessageStorePersistOptions;
+  /** Clock for `createdAt` / `updatedAt` (ms). Default `Date.now`. */
+  now?: () => number;
+  /** Id generator for conversations and messages. Default `crypto.randomUUID()`. */
+  generateId?: () => string;
+};
+
+/** The zustand `persist` API of a persisted store (`rehydrate`, `hasHydrated`, `clearStorage`, …). */
+export type MessageStorePersistApi = {
+  rehydrate: () => Promise<void>;
+  hasHydrated: () => boolean;
+  clearStorage: () => void;
+  onHydrate: (fn: (state: MessageStoreState) => void) => () => void;
+  onFinishHydration: (fn: (state: MessageStoreState) => void) => () => void;
+};
+
+/** A vanilla zustand store of conversations and messages. */
+export type MessageStore = StoreApi<MessageStoreState> & {
+  /** The zustand `persist` API, or `undefined` when persistence is off or unavailable (SSR). */
+  persist?: MessageStorePersistApi;
+  /** Writes any throttled state to the storage now. No-op without persistence or when nothing is pending. */
+  flushPersisted(): void;
+};
