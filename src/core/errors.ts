@@ -56,7 +56,21 @@ export class StreamAbortedError extends Error {
   constructor(
     readonly reason: StreamAbortReason,
     message = `The stream was aborted (${reason}).`,
+    options?: { cause?: unknown },
   ) {
+    super(message, options);
+  }
+}
+
+/**
+ * The model (or the server in front of it) reported an error inside the stream: an OpenAI `error`
+ * chunk, an Anthropic `error` event (`overloaded_error`, …), a Responses `error` / `response.failed`,
+ * an AI SDK `error` part. The text received before it is kept.
+ */
+export class StreamModelError extends Error {
+  override readonly name = 'StreamModelError';
+  readonly type = 'model' as const;
+  constructor(message: string) {
     super(message);
   }
 }

@@ -16,7 +16,24 @@ export {
 } from './accumulator';
 export { createPartialJsonParser } from './partialJson';
 export {
+  createStreamSession,
+  type StreamSession,
+  type StreamSessionOptions,
+  type StreamSessionSnapshot,
+  type StreamStatus,
+  type IncompleteReason,
+  type IncompleteInfo,
+  type CancelOutcome,
+  type CancelRequest,
+  type CancelFunction,
+  type StopResult,
+} from './createStreamSession';
+export { createCancelRequest, type CancelRequestOptions } from './createCancelRequest';
+export { frameScheduler, createIntervalScheduler, syncScheduler, type NotifyScheduler } from './scheduler';
+export { createStreamId, createCancelSecret } from './ids';
+export {
   StreamHttpError,
+  StreamModelError,
   StreamProtocolError,
   StreamAbortedError,
   PartialJsonError,

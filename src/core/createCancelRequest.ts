@@ -1,0 +1,116 @@
+import type { CancelFunction, CancelOutcome } from './createStreamSession';
+import { StreamHttpError } from './errors';
+import type { Usage } from './types';
+
+/** How much of an error body (stream or cancel answer) is kept for `StreamHttpError.body`. */
+export const MAX_ERROR_BODY_BYTES = 64 * 1024;
+
+/** Options of {@link createCancelRequest}. */
+export type CancelRequestOptions = {
+  /** The `fetch` to use. Default: the global one. */
+  fetch?: typeof fetch;
+  /** Extra headers (e.g. `authorization` for an app's `authorize` hook). The secret header always wins. */
+  headers?: HeadersInit;
+  /** Passed to `fetch`. */
+  credentials?: RequestCredentials;
+};
+
+/**
+ * The default server cancel of the stream session: `POST <cancelApi>` with the JSON body
+ * `{"streamId":"…"}` and the `x-stream-cancel-secret` header, as the `server/` cancel handler
+ * expects (DESIGN.md, "Stream identity and the cancel endpoint").
+ *
+ * Answers map to a {@link CancelOutcome}:
+ * - `200 {"status":"cancelled","usage":{…}|null,"usageEstimated":bool}` → `{ confirmed: true, usage }`
+ *   (`usage.estimated: true` when the server estimated it);
+ * - `200 {"status":"already-finished"}` → `{ confirmed: false, alreadyFinished: true }`;
+ * - any other status (`403` wrong secret, `404` unknown id, `5xx`, …) rejects with a
+ *   `StreamHttpError` carrying the status and (up to 64 KB of) the body text;
+ * - a 2xx answer that is not one of the above rejects with an `Error` that says so.
+ *
+ * The second argument is the `fetch` to use, or {@link CancelRequestOptions}.
+ *
+ * @example
+ * ```ts
+ * const cancel = createCancelRequest('/api/chat/cancel');
+ * const session = createStreamSession({ api: '/api/chat', body, cancel });
+ * // equivalent to: createStreamSession({ api: '/api/chat', body, cancelApi: '/api/chat/cancel' })
+ * ```
+ */
+export function createCancelRequest(
+  cancelApi: string | URL,
+  fetchOrOptions?: typeof fetch | CancelRequestOptions,
+): CancelFunction {
+  const options: CancelRequestOptions = typeof fetchOrOptions === 'function' ? { fetch: fetchOrOptions } : (fetchOrOptions ?? {});
+  // Called as a plain function: `window.fetch` throws "Illegal invocation" when called as a method of another object.
+  const fetchFn = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init));
+
+  return async ({ streamId, cancelSecret, signal }) => {
+    const headers = new Headers(options.headers);
+    headers.set('content-type', 'application/json');
+    headers.set('x-stream-cancel-secret', cancelSecret);
+    const init: RequestInit = { method: 'POST', headers, body: JSON.stringify({ streamId }), signal };
+    if (options.credentials !== undefined) init.credentials = options.credentials;
+    const response = await fetchFn(cancelApi, init);
+    if (!response.ok) {
+      const body = await readTextUpTo(response, MAX_ERROR_BODY_BYTES);
+      throw new StreamHttpError(response.status, response.statusText, body);
+    }
+    const text = await readTextUpTo(response, MAX_ERROR_BODY_BYTES);
+    let data: any = null;
+    try {
+      data = JSON.parse(text);
+    } catch {
+      // handled below: not an answer we know
+    }
+    if (data?.status === 'cancelled') return { confirmed: true, usage: readUsage(data.usage, data.usageEstimated === true) };
+    if (data?.status === 'already-finished') return { confirmed: false, alreadyFinished: true };
+    throw new Error(
+      `The cancel endpoint answered HTTP ${response.status} with an unexpected body (expected {"status":"cancelled"|"already-finished"}): ${text.slice(0, 200)}`,
+    );
+  };
+}
+
+function readUsage(value: unknown, estimated: boolean): Usage | null {
+  if (value === null || typeof value !== 'object') return null;
+  const count = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  const usage: Usage = {
+    inputTokens: count((value as Record<string, unknown>).inputTokens),
+    outputTokens: count((value as Record<string, unknown>).outputTokens),
+  };
+  if (estimated) usage.estimated = true;
+  return usage;
+}
+
+/**
+ * Reads at most `limit` bytes of a response body as UTF-8 text and cancels the rest, so an error
+ * page of unknown size cannot exhaust memory. A read that fails keeps the text read so far.
+ * Internal (not exported from the package entry).
+ */
+export async function readTextUpTo(response: Response, limit: number): Promise<string> {
+  const body = response.body;
+  if (!body) return '';
+  const reader = body.getReader();
+  const utf8 = new TextDecoder();
+  let text = '';
+  let bytes = 0;
+  let done = false;
+  try {
+    while (bytes < limit) {
+      const result = await reader.read();
+      if (result.done) {
+        done = true;
+        break;
+      }
+      const chunk = result.value.byteLength > limit - bytes ? result.value.subarray(0, limit - bytes) : result.value;
+      bytes += chunk.byteLength;
+      text += utf8.decode(chunk, { stream: true });
+    }
+  } catch {
+    // The connection broke while reading an error body: what arrived is still worth showing.
+  } finally {
+    if (!done) reader.cancel().catch(() => {});
+    reader.releaseLock();
+  }
+  return text + utf8.decode();
+}

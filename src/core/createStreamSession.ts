@@ -1,0 +1,697 @@
+import { createAccumulator, type AccumulatedMessage } from './accumulator';
+import { createCancelRequest, MAX_ERROR_BODY_BYTES, readTextUpTo } from './createCancelRequest';
+import { createStreamDecoder, type StreamDecoder } from './decoders/createStreamDecoder';
+import { StreamAbortedError, StreamHttpError, StreamModelError } from './errors';
+import { createCancelSecret, createStreamId } from './ids';
+import { createIntervalScheduler, frameScheduler, syncScheduler, type NotifyScheduler } from './scheduler';
+import type { Protocol, StreamEvent, Usage } from './types';
+
+/**
+ * Where a session stands.
+ * - `idle`: created, `start()` not called yet.
+ * - `connecting`: the request is out; no byte of the answer has arrived yet.
+ * - `streaming`: the answer is arriving.
+ * - `stopping`: `stop()` was called; the visible message is frozen while the server cancel runs.
+ * - `complete`: the model finished (`stop` / `tool-calls`, or a plain-text stream that closed cleanly).
+ * - `incomplete`: anything else; `snapshot.incomplete.reason` says why.
+ */
+export type StreamStatus = 'idle' | 'connecting' | 'streaming' | 'stopping' | 'complete' | 'incomplete';
+
+/**
+ * Why a message ended `incomplete`.
+ * - `cancelled`: the user stopped it (or the server reported a cancel in the stream).
+ * - `disconnected`: the connection dropped or closed before the model finished, or `disconnect()` was called.
+ * - `error`: a non-2xx answer, a malformed event, an error reported in the stream, or a timeout.
+ * - `length`: the model hit its output limit.
+ * - `content-filter`: the provider's filter cut the answer.
+ */
+export type IncompleteReason = 'cancelled' | 'disconnected' | 'error' | 'length' | 'content-filter';
+
+/** What `snapshot.incomplete` holds once a session ended `incomplete`. */
+export type IncompleteInfo = {
+  readonly reason: IncompleteReason;
+  /** For `cancelled`: the server confirmed the cancel (its answer, or a cancel event in the stream). */
+  readonly serverConfirmed?: boolean;
+  /** A human-readable message: the fault, or why the server cancel failed. */
+  readonly error?: string;
+};
+
+/**
+ * Everything a UI reads from a session. Immutable: `getSnapshot()` returns the same object until
+ * something visible changed, as `useSyncExternalStore` requires.
+ */
+export type StreamSessionSnapshot = {
+  readonly status: StreamStatus;
+  /** The accumulated message (text, reasoning, tool calls with partial arguments, usage, finish reason). */
+  readonly message: AccumulatedMessage;
+  /** Set when `status` is `incomplete`, `null` otherwise. */
+  readonly incomplete: IncompleteInfo | null;
+  /**
+   * The typed error, when one applies: `StreamHttpError` (non-2xx), `StreamProtocolError`
+   * (malformed event), `StreamAbortedError` (`'timeout'`, or `'disconnected'` with the network
+   * error as `cause`), the error a failed server cancel rejected with, the error `fetch` rejected
+   * with (network unreachable), or an `Error` with the message of an error reported inside the
+   * stream. `null` for a deliberate `stop()` whose cancel worked and for `disconnect()`.
+   */
+  readonly error: Error | null;
+  readonly streamId: string;
+  /** The provider's response / message id, once the stream sent it. */
+  readonly responseId: string | null;
+  /** The wire format, once known. */
+  readonly protocol: Protocol | null;
+};
+
+/** What a server cancel reports back. */
+export type CancelOutcome = {
+  /** The server cancelled the stream (it had not finished). */
+  confirmed: boolean;
+  /** Usage of the stopped turn according to the server; replaces what the stream said. */
+  usage?: Usage | null;
+  /** The server says the stream had already finished (nothing to cancel). */
+  alreadyFinished?: boolean;
+};
+
+/** What a cancel function receives: the stream to cancel, its secret, and a signal aborted at `cancelTimeoutMs`. */
+export type CancelRequest = { streamId: string; cancelSecret: string; signal: AbortSignal };
+
+/** Cancels a stream on the server. The React layer passes a TanStack Query mutation; the default is {@link createCancelRequest}. */
+export type CancelFunction = (request: CancelRequest) => Promise<CancelOutcome>;
+
+/** What `stop()` resolves with. */
+export type StopResult = { serverConfirmed: boolean; error?: string };
+
+/** Options of {@link createStreamSession}. */
+export type StreamSessionOptions = {
+  /** The streaming endpoint. */
+  api: string | URL;
+  /** Default `'POST'`. */
+  method?: string;
+  /** Extra request headers. `x-stream-id` and `x-stream-cancel-secret` are always the session's own. */
+  headers?: HeadersInit;
+  body?: BodyInit | null;
+  credentials?: RequestCredentials;
+  /** The wire format, or `'auto'` (default): from the content type, then the first event. */
+  protocol?: Protocol | 'auto';
+  /** Where AI SDK streams carry usage in `messageMetadata`. Default `['usage']`. */
+  aiSdkUsagePath?: readonly string[];
+  /** Largest event the decoder buffers, in characters. Default 16 MiB. */
+  maxEventSize?: number;
+  /** The `fetch` to use for the stream (and the default cancel). Default: the global one. */
+  fetch?: typeof fetch;
+  /**
+   * The cancel endpoint, called through {@link createCancelRequest} with this session's `fetch` and
+   * `credentials` (not its `headers`: pass `cancel: createCancelRequest(url, { headers })` for those).
+   * Without it (and without `cancel`), `stop()` only aborts locally and reports `serverConfirmed: false`.
+   */
+  cancelApi?: string | URL;
+  /** A server cancel of your own (wins over `cancelApi`). Must honour `signal`. */
+  cancel?: CancelFunction;
+  /** How long `stop()` waits for the server cancel before aborting anyway. Default 3000; 0 = no bound. */
+  cancelTimeoutMs?: number;
+  /** After a server cancel answered, how long the stream may take to end by itself (its final usage / cancel event). Default 250. */
+  drainMs?: number;
+  /** Ends the stream (`incomplete`, reason `error`, `StreamAbortedError('timeout')`) when no byte arrived in time. Default 30000; 0 = off. */
+  firstByteTimeoutMs?: number;
+  /** Ends the stream the same way when it goes silent this long between chunks. Default 0 = off. */
+  idleTimeoutMs?: number;
+  /** How often subscribers hear about deltas: once per animation frame (default), every N ms, or on every delta (`false`). */
+  throttle?: 'frame' | number | false;
+  /** A scheduler of your own (overrides `throttle`). */
+  scheduler?: NotifyScheduler;
+  /** Use this stream id instead of a random one. */
+  streamId?: string;
+  /** Use this cancel secret instead of a random one. */
+  cancelSecret?: string;
+  /** Every decoded event, as it is applied. */
+  onEvent?: (event: StreamEvent) => void;
+  /** Once, with the final snapshot. */
+  onFinish?: (snapshot: StreamSessionSnapshot) => void;
+  /** Once, when the session ends with an error (`snapshot.error`); called before `onFinish`. */
+  onError?: (error: Error) => void;
+};
+
+/** A stream session: one request, its state, and the stop contract. */
+export type StreamSession = {
+  readonly streamId: string;
+  readonly cancelSecret: string;
+  /** Starts the request. Resolves with the final snapshot; never rejects. A second call returns the same promise. */
+  start(): Promise<StreamSessionSnapshot>;
+  /**
+   * Stops the stream (DESIGN.md, "The stop contract"). Idempotent: a second call returns the same
+   * promise. Before `start()`, after the end, or once the model already sent its finish event, it
+   * sends nothing and resolves `{ serverConfirmed: false }`. Never rejects.
+   */
+  stop(): Promise<StopResult>;
+  /** Aborts locally without a server cancel (unmount, page hide): ends `incomplete`, reason `disconnected`. No-op unless connecting or streaming. */
+  disconnect(): void;
+  /** Calls `listener` after each notification. Returns the unsubscribe function. */
+  subscribe(listener: () => void): () => void;
+  /** The current snapshot; the same object between notifications. */
+  getSnapshot(): StreamSessionSnapshot;
+};
+
+const DEFAULT_CANCEL_TIMEOUT_MS = 3000;
+const DEFAULT_DRAIN_MS = 250;
+const DEFAULT_FIRST_BYTE_TIMEOUT_MS = 30_000;
+/**
+ * After the model's finish event or an in-stream error, the stream is read until it closes (an
+ * OpenAI usage chunk follows the finish chunk; an AI SDK error part is followed by `[DONE]`), but
+ * a server that keeps the connection open after that must not leave the message `streaming`.
+ */
+const AFTER_FINISH_MS = 2000;
+
+const noop = () => {};
+
+/** Reports an error thrown by a user callback without breaking the session. */
+function report(error: unknown) {
+  if (typeof reportError === 'function') reportError(error);
+  else console.error(error);
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function toError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+type Final = { status: 'complete' | 'incomplete'; incomplete: IncompleteInfo | null; error: Error | null };
+
+/** How the read loop ended; what it means is decided by the session (and by `stop()` while stopping). */
+type Closed =
+  | { kind: 'eof' }
+  | { kind: 'fetch-failed'; error: unknown }
+  | { kind: 'read-failed'; error: unknown }
+  | { kind: 'http'; error: StreamHttpError }
+  | { kind: 'decode-failed'; error: unknown };
+
+/**
+ * Creates a stream session: it starts the `fetch` with a client-chosen `x-stream-id` and
+ * `x-stream-cancel-secret`, decodes the answer into a message, exposes it through
+ * `subscribe` / `getSnapshot` (notifying at most once per animation frame by default), and
+ * implements the whole stop contract: freeze at the click, server cancel bounded by
+ * `cancelTimeoutMs`, a short drain, then always the local abort.
+ *
+ * The session is framework-agnostic; `useModelStream` only manages its lifetime and reads it with
+ * `useSyncExternalStore`. It never rejects and never leaves an unhandled promise: every fault ends
+ * in a defined status with the partial message kept and marked.
+ *
+ * @example
+ * ```ts
+ * import { createStreamSession } from 'react-model-stream/core';
+ *
+ * const session = createStreamSession({
+ *   api: '/api/chat',
+ *   body: JSON.stringify({ prompt: 'Tell me about coffee' }),
+ *   headers: { 'content-type': 'application/json' },
+ *   cancelApi: '/api/chat/cancel',
+ * });
+ * const unsubscribe = session.subscribe(() => render(session.getSnapshot()));
+ * stopButton.onclick = () => session.stop(); // status 'stopping' at once, 'incomplete' / 'cancelled' after
+ * const final = await session.start();
+ * console.log(final.status, final.message.text, final.incomplete, final.message.usage);
+ * unsubscribe();
+ * ```
+ */
+export function createStreamSession(options: StreamSessionOptions): StreamSession {
+  const streamId = options.streamId ?? createStreamId();
+  const cancelSecret = options.cancelSecret ?? createCancelSecret();
+  // Called as a plain function: `window.fetch` throws "Illegal invocation" when called as a method of another object.
+  const fetchFn = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init));
+  const cancelFn: CancelFunction | null =
+    options.cancel ??
+    (options.cancelApi != null
+      ? createCancelRequest(options.cancelApi, { fetch: fetchFn, ...(options.credentials !== undefined ? { credentials: options.credentials } : {}) })
+      : null);
+  const scheduler: NotifyScheduler =
+    options.scheduler ??
+    (options.throttle === false
+      ? syncScheduler
+      : typeof options.throttle === 'number'
+        ? createIntervalScheduler(options.throttle)
+        : frameScheduler);
+  const cancelTimeoutMs = options.cancelTimeoutMs ?? DEFAULT_CANCEL_TIMEOUT_MS;
+  const drainMs = options.drainMs ?? DEFAULT_DRAIN_MS;
+  const firstByteTimeoutMs = options.firstByteTimeoutMs ?? DEFAULT_FIRST_BYTE_TIMEOUT_MS;
+  const idleTimeoutMs = options.idleTimeoutMs ?? 0;
+
+  const accumulator = createAccumulator({ partialArgs: true });
+  const controller = new AbortController();
+  const listeners = new Set<() => void>();
+
+  let status: StreamStatus = 'idle';
+  let incomplete: IncompleteInfo | null = null;
+  let error: Error | null = null;
+  let decoder: StreamDecoder | null = null;
+  let reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
+  /** A terminal status was reached; nothing changes any more. */
+  let ended = false;
+  let stopRequested = false;
+  /** The model's finish event or an in-stream error was read: the stream is winding down. */
+  let windingDown = false;
+
+  let snapshot: StreamSessionSnapshot = Object.freeze({
+    status,
+    message: accumulator.message(),
+    incomplete,
+    error,
+    streamId,
+    responseId: null,
+    protocol: null,
+  });
+
+  let startPromise: Promise<StreamSessionSnapshot> | null = null;
+  let resolveFinal: (snapshot: StreamSessionSnapshot) => void = noop;
+  const finalPromise = new Promise<StreamSessionSnapshot>((resolve) => (resolveFinal = resolve));
+
+  let streamClosed = false;
+  let resolveStreamClosed: () => void = noop;
+  const streamClosedPromise = new Promise<void>((resolve) => (resolveStreamClosed = resolve));
+
+  let stopPromise: Promise<StopResult> | null = null;
+
+  // ---- notifications -------------------------------------------------------------------------
+
+  let pending: { cancel: () => void } | null = null;
+
+  /** Builds a new snapshot if something visible changed and tells the listeners. */
+  const publish = () => {
+    const message = accumulator.message();
+    const protocol = decoder?.protocol ?? null;
+    if (
+      snapshot.status === status &&
+      snapshot.message === message &&
+      snapshot.incomplete === incomplete &&
+      snapshot.error === error &&
+      snapshot.protocol === protocol
+    ) {
+      return;
+    }
+    snapshot = Object.freeze({ status, message, incomplete, error, streamId, responseId: message.id, protocol });
+    for (const listener of [...listeners]) {
+      try {
+        listener();
+      } catch (thrown) {
+        report(thrown);
+      }
+    }
+  };
+
+  /** A delta arrived: schedule one notification (many deltas before it share it). */
+  const scheduleFlush = () => {
+    if (pending) return;
+    const entry = { cancel: noop };
+    pending = entry;
+    // The scheduler may flush synchronously (syncScheduler); the identity check also ignores a
+    // flush from a scheduler that did not honour its cancel.
+    entry.cancel = scheduler(() => {
+      if (pending !== entry) return;
+      pending = null;
+      publish();
+    });
+  };
+
+  /** A status change: notify now, in this task, and drop any scheduled flush. */
+  const flushSync = () => {
+    if (pending) {
+      const entry = pending;
+      pending = null;
+      entry.cancel();
+    }
+    publish();
+  };
+
+  const setStatus = (next: StreamStatus) => {
+    status = next;
+    flushSync();
+  };
+
+  const call = <A>(callback: ((arg: A) => void) | undefined, arg: A) => {
+    if (!callback) return;
+    try {
+      callback(arg);
+    } catch (thrown) {
+      report(thrown);
+    }
+  };
+
+  // ---- timers --------------------------------------------------------------------------------
+
+  let firstByteTimer: ReturnType<typeof setTimeout> | undefined;
+  let idleTimer: ReturnType<typeof setTimeout> | undefined;
+  let afterFinishTimer: ReturnType<typeof setTimeout> | undefined;
+
+  const clearTimers = () => {
+    clearTimeout(firstByteTimer);
+    clearTimeout(idleTimer);
+    clearTimeout(afterFinishTimer);
+    firstByteTimer = idleTimer = afterFinishTimer = undefined;
+  };
+
+  const timeout = (message: string) => {
+    const aborted = new StreamAbortedError('timeout', message);
+    end({ status: 'incomplete', incomplete: { reason: 'error', error: aborted.message }, error: aborted });
+  };
+
+  const armIdleTimer = () => {
+    if (idleTimeoutMs <= 0) return;
+    clearTimeout(idleTimer);
+    idleTimer = setTimeout(
+      () => timeout(`The stream went silent for ${idleTimeoutMs} ms (idleTimeoutMs); it was aborted.`),
+      idleTimeoutMs,
+    );
+  };
+
+  // ---- the end -------------------------------------------------------------------------------
+
+  /** Closes the connection: abort the fetch (the server sees the request close) and let go of the reader. */
+  const abortFetch = () => {
+    if (!controller.signal.aborted) controller.abort(new StreamAbortedError(stopRequested ? 'cancelled' : 'disconnected'));
+    if (reader) reader.cancel().catch(noop);
+  };
+
+  /** Reaches the terminal state, once: every resource released, listeners told synchronously. */
+  const end = (final: Final) => {
+    if (ended) return;
+    ended = true;
+    clearTimers();
+    abortFetch();
+    accumulator.markUnfinished();
+    status = final.status;
+    incomplete = final.incomplete;
+    error = final.error;
+    flushSync();
+    const last = snapshot;
+    if (last.error) call(options.onError, last.error);
+    call(options.onFinish, last);
+    resolveFinal(last);
+  };
+
+  /** The outcome of a stream that ended by itself, from what it said. */
+  const outcomeOfStream = (): Final => {
+    const message = accumulator.message();
+    if (message.error !== null || message.finishReason === 'error') {
+      const text = message.error ?? 'The model ended the answer with an error.';
+      return { status: 'incomplete', incomplete: { reason: 'error', error: text }, error: new StreamModelError(text) };
+    }
+    switch (message.finishReason) {
+      case 'stop':
+      case 'tool-calls':
+      case 'other': // e.g. Anthropic `pause_turn`: the model ended its turn normally
+        return { status: 'complete', incomplete: null, error: null };
+      case 'length':
+        return { status: 'incomplete', incomplete: { reason: 'length' }, error: null };
+      case 'content-filter':
+        return { status: 'incomplete', incomplete: { reason: 'content-filter' }, error: null };
+      case 'cancelled':
+        // The server cancelled it (a cancel from elsewhere, e.g. another tab); it said so in the stream.
+        return { status: 'incomplete', incomplete: { reason: 'cancelled', serverConfirmed: true }, error: null };
+      default:
+        break;
+    }
+    // Plain text has no finish channel: a clean close is its only way to say "done".
+    if (decoder?.protocol === 'text') return { status: 'complete', incomplete: null, error: null };
+    const dropped = new StreamAbortedError(
+      'disconnected',
+      'The stream closed before the model finished (no finish event); the text so far is kept.',
+    );
+    return { status: 'incomplete', incomplete: { reason: 'disconnected', error: dropped.message }, error: dropped };
+  };
+
+  /** The read loop is over. While stopping, `stop()` decides the outcome; otherwise it is decided here. */
+  const closed = (result: Closed) => {
+    if (!streamClosed) {
+      streamClosed = true;
+      resolveStreamClosed();
+    }
+    if (ended || stopRequested) return;
+    switch (result.kind) {
+      case 'eof':
+        end(outcomeOfStream());
+        return;
+      case 'read-failed': {
+        const dropped = new StreamAbortedError(
+          'disconnected',
+          `The connection dropped mid-stream (${messageOf(result.error)}); the text so far is kept.`,
+          { cause: result.error },
+        );
+        end({ status: 'incomplete', incomplete: { reason: 'disconnected', error: dropped.message }, error: dropped });
+        return;
+      }
+      case 'fetch-failed':
+      case 'http':
+      case 'decode-failed': {
+        const failure = toError(result.error);
+        end({ status: 'incomplete', incomplete: { reason: 'error', error: failure.message }, error: failure });
+        return;
+      }
+    }
+  };
+
+  // ---- the request ---------------------------------------------------------------------------
+
+  const onDecodedEvent = (event: StreamEvent) => {
+    accumulator.apply(event);
+    if ((event.type === 'finish' || event.type === 'error') && !windingDown) {
+      windingDown = true;
+      if (!stopRequested) {
+        afterFinishTimer = setTimeout(() => {
+          // The answer is over but the server holds the connection open.
+          if (!stopRequested) end(outcomeOfStream());
+        }, AFTER_FINISH_MS);
+      }
+    }
+    call(options.onEvent, event);
+    scheduleFlush();
+  };
+
+  const run = async (): Promise<void> => {
+    if (firstByteTimeoutMs > 0) {
+      firstByteTimer = setTimeout(
+        () => timeout(`No data arrived within ${firstByteTimeoutMs} ms (firstByteTimeoutMs); the request was aborted.`),
+        firstByteTimeoutMs,
+      );
+    }
+    setStatus('connecting');
+    if (ended) return; // a listener disconnected at once
+
+    const headers = new Headers(options.headers);
+    headers.set('x-stream-id', streamId);
+    headers.set('x-stream-cancel-secret', cancelSecret);
+    const init: RequestInit = { method: options.method ?? 'POST', headers, signal: controller.signal };
+    if (options.body !== undefined) init.body = options.body;
+    if (options.credentials !== undefined) init.credentials = options.credentials;
+
+    let response: Response;
+    try {
+      response = await fetchFn(options.api, init);
+    } catch (failure) {
+      closed({ kind: 'fetch-failed', error: failure });
+      return;
+    }
+    if (ended) {
+      response.body?.cancel().catch(noop);
+      return;
+    }
+    if (!response.ok) {
+      // The first-byte timer still runs: it bounds an error body that never ends.
+      const text = await readTextUpTo(response, MAX_ERROR_BODY_BYTES);
+      closed({ kind: 'http', error: new StreamHttpError(response.status, response.statusText, text) });
+      return;
+    }
+
+    decoder = createStreamDecoder(
+      {
+        protocol: options.protocol ?? 'auto',
+        contentType: response.headers.get('content-type'),
+        ...(options.aiSdkUsagePath ? { aiSdkUsagePath: options.aiSdkUsagePath } : {}),
+        ...(options.maxEventSize !== undefined ? { maxEventSize: options.maxEventSize } : {}),
+      },
+      onDecodedEvent,
+    );
+    if (!response.body) {
+      try {
+        decoder.end();
+      } catch (failure) {
+        closed({ kind: 'decode-failed', error: failure });
+        return;
+      }
+      closed({ kind: 'eof' });
+      return;
+    }
+
+    // getReader, not async iteration: Safari's ReadableStream is not async-iterable.
+    const activeReader = response.body.getReader();
+    reader = activeReader;
+    try {
+      for (;;) {
+        let result: ReadableStreamReadResult<Uint8Array>;
+        try {
+          result = await activeReader.read();
+        } catch (failure) {
+          closed({ kind: 'read-failed', error: failure });
+          return;
+        }
+        if (ended) return;
+        if (result.done) {
+          try {
+            decoder.end();
+          } catch (failure) {
+            closed({ kind: 'decode-failed', error: failure });
+            return;
+          }
+          closed({ kind: 'eof' });
+          return;
+        }
+        if (result.value.byteLength === 0) continue;
+        if (!stopRequested) {
+          clearTimeout(firstByteTimer);
+          firstByteTimer = undefined;
+          armIdleTimer();
+        }
+        // First byte: `streaming` from now on; one synchronous notification below carries both
+        // the status and the first chunk's content (a sync scheduler may notify per event before).
+        const firstChunk = status === 'connecting';
+        if (firstChunk) status = 'streaming';
+        try {
+          decoder.push(result.value);
+        } catch (failure) {
+          // Events decoded before the bad one were applied: the text before it is kept.
+          closed({ kind: 'decode-failed', error: failure });
+          return;
+        }
+        if (firstChunk) flushSync();
+      }
+    } finally {
+      try {
+        activeReader.releaseLock();
+      } catch {
+        // already released
+      }
+    }
+  };
+
+  // ---- stop ----------------------------------------------------------------------------------
+
+  /** Calls the server cancel, bounded by `cancelTimeoutMs`; rejects with the cancel's error or a timeout. */
+  const callCancel = async (cancel: CancelFunction): Promise<CancelOutcome> => {
+    const cancelController = new AbortController();
+    let pendingCancel: Promise<CancelOutcome>;
+    try {
+      pendingCancel = Promise.resolve(cancel({ streamId, cancelSecret, signal: cancelController.signal }));
+    } catch (thrown) {
+      pendingCancel = Promise.reject(thrown);
+    }
+    // If the timeout wins, the cancel's own rejection (often an AbortError) must not go unhandled.
+    pendingCancel.catch(noop);
+    if (!(cancelTimeoutMs > 0)) return pendingCancel;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const failure = new StreamAbortedError(
+          'timeout',
+          `The server cancel did not answer within ${cancelTimeoutMs} ms (cancelTimeoutMs); the stream was aborted locally.`,
+        );
+        cancelController.abort(failure);
+        reject(failure);
+      }, cancelTimeoutMs);
+    });
+    try {
+      return await Promise.race([pendingCancel, timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  const runStop = async (): Promise<StopResult> => {
+    // 1. In the task of the click: `stopping`, and the visible message freezes.
+    accumulator.freeze();
+    clearTimers(); // from here the stop contract bounds everything
+    setStatus('stopping');
+
+    let outcome: CancelOutcome | null = null;
+    let failure: Error | null = null;
+    try {
+      if (cancelFn) {
+        // 2. The server cancel, with the client-chosen id: works before the first byte too.
+        const answer = await callCancel(cancelFn);
+        outcome = answer && typeof answer === 'object' ? answer : { confirmed: false };
+        // The server's final usage / cancel event may still arrive: wait a little for the stream
+        // to end by itself (deltas stay frozen; usage and finish are applied).
+        if (!streamClosed && drainMs > 0) {
+          let timer: ReturnType<typeof setTimeout> | undefined;
+          await Promise.race([streamClosedPromise, new Promise<void>((resolve) => (timer = setTimeout(resolve, drainMs)))]);
+          clearTimeout(timer);
+        }
+      }
+    } catch (thrown) {
+      failure = toError(thrown);
+    } finally {
+      // 3. Always abort locally, after the cancel answered, failed or timed out.
+      abortFetch();
+    }
+
+    // Usage from the cancel answer wins over what the stream said; otherwise the last known stays.
+    if (outcome?.usage) accumulator.apply({ type: 'usage', usage: outcome.usage });
+    // A `stream-cancelled` event (or AI SDK `abort`) read during the drain is a confirmation too.
+    const serverConfirmed = outcome?.confirmed === true || accumulator.message().finishReason === 'cancelled';
+    // 4. Always `cancelled`, even when the stream happened to finish by itself while the cancel was
+    // in flight: the user said stop and the visible message was frozen at that instant, so what is
+    // stored may lack the end the model sent; calling it `complete` would be wrong.
+    const info: IncompleteInfo = failure
+      ? { reason: 'cancelled', serverConfirmed, error: failure.message }
+      : { reason: 'cancelled', serverConfirmed };
+    end({ status: 'incomplete', incomplete: info, error: failure });
+    return failure ? { serverConfirmed, error: failure.message } : { serverConfirmed };
+  };
+
+  // ---- the session ---------------------------------------------------------------------------
+
+  return {
+    streamId,
+    cancelSecret,
+    start() {
+      if (startPromise) return startPromise;
+      startPromise = finalPromise;
+      run().catch((thrown) => {
+        // A bug, not a stream fault; still a defined end rather than a rejection.
+        const failure = toError(thrown);
+        end({ status: 'incomplete', incomplete: { reason: 'error', error: failure.message }, error: failure });
+      });
+      return startPromise;
+    },
+    stop() {
+      if (stopPromise) return stopPromise;
+      if (ended || (status !== 'connecting' && status !== 'streaming')) return Promise.resolve({ serverConfirmed: false });
+      // The model already sent its finish event: nothing is generating any more and the message
+      // is whole, so there is nothing to cancel; the stream ends by itself (bounded).
+      if (accumulator.message().finishReason !== null) return Promise.resolve({ serverConfirmed: false });
+      stopRequested = true;
+      // The promise exists before any listener runs, so a stop() from inside a listener gets it.
+      let resolveStop: (result: StopResult) => void = noop;
+      stopPromise = new Promise<StopResult>((resolve) => (resolveStop = resolve));
+      runStop().then(resolveStop, (thrown) => {
+        const failure = toError(thrown);
+        end({ status: 'incomplete', incomplete: { reason: 'cancelled', serverConfirmed: false, error: failure.message }, error: failure });
+        resolveStop({ serverConfirmed: false, error: failure.message });
+      });
+      return stopPromise;
+    },
+    disconnect() {
+      // While stopping, the stop contract already bounds the end (cancel timeout + drain), and
+      // aborting now would close the connection before the cancel reached the server.
+      if (ended || stopRequested || (status !== 'connecting' && status !== 'streaming')) return;
+      end({ status: 'incomplete', incomplete: { reason: 'disconnected' }, error: null });
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+      };
+    },
+    getSnapshot() {
+      return snapshot;
+    },
+  };
+}

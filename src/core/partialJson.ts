@@ -1,0 +1,581 @@
+import { PartialJsonError } from './errors';
+
+/**
+ * An incremental JSON parser for text that arrives in pieces (tool-call arguments streamed by a
+ * model). See {@link createPartialJsonParser}.
+ */
+export interface PartialJsonParser {
+  /**
+   * Appends `delta` (any split: inside a string, an escape, a number, a literal, between the two
+   * escapes of a surrogate pair) and parses it. Throws {@link PartialJsonError} at the first
+   * character that cannot continue valid JSON; from then on every call throws that same error.
+   */
+  push(delta: string): void;
+  /** The best partial value so far (`undefined` before a value has started). Deeply frozen. */
+  value(): unknown;
+  /** Every delta pushed so far, concatenated. */
+  text(): string;
+  /** Whether the text so far is one complete JSON value (plus optional trailing whitespace). */
+  done(): boolean;
+}
+
+// Parser states. Plain numeric constants rather than a `const enum` so the file stays valid under
+// `isolatedModules` and for single-file transpilers.
+const S_VALUE = 0; // a value is required (after `,` in an array, after `:`, at the top level)
+const S_ARRAY_FIRST = 1; // after `[`: a value or `]`
+const S_ARRAY_NEXT = 2; // after an element: `,` or `]`
+const S_OBJECT_FIRST = 3; // after `{`: a key or `}`
+const S_OBJECT_KEY = 4; // after `,` in an object: a key
+const S_OBJECT_COLON = 5; // after a key: `:`
+const S_OBJECT_NEXT = 6; // after a member: `,` or `}`
+const S_STRING = 7; // inside a string (key or value)
+const S_ESCAPE = 8; // after `\` in a string
+const S_UNICODE = 9; // inside `\uXXXX`
+const S_NUMBER = 10;
+const S_LITERAL = 11; // inside `true`, `false` or `null`
+const S_END = 12; // the top-level value is complete: only whitespace may follow
+
+// Number sub-states, following the JSON grammar. The "terminal" ones are where the number could
+// end; a number is only reported once a character that cannot extend it arrives.
+const N_MINUS = 0; // `-`
+const N_ZERO = 1; // `0` or `-0` (terminal)
+const N_INT = 2; // integer digits (terminal)
+const N_DOT = 3; // `.`
+const N_FRACTION = 4; // fraction digits (terminal)
+const N_EXP = 5; // `e` / `E`
+const N_EXP_SIGN = 6; // `e+` / `e-`
+const N_EXP_DIGITS = 7; // exponent digits (terminal)
+
+/** Marks "this container has no visible value in progress" (`undefined` is not a JSON value either, but a symbol cannot be confused with anything). */
+const NONE: unique symbol = Symbol('none');
+type Tail = unknown | typeof NONE;
+
+/**
+ * Rebuild budget (see "Cost" in the TSDoc of {@link createPartialJsonParser}). A `value()` whose
+ * rebuild copies at most `FREE_REBUILD_ENTRIES` entries is always exact; a larger one is paid from
+ * credit that grows by `CREDIT_PER_CHAR` entries per input character, so the total copying stays
+ * linear in the input however often `value()` is called.
+ */
+const FREE_REBUILD_ENTRIES = 1024;
+const CREDIT_PER_CHAR = 32;
+
+/** One open container. A single shape for arrays and objects keeps property access monomorphic. */
+interface Frame {
+  readonly isArray: boolean;
+  /** Arrays: the completed elements (never handed out; snapshots are copies). */
+  readonly items: unknown[];
+  /** Objects: the completed members, in JSON.parse order (never handed out; snapshots are copies). */
+  readonly members: Record<string, unknown>;
+  /** Completed entries so far: the cost of copying this container. */
+  size: number;
+  /** Objects: the key whose value is being read. */
+  key: string;
+  /** The last frozen snapshot handed out (or built) for this container. */
+  snap: object | undefined;
+  /**
+   * Whether `snap` is out of date. Invariant: if a frame is dirty, so are all frames below it on
+   * the stack (a change inside a child is a change of every ancestor), so marking stops at the
+   * first frame that is already dirty and costs O(1) amortised.
+   */
+  dirty: boolean;
+}
+
+function isWhitespace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}
+
+function describe(c: number): string {
+  if (c === 0xfeff) return 'byte order mark (U+FEFF)';
+  if (c < 0x20 || c === 0x7f) return `control character U+${c.toString(16).padStart(4, '0').toUpperCase()}`;
+  return `'${String.fromCharCode(c)}'`;
+}
+
+/** Sets an own data property. `__proto__` needs `defineProperty`: assigning it would set the prototype, which JSON.parse never does. */
+function setMember(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') {
+    Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+  } else {
+    target[key] = value;
+  }
+}
+
+/** Builds a new frozen snapshot of `frame`, with `tail` (the visible value in progress) at the end. */
+function buildSnapshot(frame: Frame, tail: Tail): object {
+  if (frame.isArray) {
+    const items = frame.items;
+    let out: unknown[];
+    if (tail === NONE) {
+      out = items.slice();
+    } else {
+      // push/slice/pop: one exact-size copy instead of slice + a growing push.
+      items.push(tail);
+      out = items.slice();
+      items.pop();
+    }
+    return Object.freeze(out);
+  }
+  // Object spread copies own enumerable data properties with CreateDataProperty, so a
+  // `__proto__` member stays an own property; V8 also has a fast clone path for it.
+  const out: Record<string, unknown> = { ...frame.members };
+  if (tail !== NONE) setMember(out, frame.key, tail);
+  return Object.freeze(out);
+}
+
+class Parser implements PartialJsonParser {
+  private all = '';
+  /** Characters consumed before the current delta: turns indexes into offsets in `text()`. */
+  private consumed = 0;
+  private error: PartialJsonError | undefined;
+  private state = S_VALUE;
+  private readonly stack: Frame[] = [];
+  /** The completed top-level value (valid in `S_END`). */
+  private root: unknown = undefined;
+  /** Rebuild credit, in entries (see `CREDIT_PER_CHAR`). */
+  private credit = 0;
+
+  // String in progress. `str` is what is visible; a trailing high surrogate waits in
+  // `pendingHigh` until the next code unit is known, so a partial string never ends with half a
+  // pair when the final string does not have a lone surrogate there.
+  private strIsKey = false;
+  private str = '';
+  private pendingHigh = '';
+  private unicodeDigits = 0;
+  private unicodeCode = 0;
+
+  // Number in progress: its text so far and grammar sub-state.
+  private numText = '';
+  private numState = N_MINUS;
+
+  // Literal in progress.
+  private literalWord = '';
+  private literalIndex = 0;
+  private literalValue: unknown = null;
+
+  text(): string {
+    return this.all;
+  }
+
+  done(): boolean {
+    return this.state === S_END || (this.state === S_NUMBER && this.stack.length === 0 && this.numberCanEnd());
+  }
+
+  value(): unknown {
+    const stack = this.stack;
+    if (stack.length === 0) {
+      if (this.state === S_END) return this.root;
+      if (this.inStringValue()) return this.str;
+      // A top-level number has no closing delimiter: it is reported while the text so far is a
+      // complete number (the same moment `done()` is true).
+      if (this.state === S_NUMBER && this.numberCanEnd()) return Number(this.numText);
+      return undefined;
+    }
+    const bottom = stack[0]!;
+    if (!bottom.dirty) return bottom.snap;
+    if (bottom.snap !== undefined && this.error === undefined) {
+      // Dirty frames form a prefix of the stack; rebuilding them copies every entry they hold.
+      let cost = 0;
+      for (let d = 0; d < stack.length && stack[d]!.dirty; d++) cost += stack[d]!.size + 1;
+      if (cost > FREE_REBUILD_ENTRIES) {
+        // Too big to copy on every call: copy only once enough input has arrived to pay for it,
+        // and until then hand out the previous (older but consistent) snapshot.
+        if (cost > this.credit) return bottom.snap;
+        this.credit -= cost;
+      }
+    }
+    let top = stack.length - 1;
+    while (!stack[top]!.dirty) top--;
+    let tail: Tail = top === stack.length - 1 ? this.openTail() : stack[top + 1]!.snap;
+    for (let d = top; d >= 0; d--) {
+      const frame = stack[d]!;
+      frame.snap = buildSnapshot(frame, tail);
+      frame.dirty = false;
+      tail = frame.snap;
+    }
+    return bottom.snap;
+  }
+
+  push(delta: string): void {
+    if (this.error !== undefined) throw this.error;
+    this.all += delta;
+    const n = delta.length;
+    let i = 0;
+    // Start index in `delta` of the number in progress, so its text is sliced once per delta.
+    let numStart = 0;
+    while (i < n) {
+      switch (this.state) {
+        case S_STRING: {
+          // Fast path: copy a whole run of ordinary characters with one slice.
+          let j = i;
+          let c = 0;
+          while (j < n) {
+            c = delta.charCodeAt(j);
+            if (c === 0x22 || c === 0x5c || c < 0x20) break;
+            j++;
+          }
+          if (j > i) this.appendToString(i === 0 && j === n ? delta : delta.slice(i, j));
+          if (j === n) {
+            i = j;
+            break;
+          }
+          if (c === 0x22) {
+            this.endString();
+          } else if (c === 0x5c) {
+            this.state = S_ESCAPE;
+          } else {
+            this.fail(j, `Unescaped ${describe(c)} in a string`);
+          }
+          i = j + 1;
+          break;
+        }
+        case S_ESCAPE: {
+          const c = delta.charCodeAt(i);
+          let decoded: string;
+          switch (c) {
+            case 0x22: decoded = '"'; break;
+            case 0x5c: decoded = '\\'; break;
+            case 0x2f: decoded = '/'; break;
+            case 0x62: decoded = '\b'; break;
+            case 0x66: decoded = '\f'; break;
+            case 0x6e: decoded = '\n'; break;
+            case 0x72: decoded = '\r'; break;
+            case 0x74: decoded = '\t'; break;
+            case 0x75:
+              this.state = S_UNICODE;
+              this.unicodeDigits = 0;
+              this.unicodeCode = 0;
+              i++;
+              continue;
+            default:
+              this.fail(i, `Invalid escape ${describe(c)} in a string`);
+          }
+          this.state = S_STRING;
+          this.appendToString(decoded);
+          i++;
+          break;
+        }
+        case S_UNICODE: {
+          const c = delta.charCodeAt(i);
+          const digit =
+            c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : c >= 0x41 && c <= 0x46 ? c - 0x37 : -1;
+          if (digit < 0) this.fail(i, `Invalid hexadecimal digit ${describe(c)} in a \\u escape`);
+          this.unicodeCode = (this.unicodeCode << 4) | digit;
+          if (++this.unicodeDigits === 4) {
+            this.state = S_STRING;
+            this.appendToString(String.fromCharCode(this.unicodeCode));
+          }
+          i++;
+          break;
+        }
+        case S_NUMBER: {
+          const c = delta.charCodeAt(i);
+          if (this.stepNumber(c, i)) {
+            i++;
+          } else {
+            // The character ends the number; it is read again in the state after the value.
+            this.numText += delta.slice(numStart, i);
+            this.completeScalar(Number(this.numText));
+          }
+          break;
+        }
+        case S_LITERAL: {
+          const c = delta.charCodeAt(i);
+          if (c !== this.literalWord.charCodeAt(this.literalIndex)) {
+            this.fail(i, `Unexpected ${describe(c)} in '${this.literalWord}'`);
+          }
+          i++;
+          if (++this.literalIndex === this.literalWord.length) this.completeScalar(this.literalValue);
+          break;
+        }
+        default: {
+          // Structural states: skip whitespace, then one character decides.
+          const c = delta.charCodeAt(i);
+          if (isWhitespace(c)) {
+            i++;
+            break;
+          }
+          this.structural(c, i);
+          if (this.state === S_NUMBER) numStart = i;
+          i++;
+        }
+      }
+    }
+    if (this.state === S_NUMBER) this.numText += delta.slice(numStart);
+    this.consumed += n;
+    this.credit += n * CREDIT_PER_CHAR;
+  }
+
+  /** Handles a non-whitespace character in a structural state. */
+  private structural(c: number, i: number): void {
+    switch (this.state) {
+      case S_VALUE:
+        this.beginValue(c, i);
+        return;
+      case S_ARRAY_FIRST:
+        if (c === 0x5d) this.closeContainer();
+        else this.beginValue(c, i);
+        return;
+      case S_ARRAY_NEXT:
+        if (c === 0x2c) this.state = S_VALUE;
+        else if (c === 0x5d) this.closeContainer();
+        else this.fail(i, `Expected ',' or ']' after an array element, got ${describe(c)}`);
+        return;
+      case S_OBJECT_FIRST:
+        if (c === 0x22) this.beginString(true);
+        else if (c === 0x7d) this.closeContainer();
+        else this.fail(i, `Expected a string key or '}', got ${describe(c)}`);
+        return;
+      case S_OBJECT_KEY:
+        if (c === 0x22) this.beginString(true);
+        else this.fail(i, `Expected a string key after ',', got ${describe(c)}`);
+        return;
+      case S_OBJECT_COLON:
+        if (c === 0x3a) this.state = S_VALUE;
+        else this.fail(i, `Expected ':' after an object key, got ${describe(c)}`);
+        return;
+      case S_OBJECT_NEXT:
+        if (c === 0x2c) this.state = S_OBJECT_KEY;
+        else if (c === 0x7d) this.closeContainer();
+        else this.fail(i, `Expected ',' or '}' after an object member, got ${describe(c)}`);
+        return;
+      case S_END:
+        this.fail(i, `Unexpected ${describe(c)} after the end of the JSON value`);
+    }
+  }
+
+  private beginValue(c: number, i: number): void {
+    switch (c) {
+      case 0x22: // "
+        this.beginString(false);
+        // An empty string is already a visible value (a key whose string value has started is present).
+        this.markTopDirty();
+        return;
+      case 0x5b: // [
+      case 0x7b: // {
+        this.markTopDirty();
+        this.stack.push({ isArray: c === 0x5b, items: [], members: {}, size: 0, key: '', snap: undefined, dirty: true });
+        this.state = c === 0x5b ? S_ARRAY_FIRST : S_OBJECT_FIRST;
+        return;
+      case 0x74: // t
+        this.beginLiteral('true', true);
+        return;
+      case 0x66: // f
+        this.beginLiteral('false', false);
+        return;
+      case 0x6e: // n
+        this.beginLiteral('null', null);
+        return;
+      case 0x2d: // -
+        this.beginNumber(N_MINUS);
+        return;
+      case 0x30: // 0
+        this.beginNumber(N_ZERO);
+        return;
+      default:
+        if (c >= 0x31 && c <= 0x39) this.beginNumber(N_INT);
+        else this.fail(i, `Unexpected ${describe(c)} where a value was expected`);
+    }
+  }
+
+  private beginString(isKey: boolean): void {
+    this.state = S_STRING;
+    this.strIsKey = isKey;
+    this.str = '';
+    this.pendingHigh = '';
+  }
+
+  private beginLiteral(word: string, value: unknown): void {
+    this.state = S_LITERAL;
+    this.literalWord = word;
+    this.literalIndex = 1;
+    this.literalValue = value;
+  }
+
+  private beginNumber(numState: number): void {
+    this.state = S_NUMBER;
+    this.numState = numState;
+    this.numText = '';
+  }
+
+  /** Advances the number grammar by `c`. Returns false when `c` ends a complete number; throws when the number is incomplete or malformed. */
+  private stepNumber(c: number, i: number): boolean {
+    const s = this.numState;
+    if (c >= 0x30 && c <= 0x39) {
+      if (s === N_ZERO) this.fail(i, 'Leading zeros are not allowed in a number');
+      this.numState =
+        s === N_MINUS ? (c === 0x30 ? N_ZERO : N_INT) : s === N_DOT ? N_FRACTION : s === N_EXP || s === N_EXP_SIGN ? N_EXP_DIGITS : s;
+      return true;
+    }
+    if (c === 0x2e && (s === N_ZERO || s === N_INT)) {
+      this.numState = N_DOT;
+      return true;
+    }
+    if ((c === 0x65 || c === 0x45) && (s === N_ZERO || s === N_INT || s === N_FRACTION)) {
+      this.numState = N_EXP;
+      return true;
+    }
+    if ((c === 0x2b || c === 0x2d) && s === N_EXP) {
+      this.numState = N_EXP_SIGN;
+      return true;
+    }
+    if (this.numberCanEnd()) return false;
+    this.fail(i, `Unexpected ${describe(c)} in a number`);
+  }
+
+  private numberCanEnd(): boolean {
+    const s = this.numState;
+    return s === N_ZERO || s === N_INT || s === N_FRACTION || s === N_EXP_DIGITS;
+  }
+
+  private inStringValue(): boolean {
+    const s = this.state;
+    return (s === S_STRING || s === S_ESCAPE || s === S_UNICODE) && !this.strIsKey;
+  }
+
+  /** The visible value in progress inside the top frame: only a string value is visible before it completes. */
+  private openTail(): Tail {
+    return this.inStringValue() ? this.str : NONE;
+  }
+
+  private appendToString(chunk: string): void {
+    if (this.strIsKey) {
+      this.str += chunk;
+      return;
+    }
+    let text = this.pendingHigh === '' ? chunk : this.pendingHigh + chunk;
+    this.pendingHigh = '';
+    const last = text.charCodeAt(text.length - 1);
+    if (last >= 0xd800 && last <= 0xdbff) {
+      this.pendingHigh = text.charAt(text.length - 1);
+      text = text.slice(0, -1);
+    }
+    if (text !== '') {
+      // `+=` builds a rope in V8: appending is O(chunk), and nothing here flattens it.
+      this.str += text;
+      this.markTopDirty();
+    }
+  }
+
+  private endString(): void {
+    if (this.strIsKey) {
+      this.stack[this.stack.length - 1]!.key = this.str;
+      this.str = '';
+      this.state = S_OBJECT_COLON;
+      return;
+    }
+    // A lone high surrogate at the very end is part of the value (JSON.parse keeps it).
+    const changed = this.pendingHigh !== '';
+    const value = changed ? this.str + this.pendingHigh : this.str;
+    this.str = '';
+    this.pendingHigh = '';
+    this.attach(value);
+    if (changed) this.markTopDirty();
+  }
+
+  /** A number or literal completed: it was invisible until now. */
+  private completeScalar(value: unknown): void {
+    this.attach(value);
+    this.markTopDirty();
+  }
+
+  /** Stores a completed value in the top frame (or as the root) and moves to the state after a value. */
+  private attach(value: unknown): void {
+    const stack = this.stack;
+    if (stack.length === 0) {
+      this.root = value;
+      this.state = S_END;
+      return;
+    }
+    const frame = stack[stack.length - 1]!;
+    if (frame.isArray) {
+      frame.items.push(value);
+      this.state = S_ARRAY_NEXT;
+    } else {
+      setMember(frame.members, frame.key, value);
+      this.state = S_OBJECT_NEXT;
+    }
+    frame.size++;
+  }
+
+  private closeContainer(): void {
+    const frame = this.stack.pop()!;
+    // A clean frame's snapshot is already exact, and its parent's snapshot already holds it: the
+    // completed child keeps its identity and the parent needs no rebuild. A dirty frame is built
+    // now, exactly, whatever the budget (each container is completed once, so this is linear).
+    const value = !frame.dirty && frame.snap !== undefined ? frame.snap : buildSnapshot(frame, NONE);
+    this.attach(value);
+  }
+
+  private markTopDirty(): void {
+    const stack = this.stack;
+    for (let d = stack.length - 1; d >= 0 && !stack[d]!.dirty; d--) stack[d]!.dirty = true;
+  }
+
+  private fail(index: number, message: string): never {
+    this.error = new PartialJsonError(this.consumed + index, message);
+    throw this.error;
+  }
+}
+
+/**
+ * Creates an incremental parser for JSON that arrives in pieces, such as tool-call arguments
+ * streamed by a model, and reads the best partial value after any piece.
+ *
+ * What `value()` reports:
+ * - `undefined` until a value has started (and for a top-level literal or number in progress).
+ * - Strings grow as characters arrive. An escape (`\n`, `\"`, `\u00e9`) appears only once complete,
+ *   and a high surrogate waits for the code unit after it, so a surrogate pair split between
+ *   deltas (raw or as two `\u` escapes) never shows as half a pair.
+ * - Arrays and objects appear as soon as `[` / `{` arrives and grow. An object member appears
+ *   once its value has started and is visible: a string value (partial), an array or an object.
+ *   A key whose value has not started, or is a number or literal in progress, is absent.
+ * - Numbers appear only once they can no longer change: after a delimiter (`,` `]` `}` or
+ *   whitespace), so `12` never shows when `123` is coming. A top-level number has no delimiter, so
+ *   it is reported while the text so far is a complete number, which is exactly when `done()` is
+ *   true; `done()` goes back to false if the number continues with `.` or `e` (the only case
+ *   where it can). Send trailing whitespace when you know a top-level number has ended.
+ * - `true`, `false` and `null` appear only when complete.
+ * - The final value equals `JSON.parse(text())`: duplicate keys keep the last value (in the first
+ *   key's position), and a `__proto__` key becomes an own property, never a prototype.
+ *
+ * Values are immutable and structurally shared: every array and object handed out is frozen and
+ * never changed afterwards; between two calls, any subtree that did not change is the same object
+ * (`===`), and only the containers on the path to the change are new. With no change in between,
+ * `value()` returns the same root.
+ *
+ * Cost: parsing is linear in the input (a stack of open containers, state carried across deltas,
+ * nothing re-parsed). `value()` after a change copies the open containers on the path to the
+ * cursor (completed children are shared, not copied), which is O(depth + their entries). That is
+ * always done when it copies at most 1,024 entries, which covers ordinary tool calls, so `value()`
+ * is then exact after every delta. A bigger copy (say an open array with tens of thousands of
+ * elements) is paid from a credit of 32 entries per input character: until the credit covers it,
+ * `value()` returns the previous snapshot, which is older but consistent (a prefix of the final
+ * value). The lag is bounded by entries / 32 characters, so the total work stays linear in the
+ * input however often `value()` is called. When `done()` is true, or after an error, the value is
+ * exact.
+ *
+ * Errors: invalid JSON (including a byte order mark, or anything but whitespace after the value)
+ * throws {@link PartialJsonError} whose `offset` is the 0-based offset in `text()` of the first
+ * bad character. The error is sticky: later pushes throw it again, and `value()` keeps the value
+ * of the text before the bad character.
+ *
+ * @example
+ * ```ts
+ * const parser = createPartialJsonParser();
+ * parser.push('{"city": "Par');
+ * parser.value(); // { city: 'Par' }
+ * parser.push('is", "days": [1, 2');
+ * parser.value(); // { city: 'Paris', days: [1] } — the 2 may still become 20
+ * parser.push(']}');
+ * parser.value(); // { city: 'Paris', days: [1, 2] }
+ * parser.done(); // true
+ * ```
+ */
+export function createPartialJsonParser(): PartialJsonParser {
+  const parser = new Parser();
+  return {
+    push: (delta) => parser.push(delta),
+    value: () => parser.value(),
+    text: () => parser.text(),
+    done: () => parser.done(),
+  };
+}

@@ -1,0 +1,116 @@
+import { webcrypto } from 'node:crypto';
+import { afterEach, describe, expect, test, vi } from 'vitest';
+import { createCancelRequest } from '../../src/core/createCancelRequest';
+import { StreamHttpError } from '../../src/core/errors';
+import { createCancelSecret, createStreamId } from '../../src/core/ids';
+import { startHttpServer, type TestServer } from '../helpers/httpServer';
+
+// Stream identity (ids.ts) and the default cancel request (createCancelRequest.ts) against a real server.
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+let server: TestServer | null = null;
+afterEach(async () => {
+  await server?.close();
+  server = null;
+  vi.unstubAllGlobals();
+});
+
+describe('ids', () => {
+  test('createStreamId returns distinct v4 UUIDs', () => {
+    const ids = new Set(Array.from({ length: 100 }, () => createStreamId()));
+    expect(ids.size).toBe(100);
+    for (const id of ids) expect(id).toMatch(UUID);
+  });
+
+  test('createStreamId builds a v4 UUID from getRandomValues where randomUUID is missing (insecure origins)', () => {
+    vi.stubGlobal('crypto', { getRandomValues: <T extends ArrayBufferView>(array: T) => webcrypto.getRandomValues(array as any) as T });
+    const ids = new Set(Array.from({ length: 50 }, () => createStreamId()));
+    expect(ids.size).toBe(50);
+    for (const id of ids) expect(id).toMatch(UUID);
+  });
+
+  test('createCancelSecret is 256 random bits as unpadded base64url', () => {
+    const secrets = new Set(Array.from({ length: 100 }, () => createCancelSecret()));
+    expect(secrets.size).toBe(100);
+    for (const secret of secrets) {
+      expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      const bytes = Buffer.from(secret, 'base64url');
+      expect(bytes).toHaveLength(32);
+    }
+  });
+});
+
+describe('createCancelRequest', () => {
+  const request = { streamId: 'stream-1', cancelSecret: 'secret-1', signal: new AbortController().signal };
+
+  test('POSTs {"streamId"} as JSON with the secret header', async () => {
+    server = await startHttpServer(({ res }) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"status":"cancelled","usage":{"inputTokens":3,"outputTokens":4},"usageEstimated":false}');
+    });
+    const cancel = createCancelRequest(`${server.url}/api/cancel`, { headers: { authorization: 'Bearer t' } });
+    await expect(cancel(request)).resolves.toEqual({ confirmed: true, usage: { inputTokens: 3, outputTokens: 4 } });
+    const received = server.requests[0]!;
+    expect(received.method).toBe('POST');
+    expect(received.url).toBe('/api/cancel');
+    expect(received.headers['content-type']).toBe('application/json');
+    expect(received.headers['x-stream-cancel-secret']).toBe('secret-1');
+    expect(received.headers.authorization).toBe('Bearer t');
+    expect(JSON.parse(received.body)).toEqual({ streamId: 'stream-1' });
+  });
+
+  test('maps estimated usage, null usage and already-finished', async () => {
+    const answers: Record<string, string> = {
+      '/estimated': '{"status":"cancelled","usage":{"inputTokens":10,"outputTokens":null},"usageEstimated":true}',
+      '/no-usage': '{"status":"cancelled","usage":null,"usageEstimated":false}',
+      '/finished': '{"status":"already-finished"}',
+    };
+    server = await startHttpServer(({ res, url }) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(answers[url]);
+    });
+    await expect(createCancelRequest(`${server.url}/estimated`)(request)).resolves.toEqual({
+      confirmed: true,
+      usage: { inputTokens: 10, outputTokens: null, estimated: true },
+    });
+    await expect(createCancelRequest(`${server.url}/no-usage`)(request)).resolves.toEqual({ confirmed: true, usage: null });
+    await expect(createCancelRequest(`${server.url}/finished`)(request)).resolves.toEqual({ confirmed: false, alreadyFinished: true });
+  });
+
+  test('rejects with a StreamHttpError on 403, 404 and 500', async () => {
+    server = await startHttpServer(({ res, url }) => {
+      const status = Number(url.slice(1));
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(`{"error":"status ${status}"}`);
+    });
+    for (const status of [403, 404, 500]) {
+      const failure = await createCancelRequest(`${server.url}/${status}`)(request).catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(StreamHttpError);
+      expect((failure as StreamHttpError).status).toBe(status);
+      expect((failure as StreamHttpError).body).toBe(`{"error":"status ${status}"}`);
+    }
+  });
+
+  test('rejects on a 2xx answer it does not understand', async () => {
+    server = await startHttpServer(({ res }) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<html>login</html>');
+    });
+    await expect(createCancelRequest(`${server.url}/cancel`)(request)).rejects.toThrow(/unexpected body/);
+  });
+
+  test('accepts a fetch as second argument and honours the signal', async () => {
+    server = await startHttpServer(() => {
+      // never answers
+    });
+    const fetchSpy = vi.fn((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
+    const controller = new AbortController();
+    const pending = createCancelRequest(`${server.url}/cancel`, fetchSpy as typeof fetch)({ ...request, signal: controller.signal });
+    await vi.waitFor(() => expect(server!.requests).toHaveLength(1), { timeout: 10_000, interval: 5 });
+    controller.abort();
+    await expect(pending).rejects.toThrow();
+    expect(fetchSpy).toHaveBeenCalledTimes(1);
+    await expect(server.requests[0]!.closed).resolves.toEqual({ aborted: true });
+  });
+});
