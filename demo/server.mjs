@@ -12,7 +12,8 @@ const host = process.env.HOST ?? '127.0.0.1';
 const vite = await createVite({
   root: join(root, 'demo'),
   configFile: join(root, 'demo', 'vite.config.ts'),
-  server: { middlewareMode: true, hmr: process.env.CI ? false : undefined },
+  // No HMR: the demo is a showcase, and a second instance (tests) must not fight over its port.
+  server: { middlewareMode: true, hmr: false },
   appType: 'spa',
   logLevel: 'warn',
 });

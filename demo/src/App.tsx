@@ -69,7 +69,7 @@ export function App() {
   const [conversationId, setConversationId] = useState(() => Object.keys(store.getState().conversations).at(-1) ?? newConversation());
   const messages = useStore(store, (s) => getConversationMessages(s, conversationId));
   const [protocol, setProtocol] = useState<Protocol>('ai-sdk');
-  const [tokensPerSecond, setTokensPerSecond] = useState(50);
+  const [tokensPerSecond, setTokensPerSecond] = useState(20);
   const [prompt, setPrompt] = useState('Give me a coffee tip');
 
   const chat = useModelStream({
