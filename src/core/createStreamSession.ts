@@ -550,8 +550,9 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
           firstByteTimer = undefined;
           armIdleTimer();
         }
-        // First byte: `streaming` from now on; one synchronous notification below carries both
-        // the status and the first chunk's content (a sync scheduler may notify per event before).
+        // First byte: `streaming` from now on. The status and the first chunk's content go out
+        // together with the next scheduled notification rather than at once: a stream that
+        // arrives in one burst then costs one render per frame, not an extra one for the status.
         const firstChunk = status === 'connecting';
         if (firstChunk) status = 'streaming';
         try {
@@ -561,7 +562,7 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
           closed({ kind: 'decode-failed', error: failure });
           return;
         }
-        if (firstChunk) flushSync();
+        if (firstChunk) scheduleFlush();
       }
     } finally {
       try {

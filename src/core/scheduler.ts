@@ -26,22 +26,26 @@ export type NotifyScheduler = (flush: () => void) => () => void;
 
 /** The fallback frame length where `requestAnimationFrame` does not exist (Node, workers). */
 const FRAME_MS = 16;
+/** Flush interval while the page is hidden (browsers throttle background timers to about 1 s anyway). */
+const HIDDEN_MS = 250;
 
 /**
  * At most one notification per animation frame: `requestAnimationFrame` where it exists, otherwise
  * a 16 ms timer. The default of the stream session (`throttle: 'frame'`).
  *
- * Browsers pause animation frames in hidden tabs; nothing is lost, because the session notifies
- * synchronously on every status change (including the end of the stream) and the next frame shows
+ * Browsers pause animation frames in hidden tabs, so there it falls back to a 250 ms timer; the session
+ * also notifies synchronously on the end of the stream and on stop, and the next frame shows
  * the latest state.
  */
 export const frameScheduler: NotifyScheduler = (flush) => {
   // Looked up at call time, so a DOM environment installed after import (jsdom, happy-dom) is used.
-  if (typeof requestAnimationFrame === 'function' && typeof cancelAnimationFrame === 'function') {
+  // A hidden tab runs no animation frames: a timer keeps the store (and its persisted copy) current.
+  const hidden = typeof document !== 'undefined' && document.visibilityState === 'hidden';
+  if (!hidden && typeof requestAnimationFrame === 'function' && typeof cancelAnimationFrame === 'function') {
     const handle = requestAnimationFrame(() => flush());
     return () => cancelAnimationFrame(handle);
   }
-  const timer = setTimeout(flush, FRAME_MS);
+  const timer = setTimeout(flush, hidden ? HIDDEN_MS : FRAME_MS);
   return () => clearTimeout(timer);
 };
 

@@ -32,7 +32,7 @@ afterEach(async () => {
 });
 
 describe('session notifications', () => {
-  test('N deltas give one scheduled notification; status changes notify synchronously', async () => {
+  test('N deltas give one scheduled notification; start, stop and the end notify synchronously', async () => {
     let sendDeltas!: () => Promise<void>;
     let finish!: () => void;
     server = await startHttpServer(({ res }) => {
@@ -60,7 +60,11 @@ describe('session notifications', () => {
 
     const done = session.start();
     expect(seen).toEqual(['connecting']); // synchronous, in start()
-    await vi.waitFor(() => expect(seen).toEqual(['connecting', 'streaming']), WAIT);
+    // The first byte's status change rides on the next scheduled notification, with its content.
+    await vi.waitFor(() => expect(queue).toHaveLength(1), WAIT);
+    expect(seen).toEqual(['connecting']);
+    queue.shift()!();
+    expect(seen).toEqual(['connecting', 'streaming']);
     expect(session.getSnapshot().responseId).toBe('msg-throttle'); // the first chunk came with the status
     expect(queue).toHaveLength(0);
 
@@ -206,17 +210,23 @@ describe('schedulers', () => {
     void session.start();
     push('a');
     await vi.advanceTimersByTimeAsync(0);
-    expect(session.getSnapshot().status).toBe('streaming');
-    expect(listener).toHaveBeenCalledTimes(2); // connecting, streaming (with 'a')
+    expect(listener).toHaveBeenCalledTimes(1); // connecting; the first byte waits for the interval
     push('b');
     await vi.advanceTimersByTimeAsync(0);
     push('c');
     await vi.advanceTimersByTimeAsync(50);
-    expect(listener).toHaveBeenCalledTimes(2);
-    expect(session.getSnapshot().message.text).toBe('a');
+    expect(listener).toHaveBeenCalledTimes(1);
+    expect(session.getSnapshot().status).toBe('connecting');
     await vi.advanceTimersByTimeAsync(50);
-    expect(listener).toHaveBeenCalledTimes(3);
+    expect(listener).toHaveBeenCalledTimes(2); // streaming, with 'abc'
+    expect(session.getSnapshot().status).toBe('streaming');
     expect(session.getSnapshot().message.text).toBe('abc');
+    push('d');
+    await vi.advanceTimersByTimeAsync(99);
+    expect(listener).toHaveBeenCalledTimes(2);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(listener).toHaveBeenCalledTimes(3);
+    expect(session.getSnapshot().message.text).toBe('abcd');
     session.disconnect();
   });
 });
