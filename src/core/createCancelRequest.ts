@@ -24,6 +24,8 @@ export type CancelRequestOptions = {
  * - `200 {"status":"cancelled","usage":{…}|null,"usageEstimated":bool}` → `{ confirmed: true, usage }`
  *   (`usage.estimated: true` when the server estimated it);
  * - `200 {"status":"already-finished"}` → `{ confirmed: false, alreadyFinished: true }`;
+ * - `404 {"status":"pending"}` (the stream has not started; the server cancels it when it does)
+ *   → `{ confirmed: true, usage: null }`;
  * - any other status (`403` wrong secret, `404` unknown id, `5xx`, …) rejects with a
  *   `StreamHttpError` carrying the status and (up to 64 KB of) the body text;
  * - a 2xx answer that is not one of the above rejects with an `Error` that says so.
@@ -54,6 +56,9 @@ export function createCancelRequest(
     const response = await fetchFn(cancelApi, init);
     if (!response.ok) {
       const body = await readTextUpTo(response, MAX_ERROR_BODY_BYTES);
+      // 404 "pending": the stream has not reached the server yet, and the server will cancel it
+      // the moment it does (a tombstone). The model never runs: that is a confirmed cancel.
+      if (response.status === 404 && /"status"\s*:\s*"pending"/.test(body)) return { confirmed: true, usage: null };
       throw new StreamHttpError(response.status, response.statusText, body);
     }
     const text = await readTextUpTo(response, MAX_ERROR_BODY_BYTES);

@@ -1,0 +1,161 @@
+import { secretHashesEqual } from './internal/validation';
+import type { CancelListener, CancelReport, CancelResult, RegisterResult, StreamRegistry } from './types';
+
+export type StreamRegistryOptions = {
+  /** How long a finished stream answers a late cancel with `already-finished` (and refuses its id). Default 60 000 ms. */
+  finishedTtlMs?: number;
+  /**
+   * How long a cancel that arrived before its stream waits for it (a tombstone). Default 10 000 ms.
+   * `0` turns tombstones off: such a cancel then answers 404.
+   */
+  tombstoneTtlMs?: number;
+  /** Most tombstones kept at once; past it the oldest is dropped (a flood of cancels for made-up ids cannot grow memory). Default 10 000. */
+  maxTombstones?: number;
+};
+
+/** The in-memory registry, with counters for tests and monitoring. */
+export type InMemoryStreamRegistry = StreamRegistry & {
+  /** Live streams, finished markers and tombstones currently held (expired entries are swept first). */
+  counts(): { streams: number; finished: number; tombstones: number };
+};
+
+type LiveEntry = { secretHash: string; onCancel: CancelListener };
+type Marker = { secretHash: string; expiresAt: number };
+
+/** What a cancel answers when the stream has not registered yet: it will be cancelled the moment it does. */
+const PENDING_REPORT: CancelReport = { usage: null, usageEstimated: false };
+
+/**
+ * Creates the in-memory stream registry, the default for a single server process. Live streams are
+ * held until they finish; a finished stream leaves a marker for `finishedTtlMs` so a late cancel
+ * answers `already-finished`; a cancel for an unknown id leaves a tombstone for `tombstoneTtlMs`.
+ * Markers and tombstones expire lazily on access and through one unref'd sweep timer that runs
+ * only while there is something to expire, so the registry never grows without bound and never
+ * keeps a process alive. For several instances behind a load balancer use
+ * `createRedisStreamRegistry` from `react-model-stream/server/redis`.
+ *
+ * @example
+ * ```ts
+ * // app/api/registry.ts: one registry per server process
+ * import { createStreamRegistry } from 'react-model-stream/server';
+ * export const registry = createStreamRegistry();
+ * ```
+ */
+export function createStreamRegistry(options: StreamRegistryOptions = {}): InMemoryStreamRegistry {
+  const finishedTtlMs = options.finishedTtlMs ?? 60_000;
+  const tombstoneTtlMs = options.tombstoneTtlMs ?? 10_000;
+  const maxTombstones = options.maxTombstones ?? 10_000;
+
+  const live = new Map<string, LiveEntry>();
+  const finished = new Map<string, Marker>();
+  /** keyed by `id + '\n' + secretHash`: a cancel with a wrong secret cannot shadow the real one */
+  const tombstones = new Map<string, number>();
+  let sweepTimer: ReturnType<typeof setInterval> | null = null;
+  let closed = false;
+
+  const sweep = () => {
+    const now = Date.now();
+    for (const [id, marker] of finished) if (marker.expiresAt <= now) finished.delete(id);
+    for (const [key, expiresAt] of tombstones) if (expiresAt <= now) tombstones.delete(key);
+    if (finished.size === 0 && tombstones.size === 0 && sweepTimer !== null) {
+      clearInterval(sweepTimer);
+      sweepTimer = null;
+    }
+  };
+
+  const ensureSweep = () => {
+    if (sweepTimer !== null || closed) return;
+    // Started lazily: some runtimes forbid timers at module scope, where registries are created.
+    sweepTimer = setInterval(sweep, Math.max(250, Math.min(finishedTtlMs, tombstoneTtlMs || finishedTtlMs) / 2));
+    (sweepTimer as { unref?: () => void }).unref?.();
+  };
+
+  const finishedMarker = (id: string): Marker | undefined => {
+    const marker = finished.get(id);
+    if (marker && marker.expiresAt <= Date.now()) {
+      finished.delete(id);
+      return undefined;
+    }
+    return marker;
+  };
+
+  const markFinished = (id: string, secretHash: string) => {
+    if (finishedTtlMs <= 0) return;
+    finished.set(id, { secretHash, expiresAt: Date.now() + finishedTtlMs });
+    ensureSweep();
+  };
+
+  const takeTombstone = (key: string): boolean => {
+    const expiresAt = tombstones.get(key);
+    if (expiresAt === undefined) return false;
+    tombstones.delete(key);
+    return expiresAt > Date.now();
+  };
+
+  return {
+    async register(streamId, secretHash, onCancel): Promise<RegisterResult> {
+      if (live.has(streamId) || finishedMarker(streamId)) return 'conflict';
+      if (takeTombstone(`${streamId}\n${secretHash}`)) {
+        markFinished(streamId, secretHash);
+        return 'cancelled';
+      }
+      const entry: LiveEntry = { secretHash, onCancel };
+      live.set(streamId, entry);
+      return {
+        streamId,
+        finish() {
+          // Only the registration that owns the entry may end it (a cancel may have ended it first).
+          if (live.get(streamId) !== entry) return;
+          live.delete(streamId);
+          markFinished(streamId, secretHash);
+        },
+      };
+    },
+
+    async cancel(streamId, secretHash): Promise<CancelResult> {
+      const entry = live.get(streamId);
+      if (entry) {
+        if (!secretHashesEqual(entry.secretHash, secretHash)) return { status: 'forbidden' };
+        // Leave the live set before calling out, so a second cancel answers already-finished.
+        live.delete(streamId);
+        markFinished(streamId, entry.secretHash);
+        let report: CancelReport | null;
+        try {
+          report = entry.onCancel();
+        } catch {
+          report = { usage: null, usageEstimated: false };
+        }
+        return report === null ? { status: 'already-finished' } : { status: 'cancelled', report };
+      }
+      const marker = finishedMarker(streamId);
+      if (marker) {
+        return secretHashesEqual(marker.secretHash, secretHash) ? { status: 'already-finished' } : { status: 'forbidden' };
+      }
+      if (tombstoneTtlMs <= 0 || closed) return { status: 'not-found' };
+      const key = `${streamId}\n${secretHash}`;
+      tombstones.delete(key); // re-insert at the end: insertion order is expiry order
+      tombstones.set(key, Date.now() + tombstoneTtlMs);
+      while (tombstones.size > maxTombstones) tombstones.delete(tombstones.keys().next().value!);
+      ensureSweep();
+      return { status: 'cancelled', report: PENDING_REPORT, pending: true };
+    },
+
+    size() {
+      return live.size;
+    },
+
+    counts() {
+      sweep();
+      return { streams: live.size, finished: finished.size, tombstones: tombstones.size };
+    },
+
+    async close() {
+      closed = true;
+      if (sweepTimer !== null) clearInterval(sweepTimer);
+      sweepTimer = null;
+      live.clear();
+      finished.clear();
+      tombstones.clear();
+    },
+  };
+}

@@ -1,0 +1,434 @@
+import { createAccumulator } from '../core/accumulator';
+import { createStreamDecoder, STREAM_CANCELLED_EVENT, type StreamDecoder } from '../core/decoders/createStreamDecoder';
+import { detectProtocolFromContentType } from '../core/decoders/detectProtocol';
+import type { Protocol } from '../core/types';
+import { createBoundaryBuffer, type Framing } from './internal/createBoundaryBuffer';
+import { estimateUsage } from './internal/estimateUsage';
+import {
+  CANCEL_SECRET_HEADER,
+  STREAM_ID_HEADER,
+  hashSecret,
+  isValidSecret,
+  isValidStreamId,
+  jsonError,
+} from './internal/validation';
+import type { CancelReport, StreamRegistration, StreamRegistry } from './types';
+
+/** What a client disconnect (not a cancel) does to the upstream. */
+export type DisconnectPolicy = 'abort' | 'continue';
+
+export type HandleModelStreamOptions = {
+  /** Where the stream is registered so the cancel endpoint can find it. */
+  registry: StreamRegistry;
+  /**
+   * Starts the model request. Pass `signal` to the provider's `fetch` (or SDK): it is aborted on
+   * cancel, so the provider stops generating and billing. Return the provider's streaming Response
+   * (or one you built). It is never called for a stream whose cancel arrived first (a tombstone).
+   */
+  upstream: (signal: AbortSignal) => Response | Promise<Response>;
+  /**
+   * The upstream's wire format, used to read its usage and to choose how a cancel is written into
+   * the stream. Default `'auto'`: from the upstream's content type and first event.
+   */
+  protocol?: Protocol | 'auto';
+  /**
+   * A client that goes away without a cancel (closed tab, dropped network): `'abort'` (default)
+   * aborts the upstream; `'continue'` reads the upstream to its end, discarding the output, for
+   * apps that persist and resume streams. Only the cancel endpoint means "the user said stop".
+   */
+  onDisconnect?: DisconnectPolicy;
+};
+
+type TerminalKind = 'ai-sdk' | 'sse' | 'none';
+
+const encoder = new TextEncoder();
+/** The AI SDK's own cancel shape: an `abort` part, then `[DONE]` as on every normal close. */
+const AI_SDK_TERMINAL = encoder.encode('data: {"type":"abort","reason":"cancelled"}\n\ndata: [DONE]\n\n');
+const AI_SDK_HEADER = 'x-vercel-ai-ui-message-stream';
+
+function framingOf(protocol: Protocol): Framing {
+  return protocol === 'text' ? 'text' : protocol === 'ndjson' ? 'ndjson' : 'sse';
+}
+
+function terminalBytes(kind: TerminalKind, report: CancelReport): Uint8Array | null {
+  if (kind === 'ai-sdk') return AI_SDK_TERMINAL;
+  if (kind === 'sse') {
+    const data = JSON.stringify({ usage: report.usage, usageEstimated: report.usageEstimated });
+    return encoder.encode(`event: ${STREAM_CANCELLED_EVENT}\ndata: ${data}\n\n`);
+  }
+  return null;
+}
+
+function contentTypeOf(kind: TerminalKind, protocol: Protocol | 'auto'): string {
+  if (kind !== 'none') return 'text/event-stream';
+  return protocol === 'ndjson' ? 'application/x-ndjson' : 'text/plain; charset=utf-8';
+}
+
+/** A complete answer for a stream cancelled before its upstream answered: just the cancel terminal. */
+function cancelledResponse(kind: TerminalKind, protocol: Protocol | 'auto', report: CancelReport): Response {
+  const headers = new Headers({ 'content-type': contentTypeOf(kind, protocol), 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
+  if (kind === 'ai-sdk') headers.set(AI_SDK_HEADER, 'v1');
+  const bytes = terminalBytes(kind, report);
+  return new Response(bytes ? new Blob([bytes as Uint8Array<ArrayBuffer>]).stream() : null, { status: 200, headers });
+}
+
+function kindOfProtocol(protocol: Protocol): TerminalKind {
+  return protocol === 'ai-sdk' ? 'ai-sdk' : protocol === 'text' || protocol === 'ndjson' ? 'none' : 'sse';
+}
+
+/**
+ * Serves a model stream that the user can really stop. Reads `x-stream-id` and
+ * `x-stream-cancel-secret` from the request and registers them; calls `upstream(signal)`; streams
+ * the upstream body through without buffering (a chunk is forwarded as soon as the SSE event or
+ * NDJSON line it ends is complete). A cancel through `handleCancel` aborts `signal`, drops the
+ * half-written event, if any, and ends the stream with the cancel terminal: an `abort` part then
+ * `[DONE]` for `ai-sdk`; `event: stream-cancelled` with the usage known so far for the other SSE
+ * protocols; nothing for plain text and NDJSON (the cancel answer carries the usage). A client that
+ * disconnects without a cancel is handled by `onDisconnect`.
+ *
+ * Answers: the upstream's status and body (with its content type, `cache-control: no-cache` and
+ * `x-accel-buffering: no`; no CORS headers); `400` for a missing or malformed id or secret; `409`
+ * for an id in use; `502` when `upstream` throws; `503` when the registry fails. A non-2xx upstream
+ * is passed through as is. Every path unregisters the stream when it ends.
+ *
+ * @example
+ * ```ts
+ * // app/api/chat/route.ts (Next.js)
+ * import { handleModelStream } from 'react-model-stream/server';
+ * import { registry } from '../registry';
+ *
+ * export async function POST(request: Request) {
+ *   const { messages } = await request.clone().json();
+ *   return handleModelStream(request, {
+ *     registry,
+ *     protocol: 'openai-chat',
+ *     upstream: (signal) =>
+ *       fetch('https://api.openai.com/v1/chat/completions', {
+ *         method: 'POST',
+ *         signal,
+ *         headers: { authorization: `Bearer ${process.env.OPENAI_API_KEY}`, 'content-type': 'application/json' },
+ *         body: JSON.stringify({ model: 'gpt-4.1-mini', messages, stream: true, stream_options: { include_usage: true } }),
+ *       }),
+ *   });
+ * }
+ * ```
+ */
+export async function handleModelStream(request: Request, options: HandleModelStreamOptions): Promise<Response> {
+  const { registry, upstream } = options;
+  const protocol = options.protocol ?? 'auto';
+  const onDisconnect = options.onDisconnect ?? 'abort';
+
+  const streamId = request.headers.get(STREAM_ID_HEADER);
+  if (streamId === null) {
+    return jsonError(400, `Missing ${STREAM_ID_HEADER} header: send a random stream id (e.g. crypto.randomUUID()) with the stream request.`);
+  }
+  if (!isValidStreamId(streamId)) {
+    return jsonError(400, `Invalid ${STREAM_ID_HEADER} header: use 1–128 characters of A–Z, a–z, 0–9, "_" and "-" (a UUID fits).`);
+  }
+  const secret = request.headers.get(CANCEL_SECRET_HEADER);
+  if (secret === null) {
+    return jsonError(400, `Missing ${CANCEL_SECRET_HEADER} header: send a random cancel secret (at least 128 bits, base64url or hex) with the stream request.`);
+  }
+  if (!isValidSecret(secret)) {
+    return jsonError(400, `Invalid ${CANCEL_SECRET_HEADER} header: use 16–256 characters of base64url (A–Z, a–z, 0–9, "_", "-") or hex.`);
+  }
+  const secretHash = await hashSecret(secret);
+
+  // ---- per-stream state (one closure per request; the registry only ever sees onCancel) ----
+  type State = 'waiting' | 'streaming' | 'ended' | 'cancelled' | 'disconnected';
+  let state: State = 'waiting';
+  /** a client is reading the body (false after a disconnect in 'continue' mode) */
+  let attached = true;
+  let report: CancelReport | null = null;
+  const upstreamAbort = new AbortController();
+  const accumulator = createAccumulator();
+  let decoder: StreamDecoder | null = null;
+  let decoderFailed = false;
+  let upstreamResponse: Response | null = null;
+  let reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
+  let knownFraming: Framing | null = protocol === 'auto' ? null : framingOf(protocol);
+  const boundary = createBoundaryBuffer();
+  let controller: ReadableStreamDefaultController<Uint8Array> | null = null;
+  let outputOpen = false;
+  /** the consumer asked for a chunk (pull) that has not been delivered yet */
+  let wanted = false;
+  let wake: (() => void) | null = null;
+  let registration: StreamRegistration | null = null;
+  let unregistered = false;
+
+  const finishRegistration = () => {
+    if (unregistered || registration === null) return;
+    unregistered = true;
+    const handle = registration;
+    Promise.resolve()
+      .then(() => handle.finish())
+      .catch(() => {
+        // The registry's markers expire on their own; nothing the client can do about it.
+      });
+  };
+
+  const wakePump = () => {
+    const resolve = wake;
+    wake = null;
+    resolve?.();
+  };
+
+  const enqueue = (bytes: Uint8Array) => {
+    if (!outputOpen || controller === null) return;
+    try {
+      controller.enqueue(bytes);
+      wanted = false;
+    } catch {
+      outputOpen = false;
+    }
+  };
+
+  const closeOutput = () => {
+    if (!outputOpen || controller === null) return;
+    outputOpen = false;
+    try {
+      controller.close();
+    } catch {
+      // already closed or cancelled by the consumer
+    }
+  };
+
+  const stopReading = (reason: unknown) => {
+    if (reader) reader.cancel(reason).catch(() => {});
+    else upstreamResponse?.body?.cancel(reason).catch(() => {});
+  };
+
+  const terminalKind = (): TerminalKind => {
+    if (protocol !== 'auto') return kindOfProtocol(protocol);
+    if (decoder?.protocol) return kindOfProtocol(decoder.protocol);
+    if (upstreamResponse === null) return 'sse';
+    if (upstreamResponse.headers.get(AI_SDK_HEADER)) return 'ai-sdk';
+    const framing = detectProtocolFromContentType(upstreamResponse.headers.get('content-type'));
+    // An unknown content type: never inject an SSE event into bytes we cannot read.
+    return framing === 'sse' ? 'sse' : 'none';
+  };
+
+  const framing = (): Framing | null => {
+    if (knownFraming) return knownFraming;
+    if (decoder?.protocol) return (knownFraming = framingOf(decoder.protocol));
+    // The side decoder could not tell (or failed): pass the bytes through as they come.
+    if (decoderFailed) return 'text';
+    return null;
+  };
+
+  const detachListeners = () => request.signal.removeEventListener('abort', onClientGone);
+
+  const onCancel = (): CancelReport | null => {
+    if (state === 'cancelled') return report;
+    // Ended on its own, or aborted by a disconnect: the cancel is late.
+    if (state === 'ended' || state === 'disconnected') return null;
+    state = 'cancelled';
+    report = estimateUsage(accumulator.message());
+    const reason = new DOMException('The stream was cancelled through the cancel endpoint.', 'AbortError');
+    upstreamAbort.abort(reason);
+    stopReading(reason);
+    boundary.drop(); // the half-written event, if any, is never sent
+    const bytes = terminalBytes(terminalKind(), report);
+    if (bytes) enqueue(bytes);
+    closeOutput();
+    finishRegistration();
+    detachListeners();
+    wakePump();
+    return report;
+  };
+
+  function onClientGone() {
+    if (!attached) return;
+    attached = false;
+    if (state !== 'waiting' && state !== 'streaming') return;
+    boundary.drop();
+    closeOutput();
+    if (onDisconnect === 'abort') {
+      state = 'disconnected';
+      const reason = new DOMException('The client disconnected.', 'AbortError');
+      upstreamAbort.abort(reason);
+      stopReading(reason);
+      finishRegistration();
+      detachListeners();
+    }
+    // 'continue': the pump keeps reading (and decoding, so a later cancel still knows the usage)
+    // to the end without waiting for a consumer, then unregisters.
+    wakePump();
+  }
+
+  const feed = (chunk: Uint8Array) => {
+    if (decoder !== null && !decoderFailed) {
+      try {
+        decoder.push(chunk);
+      } catch {
+        // The pass-through does not depend on understanding the stream; only the usage does.
+        decoderFailed = true;
+      }
+    }
+    if (!attached) return;
+    boundary.push(chunk);
+    const ready = boundary.take(framing());
+    if (ready) enqueue(ready);
+  };
+
+  const endNormally = () => {
+    state = 'ended';
+    if (decoder !== null && !decoderFailed) {
+      try {
+        decoder.end();
+      } catch {
+        decoderFailed = true;
+      }
+    }
+    const rest = boundary.flush(); // the upstream's own last bytes, passed through as they are
+    if (rest && attached) enqueue(rest);
+    closeOutput();
+    finishRegistration();
+    detachListeners();
+  };
+
+  const pump = async () => {
+    const upstreamReader = reader!;
+    try {
+      for (;;) {
+        while (attached && !wanted && state === 'streaming') {
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+          });
+        }
+        if (state !== 'streaming') return;
+        const { done, value } = await upstreamReader.read();
+        if (state !== 'streaming') return; // cancelled or disconnected while reading
+        if (done) {
+          endNormally();
+          return;
+        }
+        feed(value);
+      }
+    } catch (error) {
+      if (state !== 'streaming') return;
+      // The upstream broke mid-stream: the client sees a broken stream too, not a clean end.
+      state = 'ended';
+      boundary.drop();
+      if (outputOpen && controller !== null) {
+        outputOpen = false;
+        try {
+          controller.error(error);
+        } catch {
+          // consumer already gone
+        }
+      }
+      finishRegistration();
+      detachListeners();
+    }
+  };
+
+  // ---- register, then start the upstream ----
+  let result;
+  try {
+    result = await registry.register(streamId, secretHash, onCancel);
+  } catch {
+    return jsonError(503, 'The stream registry is unavailable, so this stream could not be made cancellable. Try again.');
+  }
+  if (result === 'conflict') {
+    return jsonError(409, `The stream id in ${STREAM_ID_HEADER} is already in use: generate a new id for every stream.`);
+  }
+  if (result === 'cancelled') {
+    // A cancel with this id and secret arrived first (a tombstone): the upstream is never called,
+    // so nothing was generated or billed.
+    return cancelledResponse(protocol === 'auto' ? 'sse' : kindOfProtocol(protocol), protocol, {
+      usage: { inputTokens: 0, outputTokens: 0 },
+      usageEstimated: false,
+    });
+  }
+  registration = result;
+  // A cancel that landed between registering and here was already recorded by the registry.
+  if (state !== 'waiting') finishRegistration();
+  if (request.signal.aborted) onClientGone();
+  else request.signal.addEventListener('abort', onClientGone, { once: true });
+
+  let response: unknown;
+  try {
+    response = state === 'waiting' ? await upstream(upstreamAbort.signal) : null;
+  } catch {
+    response = null;
+    if (state === 'waiting') {
+      state = 'ended';
+      finishRegistration();
+      detachListeners();
+      return jsonError(502, 'The upstream model request failed before it answered.');
+    }
+  }
+  // `state` is changed by callbacks while `upstream` runs; TypeScript cannot see that.
+  const now = state as State;
+  if (now === 'cancelled') {
+    if (response instanceof Response) {
+      // An upstream that answered despite the abort: its headers still tell which terminal fits.
+      upstreamResponse = response;
+      response.body?.cancel().catch(() => {});
+    }
+    return cancelledResponse(terminalKind(), protocol, report!);
+  }
+  if (now === 'disconnected') {
+    if (response instanceof Response) response.body?.cancel().catch(() => {});
+    return new Response(null, { status: 499, statusText: 'Client Closed Request' });
+  }
+  if (!(response instanceof Response)) {
+    state = 'ended';
+    finishRegistration();
+    detachListeners();
+    return jsonError(502, 'The upstream model request did not return a Response.');
+  }
+  upstreamResponse = response;
+
+  const headers = new Headers();
+  const contentType = response.headers.get('content-type');
+  if (contentType) headers.set('content-type', contentType);
+  if (!response.ok) {
+    // The provider refused (401, 429, 500…): its status and body are the client's best information.
+    state = 'ended';
+    finishRegistration();
+    detachListeners();
+    headers.set('cache-control', 'no-cache');
+    return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+  }
+  const aiSdkHeader = response.headers.get(AI_SDK_HEADER);
+  if (aiSdkHeader) headers.set(AI_SDK_HEADER, aiSdkHeader);
+  headers.set('cache-control', 'no-cache');
+  headers.set('x-accel-buffering', 'no');
+
+  if (knownFraming === null) {
+    const fromType = detectProtocolFromContentType(contentType);
+    if (fromType) knownFraming = fromType;
+  }
+  decoder = createStreamDecoder({ protocol, contentType }, accumulator.apply);
+
+  if (response.body === null) {
+    endNormally();
+    return new Response(null, { status: response.status, headers });
+  }
+  reader = response.body.getReader();
+  state = 'streaming';
+
+  const body = new ReadableStream<Uint8Array>(
+    {
+      start(c) {
+        controller = c;
+        outputOpen = attached;
+        if (!attached) c.close();
+      },
+      pull() {
+        wanted = true;
+        wakePump();
+      },
+      cancel() {
+        // The runtime cancels the body when the client goes away: a disconnect, not a cancel.
+        outputOpen = false;
+        onClientGone();
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  void pump();
+  return new Response(body, { status: response.status, headers });
+}

@@ -1,0 +1,31 @@
+/**
+ * `react-model-stream/server`: Web-standard `Request`/`Response` helpers for Next.js route
+ * handlers, Node and any fetch runtime. A stream registry, `handleModelStream` (pipes an upstream
+ * model response through and really stops it on cancel) and `handleCancel` (the cancel endpoint).
+ * Nothing here imports Redis; the Redis registry is `react-model-stream/server/redis`.
+ */
+export { createStreamRegistry, type StreamRegistryOptions, type InMemoryStreamRegistry } from './createStreamRegistry';
+export { handleModelStream, type HandleModelStreamOptions, type DisconnectPolicy } from './handleModelStream';
+export { handleCancel, MAX_CANCEL_BODY_BYTES, type HandleCancelOptions } from './handleCancel';
+export { toNodeHandler } from './toNodeHandler';
+export { CHARS_PER_TOKEN, estimateUsage } from './internal/estimateUsage';
+export { hashSecret, STREAM_ID_HEADER, CANCEL_SECRET_HEADER } from './internal/validation';
+export type {
+  StreamRegistry,
+  StreamRegistration,
+  RegisterResult,
+  CancelResult,
+  CancelReport,
+  CancelUsage,
+  CancelListener,
+} from './types';
+export {
+  createFakeModel,
+  tokenize,
+  DEFAULT_FAKE_SCRIPT,
+  type FakeModel,
+  type FakeModelOptions,
+  type FakeModelRun,
+  type FakeModelScript,
+} from './fakeModel/createFakeModel';
+export { createWireEncoder, type WireEncoder, type WireEncoderOptions } from './fakeModel/createWireEncoder';

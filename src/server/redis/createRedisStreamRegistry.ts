@@ -1,0 +1,325 @@
+import { createClient } from 'redis';
+import { secretHashesEqual } from '../internal/validation';
+import type { CancelListener, CancelReport, CancelResult, RegisterResult, StreamRegistry } from '../types';
+
+export type RedisStreamRegistryOptions = {
+  /** `redis://[[user]:password@]host[:port][/db]` or `rediss://…`. */
+  url: string;
+  /** Prefix of every key and channel. Default `'rms:'`. */
+  keyPrefix?: string;
+  /** TTL of a live stream's key, refreshed every third of it while the stream runs (so a crashed instance's streams expire). Default 30 000 ms. */
+  streamTtlMs?: number;
+  /** How long a finished stream answers a late cancel with `already-finished`. Default 60 000 ms. */
+  finishedTtlMs?: number;
+  /** How long a cancel that arrived before its stream waits for it. `0` turns tombstones off (404). Default 10 000 ms. */
+  tombstoneTtlMs?: number;
+  /** How long a cancel waits for the instance serving the stream to confirm (else `504`). Default 1000 ms. */
+  cancelTimeoutMs?: number;
+  /** Longest wait for one Redis command (including the first connection) before the handler answers `503`. Default 3000 ms. */
+  commandTimeoutMs?: number;
+};
+
+/** The Redis registry: the shared contract plus this instance's id (the `owner` field in Redis) and a readiness promise. */
+export type RedisStreamRegistry = StreamRegistry & {
+  /** Random id of this instance; cancels for streams it owns are sent to it. */
+  readonly instanceId: string;
+  /** Resolves once connected and subscribed; rejects if that does not happen within `commandTimeoutMs`. */
+  ready(): Promise<void>;
+};
+
+type LocalEntry = { onCancel: CancelListener };
+
+type CancelMessage = { streamId: string; owner: string; requestId: string; replyTo: string };
+type Outcome = { status: 'cancelled'; report: CancelReport } | { status: 'already-finished' };
+type ReplyMessage = Outcome & { requestId: string };
+
+// KEYS[1] stream key, KEYS[2] tombstone key; ARGV: secretHash, owner, streamTtlMs, finishedTtlMs.
+// Atomic, so two instances cannot both take an id and a tombstone cannot be missed.
+const REGISTER_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 'conflict' end
+if redis.call('DEL', KEYS[2]) == 1 then
+  redis.call('HSET', KEYS[1], 'secretHash', ARGV[1], 'state', 'finished', 'owner', ARGV[2])
+  redis.call('PEXPIRE', KEYS[1], ARGV[4])
+  return 'cancelled'
+end
+redis.call('HSET', KEYS[1], 'secretHash', ARGV[1], 'state', 'streaming', 'owner', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 'ok'`;
+
+// KEYS[1] stream key, KEYS[2] tombstone key; ARGV[1] tombstoneTtlMs. Atomic, so a stream that
+// registers between the lookup and the tombstone cannot slip through. The secret is compared in
+// JavaScript (constant time), not here.
+const LOOKUP_SCRIPT = `
+local h = redis.call('HMGET', KEYS[1], 'secretHash', 'state', 'owner')
+if not h[1] then
+  if tonumber(ARGV[1]) > 0 then
+    redis.call('SET', KEYS[2], '1', 'PX', ARGV[1])
+    return {'tombstoned'}
+  end
+  return {'not-found'}
+end
+return {'found', h[1], h[2] or '', h[3] or ''}`;
+
+// KEYS[1] stream key; ARGV: finishedTtlMs, usage JSON or ''. Never recreates an expired key.
+const FINISH_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'state', 'finished')
+if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'usage', ARGV[2]) end
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return 1`;
+
+const PENDING_REPORT: CancelReport = { usage: null, usageEstimated: false };
+
+/**
+ * Creates a stream registry shared by several server instances through Redis (node-redis), so a
+ * cancel that lands on instance B stops the stream that instance A serves.
+ *
+ * - A stream is the hash `rms:stream:<id>` = `{ secretHash, state: streaming|finished, owner, usage? }`
+ *   with a TTL: `streamTtlMs` while streaming (refreshed by its owner), `finishedTtlMs` after. Only
+ *   the SHA-256 of the secret is stored, never the secret.
+ * - A cancel checks the secret hash (constant time) and publishes `{ streamId, owner, requestId,
+ *   replyTo }` on `rms:cancel`; the owner aborts the stream, stores the usage in the hash and
+ *   answers on `rms:cancel-reply:<instanceId>` with it. No confirmation within `cancelTimeoutMs`
+ *   answers 504.
+ * - A cancel for an unknown id leaves `rms:tombstone:<id>:<secretHash>` with a TTL.
+ *
+ * One client runs commands and a duplicate subscribes. Connection errors never crash the process:
+ * operations that cannot reach Redis within `commandTimeoutMs` fail, and the handlers answer 503.
+ * Not for Redis Cluster (the scripts touch keys that may live on different slots).
+ *
+ * @example
+ * ```ts
+ * import { createRedisStreamRegistry } from 'react-model-stream/server/redis';
+ * import { handleCancel, handleModelStream } from 'react-model-stream/server';
+ *
+ * export const registry = createRedisStreamRegistry({ url: process.env.REDIS_URL! });
+ * // use it exactly like the in-memory one:
+ * // handleModelStream(request, { registry, upstream }) and handleCancel(request, { registry })
+ * ```
+ */
+export function createRedisStreamRegistry(options: RedisStreamRegistryOptions): RedisStreamRegistry {
+  const prefix = options.keyPrefix ?? 'rms:';
+  const streamTtlMs = options.streamTtlMs ?? 30_000;
+  const finishedTtlMs = options.finishedTtlMs ?? 60_000;
+  const tombstoneTtlMs = options.tombstoneTtlMs ?? 10_000;
+  const cancelTimeoutMs = options.cancelTimeoutMs ?? 1000;
+  const commandTimeoutMs = options.commandTimeoutMs ?? 3000;
+
+  const instanceId = crypto.randomUUID();
+  const cancelChannel = `${prefix}cancel`;
+  const replyChannel = `${prefix}cancel-reply:${instanceId}`;
+  const streamKey = (id: string) => `${prefix}stream:${id}`;
+  const tombstoneKey = (id: string, secretHash: string) => `${prefix}tombstone:${id}:${secretHash}`;
+
+  const client = createClient({
+    url: options.url,
+    socket: { reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2000) },
+  });
+  const subscriber = client.duplicate();
+  // node-redis emits 'error' on every failed (re)connection; without a listener Node would crash.
+  client.on('error', () => {});
+  subscriber.on('error', () => {});
+
+  const local = new Map<string, LocalEntry>();
+  const waitingReplies = new Map<string, (reply: ReplyMessage | null) => void>();
+  let heartbeat: ReturnType<typeof setInterval> | null = null;
+  let closed = false;
+
+  const withTimeout = <T>(promise: Promise<T>, ms: number, what: string): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`Redis did not answer ${what} within ${ms} ms.`)), ms);
+      (timer as { unref?: () => void }).unref?.();
+      promise.then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      );
+    });
+
+  const connecting = (async () => {
+    await client.connect();
+    await subscriber.connect();
+    await subscriber.subscribe(cancelChannel, (message) => onCancelMessage(message));
+    await subscriber.subscribe(replyChannel, (message) => onReplyMessage(message));
+  })();
+  connecting.catch(() => {
+    // Reported by every operation (and by ready()); an unhandled rejection here would crash Node.
+  });
+
+  const command = async <T = unknown>(args: string[]): Promise<T> => {
+    if (closed) throw new Error('The Redis stream registry is closed.');
+    await withTimeout(connecting, commandTimeoutMs, 'the connection');
+    return withTimeout(client.sendCommand(args) as Promise<T>, commandTimeoutMs, args[0]!);
+  };
+
+  const startHeartbeat = () => {
+    if (heartbeat !== null || closed) return;
+    heartbeat = setInterval(() => {
+      for (const id of local.keys()) command(['PEXPIRE', streamKey(id), String(streamTtlMs)]).catch(() => {});
+    }, Math.max(100, Math.floor(streamTtlMs / 3)));
+    (heartbeat as { unref?: () => void }).unref?.();
+  };
+  const stopHeartbeatIfIdle = () => {
+    if (local.size === 0 && heartbeat !== null) {
+      clearInterval(heartbeat);
+      heartbeat = null;
+    }
+  };
+
+  /** Cancels a stream this instance serves; stores the outcome in its hash. */
+  const cancelLocally = async (streamId: string): Promise<Outcome> => {
+    const entry = local.get(streamId);
+    if (!entry) return { status: 'already-finished' };
+    local.delete(streamId);
+    stopHeartbeatIfIdle();
+    let report: CancelReport | null;
+    try {
+      report = entry.onCancel();
+    } catch {
+      report = PENDING_REPORT;
+    }
+    await command(['EVAL', FINISH_SCRIPT, '1', streamKey(streamId), String(finishedTtlMs), report ? JSON.stringify(report) : '']).catch(() => {});
+    return report ? { status: 'cancelled', report } : { status: 'already-finished' };
+  };
+
+  function onCancelMessage(raw: string) {
+    let message: CancelMessage;
+    try {
+      message = JSON.parse(raw);
+    } catch {
+      return;
+    }
+    if (!message || message.owner !== instanceId || typeof message.streamId !== 'string') return;
+    void cancelLocally(message.streamId).then((outcome) =>
+      command(['PUBLISH', message.replyTo, JSON.stringify({ requestId: message.requestId, ...outcome })]).catch(() => {}),
+    );
+  }
+
+  function onReplyMessage(raw: string) {
+    let reply: ReplyMessage;
+    try {
+      reply = JSON.parse(raw);
+    } catch {
+      return;
+    }
+    const resolve = reply && waitingReplies.get(reply.requestId);
+    if (resolve) {
+      waitingReplies.delete(reply.requestId);
+      resolve(reply);
+    }
+  }
+
+  const toResult = (outcome: Outcome): CancelResult =>
+    outcome.status === 'cancelled' ? { status: 'cancelled', report: outcome.report } : { status: 'already-finished' };
+
+  return {
+    instanceId,
+
+    ready() {
+      return withTimeout(connecting, commandTimeoutMs, 'the connection');
+    },
+
+    async register(streamId, secretHash, onCancel): Promise<RegisterResult> {
+      const answer = await command<string>([
+        'EVAL',
+        REGISTER_SCRIPT,
+        '2',
+        streamKey(streamId),
+        tombstoneKey(streamId, secretHash),
+        secretHash,
+        instanceId,
+        String(streamTtlMs),
+        String(finishedTtlMs),
+      ]);
+      if (answer === 'conflict') return 'conflict';
+      if (answer === 'cancelled') return 'cancelled';
+      const entry: LocalEntry = { onCancel };
+      local.set(streamId, entry);
+      startHeartbeat();
+      return {
+        streamId,
+        async finish() {
+          if (local.get(streamId) !== entry) return; // a cancel finished it already
+          local.delete(streamId);
+          stopHeartbeatIfIdle();
+          await command(['EVAL', FINISH_SCRIPT, '1', streamKey(streamId), String(finishedTtlMs), '']);
+        },
+      };
+    },
+
+    async cancel(streamId, secretHash): Promise<CancelResult> {
+      const found = await command<string[]>(['EVAL', LOOKUP_SCRIPT, '2', streamKey(streamId), tombstoneKey(streamId, secretHash), String(tombstoneTtlMs)]);
+      if (found[0] === 'tombstoned') return { status: 'cancelled', report: PENDING_REPORT, pending: true };
+      if (found[0] !== 'found') return { status: 'not-found' };
+      const [, storedHash = '', state = '', owner = ''] = found;
+      if (!secretHashesEqual(storedHash, secretHash)) return { status: 'forbidden' };
+      if (state !== 'streaming') return { status: 'already-finished' };
+      if (owner === instanceId) return toResult(await cancelLocally(streamId));
+
+      const requestId = crypto.randomUUID();
+      const reply = new Promise<ReplyMessage | null>((resolve) => {
+        waitingReplies.set(requestId, resolve);
+        const timer = setTimeout(() => {
+          waitingReplies.delete(requestId);
+          resolve(null);
+        }, cancelTimeoutMs);
+        (timer as { unref?: () => void }).unref?.();
+      });
+      try {
+        await command(['PUBLISH', cancelChannel, JSON.stringify({ streamId, owner, requestId, replyTo: replyChannel } satisfies CancelMessage)]);
+      } catch (error) {
+        waitingReplies.get(requestId)?.(null);
+        waitingReplies.delete(requestId);
+        throw error;
+      }
+      const answer = await reply;
+      if (answer) return toResult(answer);
+      // No reply in time: the owner may have finished (or cancelled) it meanwhile, or be gone.
+      const [after, usage] = await command<(string | null)[]>(['HMGET', streamKey(streamId), 'state', 'usage']);
+      if (after === 'finished') {
+        if (usage) {
+          try {
+            return { status: 'cancelled', report: JSON.parse(usage) as CancelReport };
+          } catch {
+            // fall through
+          }
+        }
+        return { status: 'already-finished' };
+      }
+      return { status: 'unavailable' };
+    },
+
+    size() {
+      return local.size;
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (heartbeat !== null) clearInterval(heartbeat);
+      heartbeat = null;
+      for (const resolve of waitingReplies.values()) resolve(null);
+      waitingReplies.clear();
+      local.clear();
+      await Promise.allSettled([closeClient(subscriber), closeClient(client)]);
+    },
+  };
+}
+
+async function closeClient(client: { readonly isOpen: boolean; close(): Promise<void>; destroy(): void }): Promise<void> {
+  try {
+    if (client.isOpen) await client.close();
+    else client.destroy();
+  } catch {
+    try {
+      client.destroy();
+    } catch {
+      // already closed
+    }
+  }
+}

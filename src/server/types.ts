@@ -1,0 +1,70 @@
+/**
+ * The registry contract. `handleModelStream` and `handleCancel` talk only to this interface, so the
+ * in-memory registry (`createStreamRegistry`) and the Redis one (`createRedisStreamRegistry`) are
+ * interchangeable, and an app can bring its own (a database, Durable Objects, …).
+ */
+
+/** Token counts of a cancelled stream, as the cancel endpoint and the `stream-cancelled` event carry them. */
+export type CancelUsage = { inputTokens: number | null; outputTokens: number | null };
+
+/**
+ * What a stream knew when it was cancelled. `usageEstimated` is `true` when the provider had not
+ * sent a final output count and it was estimated from the streamed text (see `estimateUsage`).
+ */
+export type CancelReport = { usage: CancelUsage | null; usageEstimated: boolean };
+
+/**
+ * Called by the registry, on the instance that serves the stream, when a cancel with the right
+ * secret arrives: aborts the upstream and returns the usage known so far. Returns `null` when the
+ * stream had already finished (a cancel that raced the last byte), which answers `already-finished`.
+ */
+export type CancelListener = () => CancelReport | null;
+
+/** A registered stream. Call `finish()` once when it ends for any reason; later calls do nothing. */
+export type StreamRegistration = {
+  readonly streamId: string;
+  /**
+   * Marks the stream finished: it leaves the set of live streams, and a short-lived marker makes a
+   * late cancel answer `already-finished` instead of 404 (and a reuse of the id answer 409).
+   */
+  finish(): void | Promise<void>;
+};
+
+/**
+ * What `register` can answer: the registration, `'conflict'` when the id is in use (or was used a
+ * moment ago), or `'cancelled'` when a cancel with the same secret arrived before the stream (a
+ * tombstone): the stream must not start.
+ */
+export type RegisterResult = StreamRegistration | 'conflict' | 'cancelled';
+
+/**
+ * What `cancel` can answer.
+ * - `cancelled`: the stream was stopped; `report` has its usage. `pending: true` means no stream
+ *   with this id exists yet, and a tombstone will cancel it the moment it registers (`report.usage`
+ *   is then `null`).
+ * - `already-finished`: the stream ended (or was cancelled) before this cancel.
+ * - `not-found`: no such stream, and tombstones are off.
+ * - `forbidden`: the secret does not match.
+ * - `unavailable`: the instance serving the stream did not confirm in time (Redis registry only).
+ */
+export type CancelResult =
+  | { status: 'cancelled'; report: CancelReport; pending?: boolean }
+  | { status: 'already-finished' }
+  | { status: 'not-found' }
+  | { status: 'forbidden' }
+  | { status: 'unavailable' };
+
+/** A registry of live streams, their secret hashes, and how to cancel them. */
+export interface StreamRegistry {
+  /**
+   * Registers a stream under its id and the SHA-256 hex of its cancel secret. `onCancel` runs when
+   * a cancel with the right secret arrives (on this instance, even if the cancel landed elsewhere).
+   */
+  register(streamId: string, secretHash: string, onCancel: CancelListener): Promise<RegisterResult>;
+  /** Cancels a stream if `secretHash` matches the one it registered with (compared in constant time). */
+  cancel(streamId: string, secretHash: string): Promise<CancelResult>;
+  /** Live streams served by this instance (finished markers and tombstones are not counted). */
+  size(): number;
+  /** Stops timers and connections. The registry must not be used afterwards. */
+  close(): Promise<void>;
+}
