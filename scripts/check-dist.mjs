@@ -1,6 +1,6 @@
 // Checks the built package the way a consumer meets it: every export in package.json points at
 // files that exist, and every entry imports without React (server-side consumers) where it must.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -20,10 +20,10 @@ if (existsSync(reactEntry) && /from ['"]react['"]/.test(readFileSync(reactEntry,
   if (!/^['"]use client['"];?/.test(readFileSync(reactEntry, 'utf8'))) problems.push("dist/index.js imports React but lacks 'use client'");
 }
 
-// core/, store/ and server/ must never pull React in.
-for (const entry of ['dist/core/index.js', 'dist/store/index.js', 'dist/server/index.js', 'dist/server/redis/index.js']) {
-  const file = join(root, entry);
-  if (existsSync(file) && /from ['"]react(-dom)?['"]/.test(readFileSync(file, 'utf8'))) problems.push(`${entry} imports React`);
+// core/, store/ and server/ (and every shared chunk) must never pull React in: only the React entry may.
+const walk = (dir) => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
+for (const file of walk(join(root, 'dist')).filter((f) => f.endsWith('.js') && f !== reactEntry)) {
+  if (/from ['"]react(-dom)?(\/[^'"]*)?['"]/.test(readFileSync(file, 'utf8'))) problems.push(`${file.slice(root.length + 1)} imports React`);
 }
 
 if (problems.length) {
