@@ -1,6 +1,6 @@
 // A deterministic ~5 MB model answer written in each wire format by the library's own wire
-// encoder (the same one the fake model uses): text deltas of one to four words, some reasoning,
-// and tool calls whose JSON arguments stream in 8–24 character fragments, as real providers do.
+// encoder (the same one the fake model uses): some reasoning, text deltas of one to four words,
+// and a few tool calls whose JSON arguments stream in 8–24 character fragments, as real providers do.
 
 const WORDS = ('the stream of tokens arrives from a model and the user may stop it at any moment so the server '
   + 'must hear about it café naïve déjà vu 東京 データ emoji ☕ 🌱 quotes "like this" and back\\slashes').split(' ');
@@ -37,25 +37,29 @@ export function makeSyntheticStream(createWireEncoder, protocol, targetBytes, se
       events++;
     }
   };
-  while (size < targetBytes) {
-    const roll = rand();
-    if (roll < 0.05) {
-      for (let i = 0, n = 3 + int(6); i < n; i++) push(wire.reasoning(` ${WORDS[int(WORDS.length)]}`));
-    } else if (roll < 0.1 && protocol !== 'text') {
-      const id = `call_${call++}`;
-      const args = JSON.stringify({ query: Array.from({ length: 20 + int(40) }, () => WORDS[int(WORDS.length)]).join(' '), limit: int(100), exact: rand() < 0.5 });
-      push(wire.toolStart(id, 'search'));
-      for (let at = 0; at < args.length; ) {
-        const len = 8 + int(17);
-        push(wire.toolDelta(id, args.slice(at, at + len)));
-        at += len;
-      }
-      push(wire.toolEnd(id));
-    } else {
-      let delta = '';
-      for (let i = 0, n = 1 + int(4); i < n; i++) delta += ` ${WORDS[int(WORDS.length)]}`;
-      push(wire.text(delta));
+  // A long answer as models give them: reasoning first (~3%), then text, then a few tool calls
+  // with ~2 KB arguments each. (A stream that interleaves hundreds of tool calls with text is
+  // legal too, but it makes the AI SDK's per-delta message copies quadratic in the part count, and
+  // that is not what this figure is about; bench/partialJson.mjs measures tool arguments.)
+  const reasoningEnd = targetBytes * 0.03;
+  while (size < reasoningEnd) push(wire.reasoning(` ${WORDS[int(WORDS.length)]}`));
+  const toolCalls = protocol === 'text' ? 0 : 5;
+  const textEnd = targetBytes - toolCalls * 2600;
+  while (size < textEnd) {
+    let delta = '';
+    for (let i = 0, n = 1 + int(4); i < n; i++) delta += ` ${WORDS[int(WORDS.length)]}`;
+    push(wire.text(delta));
+  }
+  for (let c = 0; c < toolCalls; c++) {
+    const id = `call_${call++}`;
+    const args = JSON.stringify({ query: Array.from({ length: 300 }, () => WORDS[int(WORDS.length)]).join(' '), limit: int(100), exact: rand() < 0.5 });
+    push(wire.toolStart(id, 'search'));
+    for (let at = 0; at < args.length; ) {
+      const len = 8 + int(17);
+      push(wire.toolDelta(id, args.slice(at, at + len)));
+      at += len;
     }
+    push(wire.toolEnd(id));
   }
   push(wire.finish(call > 0 ? 'tool-calls' : 'stop', { inputTokens: 1000, outputTokens: 250000 }));
   // Sizes are counted in UTF-16 units above; the encoded stream is a little larger, which is fine.

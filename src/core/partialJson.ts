@@ -8,12 +8,16 @@ export interface PartialJsonParser {
   /**
    * Appends `delta` (any split: inside a string, an escape, a number, a literal, between the two
    * escapes of a surrogate pair) and parses it. Throws {@link PartialJsonError} at the first
-   * character that cannot continue valid JSON; from then on every call throws that same error.
+   * character that cannot continue valid JSON; from then on every call throws that same error
+   * without recording its delta.
    */
   push(delta: string): void;
-  /** The best partial value so far (`undefined` before a value has started). Deeply frozen. */
+  /**
+   * The best partial value so far (`undefined` before a value has started): deeply frozen, and
+   * sharing every unchanged subtree with the previous call's value.
+   */
   value(): unknown;
-  /** Every delta pushed so far, concatenated. */
+  /** Every delta pushed so far, concatenated (including one that failed, not those refused after it). */
   text(): string;
   /** Whether the text so far is one complete JSON value (plus optional trailing whitespace). */
   done(): boolean;
@@ -46,7 +50,7 @@ const N_EXP = 5; // `e` / `E`
 const N_EXP_SIGN = 6; // `e+` / `e-`
 const N_EXP_DIGITS = 7; // exponent digits (terminal)
 
-/** Marks "this container has no visible value in progress" (`undefined` is not a JSON value either, but a symbol cannot be confused with anything). */
+/** "No visible value in progress in this container". A symbol, so it cannot be mistaken for a parsed value. */
 const NONE: unique symbol = Symbol('none');
 type Tail = unknown | typeof NONE;
 
@@ -54,10 +58,12 @@ type Tail = unknown | typeof NONE;
  * Rebuild budget (see "Cost" in the TSDoc of {@link createPartialJsonParser}). A `value()` whose
  * rebuild copies at most `FREE_REBUILD_ENTRIES` entries is always exact; a larger one is paid from
  * credit that grows by `CREDIT_PER_CHAR` entries per input character, so the total copying stays
- * linear in the input however often `value()` is called.
+ * linear in the input however often `value()` is called. Measured with bench/partialJson.explore.mjs
+ * (docs/partial-json.md): higher values buy exactness on bigger arrays with more copying and
+ * garbage per character.
  */
-const FREE_REBUILD_ENTRIES = 1024;
-const CREDIT_PER_CHAR = 32;
+const FREE_REBUILD_ENTRIES = 256;
+const CREDIT_PER_CHAR = 16;
 
 /** One open container. A single shape for arrays and objects keeps property access monomorphic. */
 interface Frame {
@@ -70,6 +76,8 @@ interface Frame {
   size: number;
   /** Objects: the key whose value is being read. */
   key: string;
+  /** Objects: whether a member is named `__proto__` (snapshots are then copied differently). */
+  hasProtoKey: boolean;
   /** The last frozen snapshot handed out (or built) for this container. */
   snap: object | undefined;
   /**
@@ -114,9 +122,12 @@ function buildSnapshot(frame: Frame, tail: Tail): object {
     }
     return Object.freeze(out);
   }
-  // Object spread copies own enumerable data properties with CreateDataProperty, so a
-  // `__proto__` member stays an own property; V8 also has a fast clone path for it.
-  const out: Record<string, unknown> = { ...frame.members };
+  // Object.assign onto `{}` adds the members in order, so snapshots of objects with the same keys
+  // share V8 hidden classes (measured: ~0.35 µs for 8 members plus one added, against ~2.6 µs
+  // for a spread clone, whose copied map cannot take a new property cheaply). But assign uses
+  // [[Set]], which for a `__proto__` member would call the prototype setter: objects that have
+  // one take spread, which defines own properties.
+  const out: Record<string, unknown> = frame.hasProtoKey ? { ...frame.members } : Object.assign({}, frame.members);
   if (tail !== NONE) setMember(out, frame.key, tail);
   return Object.freeze(out);
 }
@@ -352,7 +363,16 @@ class Parser implements PartialJsonParser {
       case 0x5b: // [
       case 0x7b: // {
         this.markTopDirty();
-        this.stack.push({ isArray: c === 0x5b, items: [], members: {}, size: 0, key: '', snap: undefined, dirty: true });
+        this.stack.push({
+          isArray: c === 0x5b,
+          items: [],
+          members: {},
+          size: 0,
+          key: '',
+          hasProtoKey: false,
+          snap: undefined,
+          dirty: true,
+        });
         this.state = c === 0x5b ? S_ARRAY_FIRST : S_OBJECT_FIRST;
         return;
       case 0x74: // t
@@ -457,7 +477,9 @@ class Parser implements PartialJsonParser {
 
   private endString(): void {
     if (this.strIsKey) {
-      this.stack[this.stack.length - 1]!.key = this.str;
+      const frame = this.stack[this.stack.length - 1]!;
+      frame.key = this.str;
+      if (this.str === '__proto__') frame.hasProtoKey = true;
       this.str = '';
       this.state = S_OBJECT_COLON;
       return;
@@ -544,14 +566,16 @@ class Parser implements PartialJsonParser {
  *
  * Cost: parsing is linear in the input (a stack of open containers, state carried across deltas,
  * nothing re-parsed). `value()` after a change copies the open containers on the path to the
- * cursor (completed children are shared, not copied), which is O(depth + their entries). That is
- * always done when it copies at most 1,024 entries, which covers ordinary tool calls, so `value()`
- * is then exact after every delta. A bigger copy (say an open array with tens of thousands of
- * elements) is paid from a credit of 32 entries per input character: until the credit covers it,
- * `value()` returns the previous snapshot, which is older but consistent (a prefix of the final
- * value). The lag is bounded by entries / 32 characters, so the total work stays linear in the
- * input however often `value()` is called. When `done()` is true, or after an error, the value is
- * exact.
+ * cursor (completed children are shared, not copied): O(depth + their entries). That copy is
+ * always made when it is at most 256 entries, which covers ordinary tool calls, so `value()` is
+ * then exact after every delta. A bigger copy (an open array of thousands of elements) is paid
+ * from a credit of 16 entries per input character: until the credit covers it, `value()` returns
+ * the previous snapshot, which is older but consistent (the final value extends it). The lag is
+ * about entries / 16 characters of input (some 120 characters for an open array of 2,000
+ * records), and the copying is at most 256 entries per `push` plus 16 per character plus one
+ * final copy of each container, however often `value()` is called. Copying on every call would
+ * be quadratic instead: 2.4 billion entries for a 1 MB array of small records read after every
+ * 8-character delta. When `done()` is true, or after an error, the value is exact.
  *
  * Errors: invalid JSON (including a byte order mark, or anything but whitespace after the value)
  * throws {@link PartialJsonError} whose `offset` is the 0-based offset in `text()` of the first

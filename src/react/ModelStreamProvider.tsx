@@ -15,17 +15,36 @@ export type StoppableStream = {
   stop: () => Promise<{ serverConfirmed: boolean; error?: string }>;
 };
 
-const ModelStreamContext = createContext<ModelStreamContextValue | null>(null);
+/** What the context really carries: also whether the client was chosen explicitly, and under which app client. */
+type InternalContextValue = ModelStreamContextValue & {
+  /** `queryClient` was given (to this provider or an enclosing one), so it wins over the app's. */
+  explicitClient: boolean;
+  /** The app's QueryClient around this provider, to tell whether a `QueryClientProvider` sits below it. */
+  appClient: QueryClient | undefined;
+};
+
+const ModelStreamContext = createContext<InternalContextValue | null>(null);
 
 let fallbackClient: QueryClient | null = null;
 
 /**
- * The QueryClient the cancel mutations run on: the app's when it has a `QueryClientProvider`
- * (so they show in its devtools), else `ModelStreamProvider`'s, else one shared by the library.
+ * The QueryClient the cancel mutations run on: the one passed to `ModelStreamProvider`'s
+ * `queryClient` (unless a `QueryClientProvider` sits between that provider and the caller: the
+ * nearer one wins), else the app's when it has a `QueryClientProvider` (so they show in its
+ * devtools), else `ModelStreamProvider`'s own, else one shared by the library.
+ *
+ * @example
+ * ```tsx
+ * function CancelsInFlight() {
+ *   const pending = useIsMutating({ mutationKey: CANCEL_MUTATION_KEY }, useCancelQueryClient());
+ *   return pending > 0 ? <span role="status">Stopping…</span> : null;
+ * }
+ * ```
  */
 export function useCancelQueryClient(): QueryClient {
   const appClient = useContext(QueryClientContext);
   const ours = useContext(ModelStreamContext);
+  if (ours?.explicitClient && ours.appClient === appClient) return ours.queryClient;
   if (appClient) return appClient;
   if (ours) return ours.queryClient;
   fallbackClient ??= new QueryClient();
@@ -38,7 +57,10 @@ export function useProvidedStream(): StoppableStream | null {
 }
 
 export type ModelStreamProviderProps = {
-  /** The QueryClient for cancel mutations. Default: the app's (from `QueryClientProvider`), or one of its own. */
+  /**
+   * The QueryClient for cancel mutations; wins over an enclosing `QueryClientProvider`. Default: the
+   * app's (from `QueryClientProvider`), or one of its own.
+   */
   queryClient?: QueryClient;
   /** A stream (the result of `useModelStream`) for descendants such as `StopButton` to act on. */
   stream?: StoppableStream | null;
@@ -65,7 +87,15 @@ export type ModelStreamProviderProps = {
 export function ModelStreamProvider({ queryClient, stream = null, children }: ModelStreamProviderProps) {
   const appClient = useContext(QueryClientContext);
   const parent = useContext(ModelStreamContext);
-  const [own] = useState(() => queryClient ?? appClient ?? parent?.queryClient ?? new QueryClient());
-  const value: ModelStreamContextValue = { queryClient: queryClient ?? own, stream: stream ?? parent?.stream ?? null };
+  // An enclosing provider's explicit client still applies here, unless a QueryClientProvider sits in between.
+  const inherited = parent?.explicitClient && parent.appClient === appClient ? parent.queryClient : undefined;
+  const [own] = useState(() => queryClient ?? inherited ?? appClient ?? parent?.queryClient ?? new QueryClient());
+  const chosen = queryClient ?? inherited;
+  const value: InternalContextValue = {
+    queryClient: chosen ?? own,
+    stream: stream ?? parent?.stream ?? null,
+    explicitClient: chosen !== undefined,
+    appClient,
+  };
   return <ModelStreamContext.Provider value={value}>{children}</ModelStreamContext.Provider>;
 }

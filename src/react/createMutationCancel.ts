@@ -19,13 +19,22 @@ export const CANCEL_MUTATION_KEY = ['react-model-stream', 'cancel'] as const;
  * ```
  */
 export function createMutationCancel(queryClient: QueryClient, cancel: CancelFunction): CancelFunction {
-  return (request) =>
-    new MutationObserver(queryClient, {
+  return async (request) => {
+    const observer = new MutationObserver(queryClient, {
       mutationKey: [...CANCEL_MUTATION_KEY, request.streamId],
       mutationFn: () => cancel(request),
       networkMode: 'always',
       retry: (failures, error) =>
         failures < 1 && !request.signal.aborted && !(error instanceof StreamHttpError && error.status < 500),
       retryDelay: 100,
-    }).mutate(undefined);
+    });
+    try {
+      return await observer.mutate(undefined);
+    } finally {
+      // `mutate` attaches the observer to the mutation, and a mutation with an observer is never
+      // garbage-collected: detach it, so the finished cancel leaves the cache after its `gcTime`
+      // (5 minutes by default, long enough for devtools) like any `useMutation` after unmount.
+      observer.reset();
+    }
+  };
 }

@@ -10,3 +10,4 @@ export {
   type StoppableStream,
 } from './ModelStreamProvider';
 export { createMutationCancel, CANCEL_MUTATION_KEY } from './createMutationCancel';
+export { useMessage, useConversationMessages } from './useMessage';

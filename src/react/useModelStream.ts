@@ -11,6 +11,7 @@ import {
   type StreamSessionSnapshot,
   type StreamStatus,
 } from '../core/createStreamSession';
+import type { NotifyScheduler } from '../core/scheduler';
 import type { Protocol, Usage } from '../core/types';
 import { getConversationMessages } from '../store/getConversationMessages';
 import { messagePatchFromSession } from '../store/messagePatchFromSession';
@@ -50,6 +51,20 @@ export type UseModelStreamOptions<Input = string> = {
   conversationId?: string;
   /** How often the component re-renders while streaming: once per animation frame (default), every N ms, or every delta (`false`). */
   throttle?: 'frame' | number | false;
+  /**
+   * A notify scheduler of your own (tests, custom batching); overrides `throttle`.
+   *
+   * @example
+   * ```ts
+   * const queue: (() => void)[] = [];
+   * const scheduler: NotifyScheduler = (flush) => {
+   *   queue.push(flush);
+   *   return () => queue.splice(queue.indexOf(flush) >>> 0, 1);
+   * };
+   * useModelStream({ api: '/api/chat', scheduler }); // re-renders only when you run the queue
+   * ```
+   */
+  scheduler?: NotifyScheduler;
   /** Bound on the server cancel. Default 3000 ms. */
   cancelTimeoutMs?: number;
   /** How long the stream may take to deliver its final usage after the cancel. Default 250 ms. */
@@ -243,6 +258,7 @@ export function useModelStream<Input = string>(options: UseModelStreamOptions<In
         firstByteTimeoutMs: opts.firstByteTimeoutMs,
         idleTimeoutMs: opts.idleTimeoutMs,
         throttle: opts.throttle,
+        scheduler: opts.scheduler,
         aiSdkUsagePath: opts.aiSdkUsagePath,
         streamId,
         body: isJson ? JSON.stringify(built) : (built as BodyInit | null),

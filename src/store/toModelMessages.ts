@@ -1,0 +1,297 @@
+import type { Message, ToolCall } from './types';
+
+/*
+ * History that providers accept: the store's messages as request messages for OpenAI Chat
+ * Completions, the OpenAI Responses API or the Anthropic Messages API.
+ *
+ * Decisions (DESIGN.md leaves them open; also in docs/toModelMessages.md):
+ * - **Tool calls need results.** Every provider rejects a tool call that is not answered by its
+ *   result in the next turn, and the store keeps no tool results. Pass them as `toolResults`
+ *   (keyed by tool-call id). A call with a result is sent with it. A call without one — a complete
+ *   call your app never ran, or a call cut off mid-arguments (`state` `'incomplete'` or still
+ *   `'streaming'`) — is left out together with its pairing (`incomplete.toolCalls: 'drop'`, the
+ *   default), or sent with a synthetic result that says it was not run (`'close'`). A closed
+ *   unfinished call carries its partial `args` when they are an object, else `{}`; its cut
+ *   `argsText` is never sent (it is not JSON).
+ * - **Stopped answers.** With `incomplete.note`, an assistant message the user stopped
+ *   (`incomplete.reason === 'cancelled'`) gets a short note at the end of its text, so the model
+ *   knows the answer was cut on purpose. A stopped answer that has nothing else to send is kept as
+ *   the note alone (the model still learns it was stopped).
+ * - **Empty turns.** Text that is empty or only whitespace is not sent (Anthropic rejects empty
+ *   text blocks); a message left with neither text nor tool calls is skipped.
+ * - **Reasoning is not sent back.** Providers need their own signed / encrypted reasoning items for
+ *   that, which the store does not keep.
+ * - **Anthropic** gets content blocks, consecutive messages of the same role merged into one (tool
+ *   results first, as the API requires), and assistant text without trailing whitespace (a final
+ *   assistant turn is a prefill, which may not end in whitespace).
+ * - A tool call without a name cannot be sent to any provider and is always left out.
+ */
+
+/** The request formats {@link toModelMessages} produces. */
+export type ModelMessageFormat = 'openai-chat' | 'openai-responses' | 'anthropic';
+
+/** What to do with tool calls that have no result, and whether to mark stopped answers. */
+export type IncompleteHistoryOptions = {
+  /**
+   * A tool call without a result in `toolResults` (cut off mid-arguments, or complete but never
+   * run): `'drop'` (default) leaves it out; `'close'` sends it with a synthetic result saying it
+   * was not run.
+   */
+  toolCalls?: 'drop' | 'close';
+  /**
+   * Appends a note to every assistant message the user stopped (`incomplete.reason === 'cancelled'`):
+   * `true` for {@link DEFAULT_STOPPED_NOTE}, or your own text. Default: no note.
+   */
+  note?: boolean | string;
+};
+
+/** Options of {@link toModelMessages}. */
+export type ToModelMessagesOptions = {
+  /** The provider request format. */
+  format: ModelMessageFormat;
+  /**
+   * Tool results by tool-call id: a string is sent as is, anything else as JSON. A call is paired
+   * with its result only when the record has an own, non-`undefined` entry for its id.
+   */
+  toolResults?: Readonly<Record<string, unknown>>;
+  /** How the cut and the unanswered are sent. */
+  incomplete?: IncompleteHistoryOptions;
+};
+
+/** A tool call of an OpenAI Chat Completions assistant message. */
+export type OpenAIChatToolCall = { id: string; type: 'function'; function: { name: string; arguments: string } };
+
+/** An OpenAI Chat Completions request message. */
+export type OpenAIChatMessage =
+  | { role: 'user'; content: string }
+  | { role: 'assistant'; content: string | null; tool_calls?: OpenAIChatToolCall[] }
+  | { role: 'tool'; tool_call_id: string; content: string };
+
+/** An OpenAI Responses API `input` item. */
+export type OpenAIResponsesInputItem =
+  | { type: 'message'; role: 'user' | 'assistant'; content: string }
+  | { type: 'function_call'; call_id: string; name: string; arguments: string }
+  | { type: 'function_call_output'; call_id: string; output: string };
+
+/** A content block of an Anthropic Messages request message. */
+export type AnthropicContentBlock =
+  | { type: 'text'; text: string }
+  | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> }
+  | { type: 'tool_result'; tool_use_id: string; content: string; is_error?: boolean };
+
+/** An Anthropic Messages request message. */
+export type AnthropicMessage = { role: 'user' | 'assistant'; content: AnthropicContentBlock[] };
+
+/** The note `incomplete.note: true` appends to an answer the user stopped. */
+export const DEFAULT_STOPPED_NOTE = '[The user stopped this answer before it was finished.]';
+
+/** The synthetic result of a call cut off by the user's stop (`toolCalls: 'close'`). */
+export const STOPPED_TOOL_RESULT = '[Not run: the user stopped the answer before this tool call was complete.]';
+/** The synthetic result of a call cut off otherwise (dropped connection, error, length). */
+export const INTERRUPTED_TOOL_RESULT = '[Not run: the answer was cut off before this tool call was complete.]';
+/** The synthetic result of a complete call that has no result (`toolCalls: 'close'`). */
+export const MISSING_TOOL_RESULT = '[No result: this tool call was not run.]';
+
+/** One tool call ready to send: arguments as a JSON text and as an object, and its result text. */
+type SendableCall = { id: string; name: string; arguments: string; input: Record<string, unknown>; result: string; isError: boolean };
+
+/** A message reduced to what every format needs. */
+type Turn = { role: 'user' | 'assistant'; text: string; calls: SendableCall[] };
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function parseObject(text: string): Record<string, unknown> | null {
+  if (text.trim() === '') return null;
+  try {
+    const value: unknown = JSON.parse(text);
+    return isPlainObject(value) ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+function resultText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  return JSON.stringify(value) ?? String(value);
+}
+
+function noteText(note: boolean | string | undefined): string | null {
+  if (note === true) return DEFAULT_STOPPED_NOTE;
+  if (typeof note === 'string' && note.trim() !== '') return note;
+  return null;
+}
+
+function isBlank(text: string): boolean {
+  return text.trim() === '';
+}
+
+/** The call's arguments: a complete call's own text when it is a JSON object (sent back verbatim), else its parsed value. */
+function callArguments(call: ToolCall): { arguments: string; input: Record<string, unknown> } {
+  if (call.state === 'complete') {
+    const fromText = parseObject(call.argsText);
+    if (fromText) return { arguments: call.argsText, input: isPlainObject(call.args) ? call.args : fromText };
+  }
+  // An unfinished call's text is cut JSON: only its partial parsed value can be sent.
+  const input = isPlainObject(call.args) ? call.args : {};
+  return { arguments: JSON.stringify(input), input };
+}
+
+function toTurn(message: Message, options: ToModelMessagesOptions): Turn | null {
+  if (message.role === 'user') return isBlank(message.text) ? null : { role: 'user', text: message.text, calls: [] };
+
+  const stopped = message.status === 'incomplete' && message.incomplete?.reason === 'cancelled';
+  const close = options.incomplete?.toolCalls === 'close';
+  const results = options.toolResults;
+  const calls: SendableCall[] = [];
+  for (const call of message.toolCalls) {
+    if (!call.name) continue;
+    const hasResult = results !== undefined && Object.hasOwn(results, call.id) && results[call.id] !== undefined;
+    if (!hasResult && !close) continue;
+    const result = hasResult
+      ? resultText(results[call.id])
+      : call.state === 'complete'
+        ? MISSING_TOOL_RESULT
+        : stopped
+          ? STOPPED_TOOL_RESULT
+          : INTERRUPTED_TOOL_RESULT;
+    calls.push({ id: call.id, name: call.name, ...callArguments(call), result, isError: !hasResult });
+  }
+
+  let text = isBlank(message.text) ? '' : message.text;
+  const note = stopped ? noteText(options.incomplete?.note) : null;
+  if (note) text = text ? `${text.trimEnd()}\n\n${note}` : note;
+  if (!text && calls.length === 0) return null;
+  return { role: 'assistant', text, calls };
+}
+
+function toOpenAIChat(turns: readonly Turn[]): OpenAIChatMessage[] {
+  const out: OpenAIChatMessage[] = [];
+  for (const turn of turns) {
+    if (turn.role === 'user') {
+      out.push({ role: 'user', content: turn.text });
+      continue;
+    }
+    if (turn.calls.length === 0) {
+      out.push({ role: 'assistant', content: turn.text });
+      continue;
+    }
+    out.push({
+      role: 'assistant',
+      content: turn.text || null,
+      tool_calls: turn.calls.map((call) => ({ id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } })),
+    });
+    for (const call of turn.calls) out.push({ role: 'tool', tool_call_id: call.id, content: call.result });
+  }
+  return out;
+}
+
+function toOpenAIResponses(turns: readonly Turn[]): OpenAIResponsesInputItem[] {
+  const out: OpenAIResponsesInputItem[] = [];
+  for (const turn of turns) {
+    if (turn.text) out.push({ type: 'message', role: turn.role, content: turn.text });
+    for (const call of turn.calls) out.push({ type: 'function_call', call_id: call.id, name: call.name, arguments: call.arguments });
+    for (const call of turn.calls) out.push({ type: 'function_call_output', call_id: call.id, output: call.result });
+  }
+  return out;
+}
+
+function toAnthropic(turns: readonly Turn[]): AnthropicMessage[] {
+  const out: AnthropicMessage[] = [];
+  const push = (role: AnthropicMessage['role'], content: AnthropicContentBlock[]) => {
+    const last = out.at(-1);
+    if (last && last.role === role) last.content.push(...content);
+    else out.push({ role, content });
+  };
+  for (const turn of turns) {
+    if (turn.role === 'user') {
+      push('user', [{ type: 'text', text: turn.text }]);
+      continue;
+    }
+    const content: AnthropicContentBlock[] = [];
+    const text = turn.text.trimEnd();
+    if (text) content.push({ type: 'text', text });
+    for (const call of turn.calls) content.push({ type: 'tool_use', id: call.id, name: call.name, input: call.input });
+    push('assistant', content);
+    if (turn.calls.length > 0) {
+      push(
+        'user',
+        turn.calls.map((call): AnthropicContentBlock =>
+          call.isError ? { type: 'tool_result', tool_use_id: call.id, content: call.result, is_error: true } : { type: 'tool_result', tool_use_id: call.id, content: call.result },
+        ),
+      );
+    }
+  }
+  return out;
+}
+
+/**
+ * Turns the store's messages (oldest first, e.g. `getConversationMessages(state, id)`) into the
+ * messages of a provider request, so that a conversation with stopped or cut-off answers can be
+ * sent back without the provider rejecting it:
+ *
+ * - `'openai-chat'`: `{ role, content }`; an assistant message with `tool_calls` is followed by one
+ *   `role: 'tool'` message per call.
+ * - `'openai-responses'`: `input` items — `{ type: 'message', role, content }`, then
+ *   `function_call` items each matched by a `function_call_output`.
+ * - `'anthropic'`: `{ role, content: blocks }`; `tool_use` blocks are answered by `tool_result`
+ *   blocks at the start of the next user message; same-role neighbours are merged.
+ *
+ * A tool call is sent only with a result — from `toolResults`, or a synthetic "not run" result with
+ * `incomplete.toolCalls: 'close'`; otherwise it is dropped with its pairing (the default).
+ * `incomplete.note` marks answers the user stopped. Reasoning is not sent; empty turns are skipped.
+ * Pure; the input is not changed.
+ *
+ * @example
+ * ```ts
+ * import { getConversationMessages, toModelMessages } from 'react-model-stream/store';
+ *
+ * const history = getConversationMessages(store.getState(), conversationId);
+ * const messages = toModelMessages(history, {
+ *   format: 'openai-chat',
+ *   toolResults: { call_abc: { temperature: 11 } },
+ *   incomplete: { toolCalls: 'close', note: true },
+ * });
+ * await openai.chat.completions.create({ model: 'gpt-4.1-mini', messages: [system, ...messages], stream: true });
+ * ```
+ *
+ * @example
+ * ```ts
+ * // Anthropic: the history as content blocks, stopped answers marked.
+ * const messages = toModelMessages(history, { format: 'anthropic', incomplete: { note: true } });
+ * await anthropic.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 1024, messages });
+ * ```
+ */
+export function toModelMessages(messages: readonly Message[], options: ToModelMessagesOptions & { format: 'openai-chat' }): OpenAIChatMessage[];
+export function toModelMessages(
+  messages: readonly Message[],
+  options: ToModelMessagesOptions & { format: 'openai-responses' },
+): OpenAIResponsesInputItem[];
+export function toModelMessages(messages: readonly Message[], options: ToModelMessagesOptions & { format: 'anthropic' }): AnthropicMessage[];
+export function toModelMessages(
+  messages: readonly Message[],
+  options: ToModelMessagesOptions,
+): OpenAIChatMessage[] | OpenAIResponsesInputItem[] | AnthropicMessage[];
+export function toModelMessages(
+  messages: readonly Message[],
+  options: ToModelMessagesOptions,
+): OpenAIChatMessage[] | OpenAIResponsesInputItem[] | AnthropicMessage[] {
+  const turns: Turn[] = [];
+  for (const message of messages) {
+    const turn = toTurn(message, options);
+    if (turn) turns.push(turn);
+  }
+  switch (options.format) {
+    case 'openai-chat':
+      return toOpenAIChat(turns);
+    case 'openai-responses':
+      return toOpenAIResponses(turns);
+    case 'anthropic':
+      return toAnthropic(turns);
+    default:
+      throw new TypeError(
+        `toModelMessages: unknown format ${JSON.stringify((options as { format: unknown }).format)}; use 'openai-chat', 'openai-responses' or 'anthropic'.`,
+      );
+  }
+}
