@@ -59,7 +59,7 @@ export function createCancelRequest(
       // 404 "pending": the stream has not reached the server yet, and the server will cancel it
       // the moment it does (a tombstone). The model never runs: that is a confirmed cancel.
       if (response.status === 404 && /"status"\s*:\s*"pending"/.test(body)) return { confirmed: true, usage: null };
-      throw new StreamHttpError(response.status, response.statusText, body);
+      throw new StreamHttpError(response.status, response.statusText, body, 'The cancel request');
     }
     const text = await readTextUpTo(response, MAX_ERROR_BODY_BYTES);
     let data: any = null;

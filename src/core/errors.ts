@@ -12,8 +12,10 @@ export class StreamHttpError extends Error {
     readonly status: number,
     readonly statusText: string,
     readonly body: string,
+    /** What failed, for the message: `'The stream request'` (default) or `'The cancel request'`. */
+    subject = 'The stream request',
   ) {
-    super(`The stream request failed with HTTP ${status}${statusText ? ` ${statusText}` : ''}${body ? `: ${body.slice(0, 200)}` : ''}`);
+    super(`${subject} failed with HTTP ${status}${statusText ? ` ${statusText}` : ''}${body ? `: ${body.slice(0, 200)}` : ''}`);
   }
 }
 
