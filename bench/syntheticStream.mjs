@@ -42,7 +42,8 @@ export function makeSyntheticStream(createWireEncoder, protocol, targetBytes, se
   // legal too, but it makes the AI SDK's per-delta message copies quadratic in the part count, and
   // that is not what this figure is about; bench/partialJson.mjs measures tool arguments.)
   const reasoningEnd = targetBytes * 0.03;
-  while (size < reasoningEnd) push(wire.reasoning(` ${WORDS[int(WORDS.length)]}`));
+  // (plain text has no reasoning channel: its encoder writes nothing for it)
+  while (protocol !== 'text' && size < reasoningEnd) push(wire.reasoning(` ${WORDS[int(WORDS.length)]}`));
   const toolCalls = protocol === 'text' ? 0 : 5;
   const textEnd = targetBytes - toolCalls * 2600;
   while (size < textEnd) {
