@@ -1,9 +1,12 @@
 import type { CancelFunction, CancelOutcome } from './createStreamSession';
+import { readUsage } from './decoders/handler';
 import { StreamHttpError } from './errors';
-import type { Usage } from './types';
 
 /** How much of an error body (stream or cancel answer) is kept for `StreamHttpError.body`. */
 export const MAX_ERROR_BODY_BYTES = 64 * 1024;
+
+/** The global `fetch`, looked up per call and called as a plain function: `window.fetch` throws "Illegal invocation" when called as a method of another object. */
+export const globalFetch: typeof fetch = (input, init) => globalThis.fetch(input, init);
 
 /** Options of {@link createCancelRequest}. */
 export type CancelRequestOptions = {
@@ -44,8 +47,7 @@ export function createCancelRequest(
   fetchOrOptions?: typeof fetch | CancelRequestOptions,
 ): CancelFunction {
   const options: CancelRequestOptions = typeof fetchOrOptions === 'function' ? { fetch: fetchOrOptions } : (fetchOrOptions ?? {});
-  // Called as a plain function: `window.fetch` throws "Illegal invocation" when called as a method of another object.
-  const fetchFn = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init));
+  const fetchFn = options.fetch ?? globalFetch;
 
   return async ({ streamId, cancelSecret, signal }) => {
     const headers = new Headers(options.headers);
@@ -68,23 +70,12 @@ export function createCancelRequest(
     } catch {
       // handled below: not an answer we know
     }
-    if (data?.status === 'cancelled') return { confirmed: true, usage: readUsage(data.usage, data.usageEstimated === true) };
+    if (data?.status === 'cancelled') return { confirmed: true, usage: readUsage(data.usage, 'inputTokens', 'outputTokens', data.usageEstimated === true) };
     if (data?.status === 'already-finished') return { confirmed: false, alreadyFinished: true };
     throw new Error(
       `The cancel endpoint answered HTTP ${response.status} with an unexpected body (expected {"status":"cancelled"|"already-finished"}): ${text.slice(0, 200)}`,
     );
   };
-}
-
-function readUsage(value: unknown, estimated: boolean): Usage | null {
-  if (value === null || typeof value !== 'object') return null;
-  const count = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-  const usage: Usage = {
-    inputTokens: count((value as Record<string, unknown>).inputTokens),
-    outputTokens: count((value as Record<string, unknown>).outputTokens),
-  };
-  if (estimated) usage.estimated = true;
-  return usage;
 }
 
 /**

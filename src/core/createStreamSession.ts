@@ -1,5 +1,5 @@
 import { createAccumulator, type AccumulatedMessage } from './accumulator';
-import { createCancelRequest, MAX_ERROR_BODY_BYTES, readTextUpTo } from './createCancelRequest';
+import { createCancelRequest, globalFetch, MAX_ERROR_BODY_BYTES, readTextUpTo } from './createCancelRequest';
 import { createStreamDecoder, type StreamDecoder } from './decoders/createStreamDecoder';
 import { StreamAbortedError, StreamHttpError, StreamModelError } from './errors';
 import { createCancelSecret, createStreamId } from './ids';
@@ -163,28 +163,24 @@ const AFTER_FINISH_MS = 2000;
 const noop = () => {};
 
 /** Reports an error thrown by a user callback without breaking the session. */
-function report(error: unknown) {
+export function report(error: unknown) {
   if (typeof reportError === 'function') reportError(error);
   else console.error(error);
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 function toError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
 
-type Final = { status: 'complete' | 'incomplete'; incomplete: IncompleteInfo | null; error: Error | null };
-
-/** How the read loop ended; what it means is decided by the session (and by `stop()` while stopping). */
-type Closed =
-  | { kind: 'eof' }
-  | { kind: 'fetch-failed'; error: unknown }
-  | { kind: 'read-failed'; error: unknown }
-  | { kind: 'http'; error: StreamHttpError }
-  | { kind: 'decode-failed'; error: unknown };
+/** `promise`, or what `late()` returns (or throws) once `ms` have passed, whichever comes first. */
+async function within<T>(promise: Promise<T>, ms: number, late: () => T): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, ms))).then(late)]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /**
  * Creates a stream session: it starts the `fetch` with a client-chosen `x-stream-id` and
@@ -217,20 +213,13 @@ type Closed =
 export function createStreamSession(options: StreamSessionOptions): StreamSession {
   const streamId = options.streamId ?? createStreamId();
   const cancelSecret = options.cancelSecret ?? createCancelSecret();
-  // Called as a plain function: `window.fetch` throws "Illegal invocation" when called as a method of another object.
-  const fetchFn = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init));
+  const fetchFn = options.fetch ?? globalFetch;
   const cancelFn: CancelFunction | null =
-    options.cancel ??
-    (options.cancelApi != null
-      ? createCancelRequest(options.cancelApi, { fetch: fetchFn, ...(options.credentials !== undefined ? { credentials: options.credentials } : {}) })
-      : null);
+    options.cancel ?? (options.cancelApi != null ? createCancelRequest(options.cancelApi, { fetch: fetchFn, credentials: options.credentials }) : null);
+  const throttle = options.throttle;
   const scheduler: NotifyScheduler =
     options.scheduler ??
-    (options.throttle === false
-      ? syncScheduler
-      : typeof options.throttle === 'number'
-        ? createIntervalScheduler(options.throttle)
-        : frameScheduler);
+    (throttle === false ? syncScheduler : typeof throttle === 'number' ? createIntervalScheduler(throttle) : frameScheduler);
   const cancelTimeoutMs = options.cancelTimeoutMs ?? DEFAULT_CANCEL_TIMEOUT_MS;
   const drainMs = options.drainMs ?? DEFAULT_DRAIN_MS;
   const firstByteTimeoutMs = options.firstByteTimeoutMs ?? DEFAULT_FIRST_BYTE_TIMEOUT_MS;
@@ -244,7 +233,7 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
   let incomplete: IncompleteInfo | null = null;
   let error: Error | null = null;
   let decoder: StreamDecoder | null = null;
-  let reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   /** A terminal status was reached; nothing changes any more. */
   let ended = false;
   let stopRequested = false;
@@ -289,13 +278,7 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
       return;
     }
     snapshot = Object.freeze({ status, message, incomplete, error, streamId, responseId: message.id, protocol });
-    for (const listener of [...listeners]) {
-      try {
-        listener();
-      } catch (thrown) {
-        report(thrown);
-      }
-    }
+    for (const listener of [...listeners]) call(listener);
   };
 
   /** A delta arrived: schedule one notification (many deltas before it share it). */
@@ -314,11 +297,9 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
 
   /** A status change: notify now, in this task, and drop any scheduled flush. */
   const flushSync = () => {
-    if (pending) {
-      const entry = pending;
-      pending = null;
-      entry.cancel();
-    }
+    const entry = pending;
+    pending = null;
+    entry?.cancel();
     publish();
   };
 
@@ -327,10 +308,9 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
     flushSync();
   };
 
-  const call = <A>(callback: ((arg: A) => void) | undefined, arg: A) => {
-    if (!callback) return;
+  const call = <A extends unknown[]>(callback: ((...args: A) => void) | undefined, ...args: A) => {
     try {
-      callback(arg);
+      callback?.(...args);
     } catch (thrown) {
       report(thrown);
     }
@@ -349,38 +329,28 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
     firstByteTimer = idleTimer = afterFinishTimer = undefined;
   };
 
-  const timeout = (message: string) => {
-    const aborted = new StreamAbortedError('timeout', message);
-    end({ status: 'incomplete', incomplete: { reason: 'error', error: aborted.message }, error: aborted });
-  };
-
-  const armIdleTimer = () => {
-    if (idleTimeoutMs <= 0) return;
-    clearTimeout(idleTimer);
-    idleTimer = setTimeout(
-      () => timeout(`The stream went silent for ${idleTimeoutMs} ms (idleTimeoutMs); it was aborted.`),
-      idleTimeoutMs,
-    );
-  };
+  /** Ends the stream with `StreamAbortedError('timeout')` after `ms` milliseconds of silence (`option` names the setting). */
+  const timeoutAfter = (ms: number, option: string) =>
+    setTimeout(() => fail('error', new StreamAbortedError('timeout', `No data for ${ms} ms (${option}); the stream was aborted.`)), ms);
 
   // ---- the end -------------------------------------------------------------------------------
 
   /** Closes the connection: abort the fetch (the server sees the request close) and let go of the reader. */
   const abortFetch = () => {
     if (!controller.signal.aborted) controller.abort(new StreamAbortedError(stopRequested ? 'cancelled' : 'disconnected'));
-    if (reader) reader.cancel().catch(noop);
+    reader?.cancel().catch(noop);
   };
 
   /** Reaches the terminal state, once: every resource released, listeners told synchronously. */
-  const end = (final: Final) => {
+  const end = (finalStatus: 'complete' | 'incomplete', info: IncompleteInfo | null = null, failure: Error | null = null) => {
     if (ended) return;
     ended = true;
     clearTimers();
     abortFetch();
     accumulator.markUnfinished();
-    status = final.status;
-    incomplete = final.incomplete;
-    error = final.error;
+    status = finalStatus;
+    incomplete = info;
+    error = failure;
     flushSync();
     const last = snapshot;
     if (last.error) call(options.onError, last.error);
@@ -388,64 +358,50 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
     resolveFinal(last);
   };
 
-  /** The outcome of a stream that ended by itself, from what it said. */
-  const outcomeOfStream = (): Final => {
-    const message = accumulator.message();
-    if (message.error !== null || message.finishReason === 'error') {
-      const text = message.error ?? 'The model ended the answer with an error.';
-      return { status: 'incomplete', incomplete: { reason: 'error', error: text }, error: new StreamModelError(text) };
+  /** Ends `incomplete` for `reason`, with `failure` as the error and its message. */
+  const fail = (reason: IncompleteReason, failure: Error) => end('incomplete', { reason, error: failure.message }, failure);
+
+  /** Ends a stream that ended by itself, as what it said decides. */
+  const endByItself = () => {
+    const { error: said, finishReason } = accumulator.message();
+    if (said !== null || finishReason === 'error') {
+      fail('error', new StreamModelError(said ?? 'The model ended the answer with an error.'));
+      return;
     }
-    switch (message.finishReason) {
-      case 'stop':
-      case 'tool-calls':
-      case 'other': // e.g. Anthropic `pause_turn`: the model ended its turn normally
-        return { status: 'complete', incomplete: null, error: null };
+    switch (finishReason) {
       case 'length':
-        return { status: 'incomplete', incomplete: { reason: 'length' }, error: null };
       case 'content-filter':
-        return { status: 'incomplete', incomplete: { reason: 'content-filter' }, error: null };
+        end('incomplete', { reason: finishReason });
+        return;
       case 'cancelled':
         // The server cancelled it (a cancel from elsewhere, e.g. another tab); it said so in the stream.
-        return { status: 'incomplete', incomplete: { reason: 'cancelled', serverConfirmed: true }, error: null };
-      default:
-        break;
+        end('incomplete', { reason: 'cancelled', serverConfirmed: true });
+        return;
+      case null:
+        // Plain text has no finish channel: a clean close is its only way to say "done".
+        if (decoder?.protocol !== 'text') {
+          fail('disconnected', new StreamAbortedError('disconnected', 'The stream closed before the model finished (no finish event); the text so far is kept.'));
+          return;
+        }
     }
-    // Plain text has no finish channel: a clean close is its only way to say "done".
-    if (decoder?.protocol === 'text') return { status: 'complete', incomplete: null, error: null };
-    const dropped = new StreamAbortedError(
-      'disconnected',
-      'The stream closed before the model finished (no finish event); the text so far is kept.',
-    );
-    return { status: 'incomplete', incomplete: { reason: 'disconnected', error: dropped.message }, error: dropped };
+    // `stop`, `tool-calls`, `other` (e.g. Anthropic `pause_turn`: the model ended its turn normally).
+    end('complete');
   };
 
-  /** The read loop is over. While stopping, `stop()` decides the outcome; otherwise it is decided here. */
-  const closed = (result: Closed) => {
-    if (!streamClosed) {
-      streamClosed = true;
-      resolveStreamClosed();
-    }
+  /**
+   * The read loop is over: at the end of the stream (`eof`), because the connection dropped, or
+   * with an error (fetch failed, non-2xx, undecodable). While stopping, `stop()` decides the
+   * outcome; otherwise it is decided here.
+   */
+  const closed = (how: 'eof' | 'dropped' | 'error', failure?: unknown) => {
+    streamClosed = true;
+    resolveStreamClosed();
     if (ended || stopRequested) return;
-    switch (result.kind) {
-      case 'eof':
-        end(outcomeOfStream());
-        return;
-      case 'read-failed': {
-        const dropped = new StreamAbortedError(
-          'disconnected',
-          `The connection dropped mid-stream (${messageOf(result.error)}); the text so far is kept.`,
-          { cause: result.error },
-        );
-        end({ status: 'incomplete', incomplete: { reason: 'disconnected', error: dropped.message }, error: dropped });
-        return;
-      }
-      case 'fetch-failed':
-      case 'http':
-      case 'decode-failed': {
-        const failure = toError(result.error);
-        end({ status: 'incomplete', incomplete: { reason: 'error', error: failure.message }, error: failure });
-        return;
-      }
+    if (how === 'eof') endByItself();
+    else if (how === 'error') fail('error', toError(failure));
+    else {
+      const message = failure instanceof Error ? failure.message : String(failure);
+      fail('disconnected', new StreamAbortedError('disconnected', `The connection dropped mid-stream (${message}); the text so far is kept.`, { cause: failure }));
     }
   };
 
@@ -458,7 +414,7 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
       if (!stopRequested) {
         afterFinishTimer = setTimeout(() => {
           // The answer is over but the server holds the connection open.
-          if (!stopRequested) end(outcomeOfStream());
+          if (!stopRequested) endByItself();
         }, AFTER_FINISH_MS);
       }
     }
@@ -466,28 +422,39 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
     scheduleFlush();
   };
 
-  const run = async (): Promise<void> => {
-    if (firstByteTimeoutMs > 0) {
-      firstByteTimer = setTimeout(
-        () => timeout(`No data arrived within ${firstByteTimeoutMs} ms (firstByteTimeoutMs); the request was aborted.`),
-        firstByteTimeoutMs,
-      );
+  /** Feeds a chunk to the decoder, or ends its input; `false` (after closing with the error) when the stream is undecodable. */
+  const decode = (chunk?: Uint8Array): boolean => {
+    try {
+      if (chunk) decoder!.push(chunk);
+      else decoder!.end();
+      return true;
+    } catch (failure) {
+      // Events decoded before the bad one were applied: the text before it is kept.
+      closed('error', failure);
+      return false;
     }
+  };
+
+  const run = async (): Promise<void> => {
+    if (firstByteTimeoutMs > 0) firstByteTimer = timeoutAfter(firstByteTimeoutMs, 'firstByteTimeoutMs');
     setStatus('connecting');
     if (ended) return; // a listener disconnected at once
 
     const headers = new Headers(options.headers);
     headers.set('x-stream-id', streamId);
     headers.set('x-stream-cancel-secret', cancelSecret);
-    const init: RequestInit = { method: options.method ?? 'POST', headers, signal: controller.signal };
-    if (options.body !== undefined) init.body = options.body;
-    if (options.credentials !== undefined) init.credentials = options.credentials;
 
     let response: Response;
     try {
-      response = await fetchFn(options.api, init);
+      response = await fetchFn(options.api, {
+        method: options.method ?? 'POST',
+        headers,
+        body: options.body,
+        credentials: options.credentials,
+        signal: controller.signal,
+      });
     } catch (failure) {
-      closed({ kind: 'fetch-failed', error: failure });
+      closed('error', failure);
       return;
     }
     if (ended) {
@@ -497,76 +464,57 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
     if (!response.ok) {
       // The first-byte timer still runs: it bounds an error body that never ends.
       const text = await readTextUpTo(response, MAX_ERROR_BODY_BYTES);
-      closed({ kind: 'http', error: new StreamHttpError(response.status, response.statusText, text) });
+      closed('error', new StreamHttpError(response.status, response.statusText, text));
       return;
     }
 
     decoder = createStreamDecoder(
       {
-        protocol: options.protocol ?? 'auto',
+        protocol: options.protocol,
         contentType: response.headers.get('content-type'),
-        ...(options.aiSdkUsagePath ? { aiSdkUsagePath: options.aiSdkUsagePath } : {}),
-        ...(options.maxEventSize !== undefined ? { maxEventSize: options.maxEventSize } : {}),
+        aiSdkUsagePath: options.aiSdkUsagePath,
+        maxEventSize: options.maxEventSize,
       },
       onDecodedEvent,
     );
-    if (!response.body) {
-      try {
-        decoder.end();
-      } catch (failure) {
-        closed({ kind: 'decode-failed', error: failure });
-        return;
-      }
-      closed({ kind: 'eof' });
-      return;
-    }
 
     // getReader, not async iteration: Safari's ReadableStream is not async-iterable.
-    const activeReader = response.body.getReader();
-    reader = activeReader;
+    const activeReader = (reader = response.body?.getReader());
     try {
       for (;;) {
         let result: ReadableStreamReadResult<Uint8Array>;
         try {
-          result = await activeReader.read();
+          // No body at all reads as an empty stream.
+          result = activeReader ? await activeReader.read() : { done: true, value: undefined };
         } catch (failure) {
-          closed({ kind: 'read-failed', error: failure });
+          closed('dropped', failure);
           return;
         }
         if (ended) return;
         if (result.done) {
-          try {
-            decoder.end();
-          } catch (failure) {
-            closed({ kind: 'decode-failed', error: failure });
-            return;
-          }
-          closed({ kind: 'eof' });
+          if (decode()) closed('eof');
           return;
         }
         if (result.value.byteLength === 0) continue;
         if (!stopRequested) {
           clearTimeout(firstByteTimer);
           firstByteTimer = undefined;
-          armIdleTimer();
+          if (idleTimeoutMs > 0) {
+            clearTimeout(idleTimer);
+            idleTimer = timeoutAfter(idleTimeoutMs, 'idleTimeoutMs');
+          }
         }
         // First byte: `streaming` from now on. The status and the first chunk's content go out
         // together with the next scheduled notification rather than at once: a stream that
         // arrives in one burst then costs one render per frame, not an extra one for the status.
         const firstChunk = status === 'connecting';
         if (firstChunk) status = 'streaming';
-        try {
-          decoder.push(result.value);
-        } catch (failure) {
-          // Events decoded before the bad one were applied: the text before it is kept.
-          closed({ kind: 'decode-failed', error: failure });
-          return;
-        }
+        if (!decode(result.value)) return;
         if (firstChunk) scheduleFlush();
       }
     } finally {
       try {
-        activeReader.releaseLock();
+        activeReader?.releaseLock();
       } catch {
         // already released
       }
@@ -576,33 +524,21 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
   // ---- stop ----------------------------------------------------------------------------------
 
   /** Calls the server cancel, bounded by `cancelTimeoutMs`; rejects with the cancel's error or a timeout. */
-  const callCancel = async (cancel: CancelFunction): Promise<CancelOutcome> => {
+  const callCancel = (cancel: CancelFunction): Promise<CancelOutcome> => {
     const cancelController = new AbortController();
-    let pendingCancel: Promise<CancelOutcome>;
-    try {
-      pendingCancel = Promise.resolve(cancel({ streamId, cancelSecret, signal: cancelController.signal }));
-    } catch (thrown) {
-      pendingCancel = Promise.reject(thrown);
-    }
+    // A cancel that throws synchronously rejects the promise like one that rejects.
+    const pendingCancel = new Promise<CancelOutcome>((resolve) => resolve(cancel({ streamId, cancelSecret, signal: cancelController.signal })));
     // If the timeout wins, the cancel's own rejection (often an AbortError) must not go unhandled.
     pendingCancel.catch(noop);
     if (!(cancelTimeoutMs > 0)) return pendingCancel;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        const failure = new StreamAbortedError(
-          'timeout',
-          `The server cancel did not answer within ${cancelTimeoutMs} ms (cancelTimeoutMs); the stream was aborted locally.`,
-        );
-        cancelController.abort(failure);
-        reject(failure);
-      }, cancelTimeoutMs);
+    return within(pendingCancel, cancelTimeoutMs, () => {
+      const failure = new StreamAbortedError(
+        'timeout',
+        `The server cancel did not answer within ${cancelTimeoutMs} ms (cancelTimeoutMs); the stream was aborted locally.`,
+      );
+      cancelController.abort(failure);
+      throw failure;
     });
-    try {
-      return await Promise.race([pendingCancel, timedOut]);
-    } finally {
-      clearTimeout(timer);
-    }
   };
 
   const runStop = async (): Promise<StopResult> => {
@@ -611,20 +547,15 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
     clearTimers(); // from here the stop contract bounds everything
     setStatus('stopping');
 
-    let outcome: CancelOutcome | null = null;
+    let outcome: CancelOutcome | null | undefined;
     let failure: Error | null = null;
     try {
       if (cancelFn) {
         // 2. The server cancel, with the client-chosen id: works before the first byte too.
-        const answer = await callCancel(cancelFn);
-        outcome = answer && typeof answer === 'object' ? answer : { confirmed: false };
+        outcome = await callCancel(cancelFn);
         // The server's final usage / cancel event may still arrive: wait a little for the stream
         // to end by itself (deltas stay frozen; usage and finish are applied).
-        if (!streamClosed && drainMs > 0) {
-          let timer: ReturnType<typeof setTimeout> | undefined;
-          await Promise.race([streamClosedPromise, new Promise<void>((resolve) => (timer = setTimeout(resolve, drainMs)))]);
-          clearTimeout(timer);
-        }
+        if (!streamClosed && drainMs > 0) await within(streamClosedPromise, drainMs, noop);
       }
     } catch (thrown) {
       failure = toError(thrown);
@@ -640,11 +571,9 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
     // 4. Always `cancelled`, even when the stream happened to finish by itself while the cancel was
     // in flight: the user said stop and the visible message was frozen at that instant, so what is
     // stored may lack the end the model sent; calling it `complete` would be wrong.
-    const info: IncompleteInfo = failure
-      ? { reason: 'cancelled', serverConfirmed, error: failure.message }
-      : { reason: 'cancelled', serverConfirmed };
-    end({ status: 'incomplete', incomplete: info, error: failure });
-    return failure ? { serverConfirmed, error: failure.message } : { serverConfirmed };
+    const result: StopResult = failure ? { serverConfirmed, error: failure.message } : { serverConfirmed };
+    end('incomplete', { reason: 'cancelled', ...result }, failure);
+    return result;
   };
 
   // ---- the session ---------------------------------------------------------------------------
@@ -653,37 +582,36 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
     streamId,
     cancelSecret,
     start() {
-      if (startPromise) return startPromise;
-      startPromise = finalPromise;
-      run().catch((thrown) => {
-        // A bug, not a stream fault; still a defined end rather than a rejection.
-        const failure = toError(thrown);
-        end({ status: 'incomplete', incomplete: { reason: 'error', error: failure.message }, error: failure });
-      });
+      if (!startPromise) {
+        startPromise = finalPromise;
+        // A throw here is a bug, not a stream fault; still a defined end rather than a rejection.
+        run().catch((thrown) => fail('error', toError(thrown)));
+      }
       return startPromise;
     },
     stop() {
       if (stopPromise) return stopPromise;
-      if (ended || (status !== 'connecting' && status !== 'streaming')) return Promise.resolve({ serverConfirmed: false });
-      // The model already sent its finish event: nothing is generating any more and the message
-      // is whole, so there is nothing to cancel; the stream ends by itself (bounded).
-      if (accumulator.message().finishReason !== null) return Promise.resolve({ serverConfirmed: false });
+      // Before start, after the end, or once the model already sent its finish event (nothing is
+      // generating any more and the message is whole; the stream ends by itself, bounded): nothing to cancel.
+      if (ended || (status !== 'connecting' && status !== 'streaming') || accumulator.message().finishReason !== null) {
+        return Promise.resolve({ serverConfirmed: false });
+      }
       stopRequested = true;
       // The promise exists before any listener runs, so a stop() from inside a listener gets it.
       let resolveStop: (result: StopResult) => void = noop;
       stopPromise = new Promise<StopResult>((resolve) => (resolveStop = resolve));
       runStop().then(resolveStop, (thrown) => {
         const failure = toError(thrown);
-        end({ status: 'incomplete', incomplete: { reason: 'cancelled', serverConfirmed: false, error: failure.message }, error: failure });
-        resolveStop({ serverConfirmed: false, error: failure.message });
+        const result = { serverConfirmed: false, error: failure.message };
+        end('incomplete', { reason: 'cancelled', ...result }, failure);
+        resolveStop(result);
       });
       return stopPromise;
     },
     disconnect() {
       // While stopping, the stop contract already bounds the end (cancel timeout + drain), and
       // aborting now would close the connection before the cancel reached the server.
-      if (ended || stopRequested || (status !== 'connecting' && status !== 'streaming')) return;
-      end({ status: 'incomplete', incomplete: { reason: 'disconnected' }, error: null });
+      if (!ended && !stopRequested && (status === 'connecting' || status === 'streaming')) end('incomplete', { reason: 'disconnected' });
     },
     subscribe(listener) {
       listeners.add(listener);

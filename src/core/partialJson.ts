@@ -133,69 +133,69 @@ function buildSnapshot(frame: Frame, tail: Tail): object {
 }
 
 class Parser implements PartialJsonParser {
-  private all = '';
+  #all = '';
   /** Characters consumed before the current delta: turns indexes into offsets in `text()`. */
-  private consumed = 0;
-  private error: PartialJsonError | undefined;
-  private state = S_VALUE;
-  private readonly stack: Frame[] = [];
+  #consumed = 0;
+  #error: PartialJsonError | undefined;
+  #state = S_VALUE;
+  readonly #stack: Frame[] = [];
   /** The completed top-level value (valid in `S_END`). */
-  private root: unknown = undefined;
+  #root: unknown = undefined;
   /** Rebuild credit, in entries (see `CREDIT_PER_CHAR`). */
-  private credit = 0;
+  #credit = 0;
 
   // String in progress. `str` is what is visible; a trailing high surrogate waits in
   // `pendingHigh` until the next code unit is known, so a partial string never ends with half a
   // pair when the final string does not have a lone surrogate there.
-  private strIsKey = false;
-  private str = '';
-  private pendingHigh = '';
-  private unicodeDigits = 0;
-  private unicodeCode = 0;
+  #strIsKey = false;
+  #str = '';
+  #pendingHigh = '';
+  #unicodeDigits = 0;
+  #unicodeCode = 0;
 
   // Number in progress: its text so far and grammar sub-state.
-  private numText = '';
-  private numState = N_MINUS;
+  #numText = '';
+  #numState = N_MINUS;
 
   // Literal in progress.
-  private literalWord = '';
-  private literalIndex = 0;
-  private literalValue: unknown = null;
+  #literalWord = '';
+  #literalIndex = 0;
+  #literalValue: unknown = null;
 
   text(): string {
-    return this.all;
+    return this.#all;
   }
 
   done(): boolean {
-    return this.state === S_END || (this.state === S_NUMBER && this.stack.length === 0 && this.numberCanEnd());
+    return this.#state === S_END || (this.#state === S_NUMBER && this.#stack.length === 0 && this.#numberCanEnd());
   }
 
   value(): unknown {
-    const stack = this.stack;
+    const stack = this.#stack;
     if (stack.length === 0) {
-      if (this.state === S_END) return this.root;
-      if (this.inStringValue()) return this.str;
+      if (this.#state === S_END) return this.#root;
+      if (this.#inStringValue()) return this.#str;
       // A top-level number has no closing delimiter: it is reported while the text so far is a
       // complete number (the same moment `done()` is true).
-      if (this.state === S_NUMBER && this.numberCanEnd()) return Number(this.numText);
+      if (this.#state === S_NUMBER && this.#numberCanEnd()) return Number(this.#numText);
       return undefined;
     }
     const bottom = stack[0]!;
     if (!bottom.dirty) return bottom.snap;
-    if (bottom.snap !== undefined && this.error === undefined) {
+    if (bottom.snap !== undefined && this.#error === undefined) {
       // Dirty frames form a prefix of the stack; rebuilding them copies every entry they hold.
       let cost = 0;
       for (let d = 0; d < stack.length && stack[d]!.dirty; d++) cost += stack[d]!.size + 1;
       if (cost > FREE_REBUILD_ENTRIES) {
         // Too big to copy on every call: copy only once enough input has arrived to pay for it,
         // and until then hand out the previous (older but consistent) snapshot.
-        if (cost > this.credit) return bottom.snap;
-        this.credit -= cost;
+        if (cost > this.#credit) return bottom.snap;
+        this.#credit -= cost;
       }
     }
     let top = stack.length - 1;
     while (!stack[top]!.dirty) top--;
-    let tail: Tail = top === stack.length - 1 ? this.openTail() : stack[top + 1]!.snap;
+    let tail: Tail = top === stack.length - 1 ? this.#openTail() : stack[top + 1]!.snap;
     for (let d = top; d >= 0; d--) {
       const frame = stack[d]!;
       frame.snap = buildSnapshot(frame, tail);
@@ -206,14 +206,14 @@ class Parser implements PartialJsonParser {
   }
 
   push(delta: string): void {
-    if (this.error !== undefined) throw this.error;
-    this.all += delta;
+    if (this.#error !== undefined) throw this.#error;
+    this.#all += delta;
     const n = delta.length;
     let i = 0;
     // Start index in `delta` of the number in progress, so its text is sliced once per delta.
     let numStart = 0;
     while (i < n) {
-      switch (this.state) {
+      switch (this.#state) {
         case S_STRING: {
           // Fast path: copy a whole run of ordinary characters with one slice.
           let j = i;
@@ -223,17 +223,17 @@ class Parser implements PartialJsonParser {
             if (c === 0x22 || c === 0x5c || c < 0x20) break;
             j++;
           }
-          if (j > i) this.appendToString(i === 0 && j === n ? delta : delta.slice(i, j));
+          if (j > i) this.#appendToString(i === 0 && j === n ? delta : delta.slice(i, j));
           if (j === n) {
             i = j;
             break;
           }
           if (c === 0x22) {
-            this.endString();
+            this.#endString();
           } else if (c === 0x5c) {
-            this.state = S_ESCAPE;
+            this.#state = S_ESCAPE;
           } else {
-            this.fail(j, `Unescaped ${describe(c)} in a string`);
+            this.#fail(j, `Unescaped ${describe(c)} in a string`);
           }
           i = j + 1;
           break;
@@ -251,16 +251,16 @@ class Parser implements PartialJsonParser {
             case 0x72: decoded = '\r'; break;
             case 0x74: decoded = '\t'; break;
             case 0x75:
-              this.state = S_UNICODE;
-              this.unicodeDigits = 0;
-              this.unicodeCode = 0;
+              this.#state = S_UNICODE;
+              this.#unicodeDigits = 0;
+              this.#unicodeCode = 0;
               i++;
               continue;
             default:
-              this.fail(i, `Invalid escape ${describe(c)} in a string`);
+              this.#fail(i, `Invalid escape ${describe(c)} in a string`);
           }
-          this.state = S_STRING;
-          this.appendToString(decoded);
+          this.#state = S_STRING;
+          this.#appendToString(decoded);
           i++;
           break;
         }
@@ -268,33 +268,33 @@ class Parser implements PartialJsonParser {
           const c = delta.charCodeAt(i);
           const digit =
             c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : c >= 0x41 && c <= 0x46 ? c - 0x37 : -1;
-          if (digit < 0) this.fail(i, `Invalid hexadecimal digit ${describe(c)} in a \\u escape`);
-          this.unicodeCode = (this.unicodeCode << 4) | digit;
-          if (++this.unicodeDigits === 4) {
-            this.state = S_STRING;
-            this.appendToString(String.fromCharCode(this.unicodeCode));
+          if (digit < 0) this.#fail(i, `Invalid hexadecimal digit ${describe(c)} in a \\u escape`);
+          this.#unicodeCode = (this.#unicodeCode << 4) | digit;
+          if (++this.#unicodeDigits === 4) {
+            this.#state = S_STRING;
+            this.#appendToString(String.fromCharCode(this.#unicodeCode));
           }
           i++;
           break;
         }
         case S_NUMBER: {
           const c = delta.charCodeAt(i);
-          if (this.stepNumber(c, i)) {
+          if (this.#stepNumber(c, i)) {
             i++;
           } else {
             // The character ends the number; it is read again in the state after the value.
-            this.numText += delta.slice(numStart, i);
-            this.completeScalar(Number(this.numText));
+            this.#numText += delta.slice(numStart, i);
+            this.#completeScalar(Number(this.#numText));
           }
           break;
         }
         case S_LITERAL: {
           const c = delta.charCodeAt(i);
-          if (c !== this.literalWord.charCodeAt(this.literalIndex)) {
-            this.fail(i, `Unexpected ${describe(c)} in '${this.literalWord}'`);
+          if (c !== this.#literalWord.charCodeAt(this.#literalIndex)) {
+            this.#fail(i, `Unexpected ${describe(c)} in '${this.#literalWord}'`);
           }
           i++;
-          if (++this.literalIndex === this.literalWord.length) this.completeScalar(this.literalValue);
+          if (++this.#literalIndex === this.#literalWord.length) this.#completeScalar(this.#literalValue);
           break;
         }
         default: {
@@ -304,66 +304,66 @@ class Parser implements PartialJsonParser {
             i++;
             break;
           }
-          this.structural(c, i);
-          if (this.state === S_NUMBER) numStart = i;
+          this.#structural(c, i);
+          if (this.#state === S_NUMBER) numStart = i;
           i++;
         }
       }
     }
-    if (this.state === S_NUMBER) this.numText += delta.slice(numStart);
-    this.consumed += n;
-    this.credit += n * CREDIT_PER_CHAR;
+    if (this.#state === S_NUMBER) this.#numText += delta.slice(numStart);
+    this.#consumed += n;
+    this.#credit += n * CREDIT_PER_CHAR;
   }
 
   /** Handles a non-whitespace character in a structural state. */
-  private structural(c: number, i: number): void {
-    switch (this.state) {
+  #structural(c: number, i: number): void {
+    switch (this.#state) {
       case S_VALUE:
-        this.beginValue(c, i);
+        this.#beginValue(c, i);
         return;
       case S_ARRAY_FIRST:
-        if (c === 0x5d) this.closeContainer();
-        else this.beginValue(c, i);
+        if (c === 0x5d) this.#closeContainer();
+        else this.#beginValue(c, i);
         return;
       case S_ARRAY_NEXT:
-        if (c === 0x2c) this.state = S_VALUE;
-        else if (c === 0x5d) this.closeContainer();
-        else this.fail(i, `Expected ',' or ']' after an array element, got ${describe(c)}`);
+        if (c === 0x2c) this.#state = S_VALUE;
+        else if (c === 0x5d) this.#closeContainer();
+        else this.#fail(i, `Expected ',' or ']' after an array element, got ${describe(c)}`);
         return;
       case S_OBJECT_FIRST:
-        if (c === 0x22) this.beginString(true);
-        else if (c === 0x7d) this.closeContainer();
-        else this.fail(i, `Expected a string key or '}', got ${describe(c)}`);
+        if (c === 0x22) this.#beginString(true);
+        else if (c === 0x7d) this.#closeContainer();
+        else this.#fail(i, `Expected a string key or '}', got ${describe(c)}`);
         return;
       case S_OBJECT_KEY:
-        if (c === 0x22) this.beginString(true);
-        else this.fail(i, `Expected a string key after ',', got ${describe(c)}`);
+        if (c === 0x22) this.#beginString(true);
+        else this.#fail(i, `Expected a string key after ',', got ${describe(c)}`);
         return;
       case S_OBJECT_COLON:
-        if (c === 0x3a) this.state = S_VALUE;
-        else this.fail(i, `Expected ':' after an object key, got ${describe(c)}`);
+        if (c === 0x3a) this.#state = S_VALUE;
+        else this.#fail(i, `Expected ':' after an object key, got ${describe(c)}`);
         return;
       case S_OBJECT_NEXT:
-        if (c === 0x2c) this.state = S_OBJECT_KEY;
-        else if (c === 0x7d) this.closeContainer();
-        else this.fail(i, `Expected ',' or '}' after an object member, got ${describe(c)}`);
+        if (c === 0x2c) this.#state = S_OBJECT_KEY;
+        else if (c === 0x7d) this.#closeContainer();
+        else this.#fail(i, `Expected ',' or '}' after an object member, got ${describe(c)}`);
         return;
       case S_END:
-        this.fail(i, `Unexpected ${describe(c)} after the end of the JSON value`);
+        this.#fail(i, `Unexpected ${describe(c)} after the end of the JSON value`);
     }
   }
 
-  private beginValue(c: number, i: number): void {
+  #beginValue(c: number, i: number): void {
     switch (c) {
       case 0x22: // "
-        this.beginString(false);
+        this.#beginString(false);
         // An empty string is already a visible value (a key whose string value has started is present).
-        this.markTopDirty();
+        this.#markTopDirty();
         return;
       case 0x5b: // [
       case 0x7b: // {
-        this.markTopDirty();
-        this.stack.push({
+        this.#markTopDirty();
+        this.#stack.push({
           isArray: c === 0x5b,
           items: [],
           members: {},
@@ -373,168 +373,168 @@ class Parser implements PartialJsonParser {
           snap: undefined,
           dirty: true,
         });
-        this.state = c === 0x5b ? S_ARRAY_FIRST : S_OBJECT_FIRST;
+        this.#state = c === 0x5b ? S_ARRAY_FIRST : S_OBJECT_FIRST;
         return;
       case 0x74: // t
-        this.beginLiteral('true', true);
+        this.#beginLiteral('true', true);
         return;
       case 0x66: // f
-        this.beginLiteral('false', false);
+        this.#beginLiteral('false', false);
         return;
       case 0x6e: // n
-        this.beginLiteral('null', null);
+        this.#beginLiteral('null', null);
         return;
       case 0x2d: // -
-        this.beginNumber(N_MINUS);
+        this.#beginNumber(N_MINUS);
         return;
       case 0x30: // 0
-        this.beginNumber(N_ZERO);
+        this.#beginNumber(N_ZERO);
         return;
       default:
-        if (c >= 0x31 && c <= 0x39) this.beginNumber(N_INT);
-        else this.fail(i, `Unexpected ${describe(c)} where a value was expected`);
+        if (c >= 0x31 && c <= 0x39) this.#beginNumber(N_INT);
+        else this.#fail(i, `Unexpected ${describe(c)} where a value was expected`);
     }
   }
 
-  private beginString(isKey: boolean): void {
-    this.state = S_STRING;
-    this.strIsKey = isKey;
-    this.str = '';
-    this.pendingHigh = '';
+  #beginString(isKey: boolean): void {
+    this.#state = S_STRING;
+    this.#strIsKey = isKey;
+    this.#str = '';
+    this.#pendingHigh = '';
   }
 
-  private beginLiteral(word: string, value: unknown): void {
-    this.state = S_LITERAL;
-    this.literalWord = word;
-    this.literalIndex = 1;
-    this.literalValue = value;
+  #beginLiteral(word: string, value: unknown): void {
+    this.#state = S_LITERAL;
+    this.#literalWord = word;
+    this.#literalIndex = 1;
+    this.#literalValue = value;
   }
 
-  private beginNumber(numState: number): void {
-    this.state = S_NUMBER;
-    this.numState = numState;
-    this.numText = '';
+  #beginNumber(numState: number): void {
+    this.#state = S_NUMBER;
+    this.#numState = numState;
+    this.#numText = '';
   }
 
   /** Advances the number grammar by `c`. Returns false when `c` ends a complete number; throws when the number is incomplete or malformed. */
-  private stepNumber(c: number, i: number): boolean {
-    const s = this.numState;
+  #stepNumber(c: number, i: number): boolean {
+    const s = this.#numState;
     if (c >= 0x30 && c <= 0x39) {
-      if (s === N_ZERO) this.fail(i, 'Leading zeros are not allowed in a number');
-      this.numState =
+      if (s === N_ZERO) this.#fail(i, 'Leading zeros are not allowed in a number');
+      this.#numState =
         s === N_MINUS ? (c === 0x30 ? N_ZERO : N_INT) : s === N_DOT ? N_FRACTION : s === N_EXP || s === N_EXP_SIGN ? N_EXP_DIGITS : s;
       return true;
     }
     if (c === 0x2e && (s === N_ZERO || s === N_INT)) {
-      this.numState = N_DOT;
+      this.#numState = N_DOT;
       return true;
     }
     if ((c === 0x65 || c === 0x45) && (s === N_ZERO || s === N_INT || s === N_FRACTION)) {
-      this.numState = N_EXP;
+      this.#numState = N_EXP;
       return true;
     }
     if ((c === 0x2b || c === 0x2d) && s === N_EXP) {
-      this.numState = N_EXP_SIGN;
+      this.#numState = N_EXP_SIGN;
       return true;
     }
-    if (this.numberCanEnd()) return false;
-    this.fail(i, `Unexpected ${describe(c)} in a number`);
+    if (this.#numberCanEnd()) return false;
+    this.#fail(i, `Unexpected ${describe(c)} in a number`);
   }
 
-  private numberCanEnd(): boolean {
-    const s = this.numState;
+  #numberCanEnd(): boolean {
+    const s = this.#numState;
     return s === N_ZERO || s === N_INT || s === N_FRACTION || s === N_EXP_DIGITS;
   }
 
-  private inStringValue(): boolean {
-    const s = this.state;
-    return (s === S_STRING || s === S_ESCAPE || s === S_UNICODE) && !this.strIsKey;
+  #inStringValue(): boolean {
+    const s = this.#state;
+    return (s === S_STRING || s === S_ESCAPE || s === S_UNICODE) && !this.#strIsKey;
   }
 
   /** The visible value in progress inside the top frame: only a string value is visible before it completes. */
-  private openTail(): Tail {
-    return this.inStringValue() ? this.str : NONE;
+  #openTail(): Tail {
+    return this.#inStringValue() ? this.#str : NONE;
   }
 
-  private appendToString(chunk: string): void {
-    if (this.strIsKey) {
-      this.str += chunk;
+  #appendToString(chunk: string): void {
+    if (this.#strIsKey) {
+      this.#str += chunk;
       return;
     }
-    let text = this.pendingHigh === '' ? chunk : this.pendingHigh + chunk;
-    this.pendingHigh = '';
+    let text = this.#pendingHigh === '' ? chunk : this.#pendingHigh + chunk;
+    this.#pendingHigh = '';
     const last = text.charCodeAt(text.length - 1);
     if (last >= 0xd800 && last <= 0xdbff) {
-      this.pendingHigh = text.charAt(text.length - 1);
+      this.#pendingHigh = text.charAt(text.length - 1);
       text = text.slice(0, -1);
     }
     if (text !== '') {
       // `+=` builds a rope in V8: appending is O(chunk), and nothing here flattens it.
-      this.str += text;
-      this.markTopDirty();
+      this.#str += text;
+      this.#markTopDirty();
     }
   }
 
-  private endString(): void {
-    if (this.strIsKey) {
-      const frame = this.stack[this.stack.length - 1]!;
-      frame.key = this.str;
-      if (this.str === '__proto__') frame.hasProtoKey = true;
-      this.str = '';
-      this.state = S_OBJECT_COLON;
+  #endString(): void {
+    if (this.#strIsKey) {
+      const frame = this.#stack[this.#stack.length - 1]!;
+      frame.key = this.#str;
+      if (this.#str === '__proto__') frame.hasProtoKey = true;
+      this.#str = '';
+      this.#state = S_OBJECT_COLON;
       return;
     }
     // A lone high surrogate at the very end is part of the value (JSON.parse keeps it).
-    const changed = this.pendingHigh !== '';
-    const value = changed ? this.str + this.pendingHigh : this.str;
-    this.str = '';
-    this.pendingHigh = '';
-    this.attach(value);
-    if (changed) this.markTopDirty();
+    const changed = this.#pendingHigh !== '';
+    const value = changed ? this.#str + this.#pendingHigh : this.#str;
+    this.#str = '';
+    this.#pendingHigh = '';
+    this.#attach(value);
+    if (changed) this.#markTopDirty();
   }
 
   /** A number or literal completed: it was invisible until now. */
-  private completeScalar(value: unknown): void {
-    this.attach(value);
-    this.markTopDirty();
+  #completeScalar(value: unknown): void {
+    this.#attach(value);
+    this.#markTopDirty();
   }
 
   /** Stores a completed value in the top frame (or as the root) and moves to the state after a value. */
-  private attach(value: unknown): void {
-    const stack = this.stack;
+  #attach(value: unknown): void {
+    const stack = this.#stack;
     if (stack.length === 0) {
-      this.root = value;
-      this.state = S_END;
+      this.#root = value;
+      this.#state = S_END;
       return;
     }
     const frame = stack[stack.length - 1]!;
     if (frame.isArray) {
       frame.items.push(value);
-      this.state = S_ARRAY_NEXT;
+      this.#state = S_ARRAY_NEXT;
     } else {
       setMember(frame.members, frame.key, value);
-      this.state = S_OBJECT_NEXT;
+      this.#state = S_OBJECT_NEXT;
     }
     frame.size++;
   }
 
-  private closeContainer(): void {
-    const frame = this.stack.pop()!;
+  #closeContainer(): void {
+    const frame = this.#stack.pop()!;
     // A clean frame's snapshot is already exact, and its parent's snapshot already holds it: the
     // completed child keeps its identity and the parent needs no rebuild. A dirty frame is built
     // now, exactly, whatever the budget (each container is completed once, so this is linear).
     const value = !frame.dirty && frame.snap !== undefined ? frame.snap : buildSnapshot(frame, NONE);
-    this.attach(value);
+    this.#attach(value);
   }
 
-  private markTopDirty(): void {
-    const stack = this.stack;
+  #markTopDirty(): void {
+    const stack = this.#stack;
     for (let d = stack.length - 1; d >= 0 && !stack[d]!.dirty; d--) stack[d]!.dirty = true;
   }
 
-  private fail(index: number, message: string): never {
-    this.error = new PartialJsonError(this.consumed + index, message);
-    throw this.error;
+  #fail(index: number, message: string): never {
+    this.#error = new PartialJsonError(this.#consumed + index, message);
+    throw this.#error;
   }
 }
 

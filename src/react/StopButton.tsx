@@ -1,14 +1,14 @@
 'use client';
-import { Slot } from '@radix-ui/react-slot';
 import { Children, isValidElement, type ButtonHTMLAttributes, type MouseEvent, type ReactNode, type Ref } from 'react';
 import { useProvidedStream, type StoppableStream } from './ModelStreamProvider';
+import { Slot } from './Slot';
 
 export type StopButtonState = 'idle' | 'streaming' | 'stopping';
 
 export type StopButtonProps = ButtonHTMLAttributes<HTMLButtonElement> & {
   /** The stream to stop (the result of `useModelStream`). Default: the one `ModelStreamProvider` provides. */
   stream?: StoppableStream | null;
-  /** Render the single child instead of a `<button>`, merging props onto it (Radix `Slot`). */
+  /** Render the single child instead of a `<button>`, merging props onto it (a `Slot` with Radix's merge rules). */
   asChild?: boolean;
   ref?: Ref<HTMLButtonElement>;
 };

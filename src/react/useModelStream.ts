@@ -5,6 +5,7 @@ import { createCancelRequest } from '../core/createCancelRequest';
 import { createStreamId } from '../core/ids';
 import {
   createStreamSession,
+  report,
   type IncompleteReason,
   type StopResult,
   type StreamSession,
@@ -233,7 +234,8 @@ export function useModelStream<Input = string>(options: UseModelStreamOptions<In
         ? createMutationCancel(queryClient, createCancelRequest(opts.cancelApi, { fetch: opts.fetch, headers, credentials: opts.credentials }))
         : undefined;
 
-      let messageId: string = globalThis.crypto.randomUUID();
+      // createStreamId, not crypto.randomUUID: the latter is missing on plain-http pages.
+      let messageId = createStreamId();
       const createdAt = Date.now();
       let finish!: (message: Message) => void;
       const done = new Promise<Message>((resolve) => (finish = resolve));
@@ -295,8 +297,7 @@ export function useModelStream<Input = string>(options: UseModelStreamOptions<In
           optionsRef.current.onFinish?.({ message, reason: endReason(final) });
         } catch (error) {
           // A throwing callback must not become an unhandled rejection.
-          if (typeof reportError === 'function') reportError(error);
-          else console.error(error);
+          report(error);
         }
       });
       return done;

@@ -9,22 +9,10 @@ const INCOMPLETE_REASONS: ReadonlySet<string> = new Set<IncompleteReason>([
 ]);
 
 function statusFromSession(status: string, hasIncomplete: boolean): MessageStatus {
-  switch (status) {
-    case 'stopping':
-      return 'stopping';
-    case 'complete':
-      return 'complete';
-    case 'incomplete':
-      return 'incomplete';
-    case 'idle':
-    case 'connecting':
-    case 'streaming':
-      return 'streaming';
-    default:
-      // A status this version does not know: never leave a message spinning when the session
-      // already says why it ended.
-      return hasIncomplete ? 'incomplete' : 'streaming';
-  }
+  if (status === 'stopping' || status === 'complete' || status === 'incomplete') return status;
+  // A status this version does not know: never leave a message spinning when the session
+  // already says why it ended.
+  return hasIncomplete && status !== 'idle' && status !== 'connecting' && status !== 'streaming' ? 'incomplete' : 'streaming';
 }
 
 function errorText(error: unknown): string | undefined {

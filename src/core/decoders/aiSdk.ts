@@ -1,5 +1,5 @@
 import type { FinishReason } from '../types';
-import { toCount, type HandlerFactory } from './handler';
+import { emitDelta, emitError, emitUsage, type HandlerFactory } from './handler';
 
 const FINISH = new Set<string>(['stop', 'length', 'content-filter', 'tool-calls', 'error', 'other']);
 
@@ -22,12 +22,7 @@ export const createAiSdkHandler: HandlerFactory = (emit, options) => {
   const started = new Set<string>();
   let finished = false;
 
-  const readUsage = (metadata: unknown) => {
-    const usage: any = readPath(metadata, usagePath);
-    if (usage && typeof usage === 'object') {
-      emit({ type: 'usage', usage: { inputTokens: toCount(usage.inputTokens), outputTokens: toCount(usage.outputTokens) } });
-    }
-  };
+  const readUsage = (metadata: unknown) => emitUsage(emit, readPath(metadata, usagePath), 'inputTokens', 'outputTokens');
   const start = (id: string, name: unknown) => {
     if (started.has(id)) return;
     started.add(id);
@@ -47,10 +42,10 @@ export const createAiSdkHandler: HandlerFactory = (emit, options) => {
         if (part.messageMetadata !== undefined) readUsage(part.messageMetadata);
         return;
       case 'text-delta':
-        if (typeof part.delta === 'string' && part.delta !== '') emit({ type: 'text-delta', delta: part.delta });
+        emitDelta(emit, 'text-delta', part.delta);
         return;
       case 'reasoning-delta':
-        if (typeof part.delta === 'string' && part.delta !== '') emit({ type: 'reasoning-delta', delta: part.delta });
+        emitDelta(emit, 'reasoning-delta', part.delta);
         return;
       case 'tool-input-start':
         start(String(part.toolCallId), part.toolName);
@@ -82,7 +77,7 @@ export const createAiSdkHandler: HandlerFactory = (emit, options) => {
         finish('cancelled', 'abort');
         return;
       case 'error':
-        emit({ type: 'error', message: String(part.errorText ?? 'An error occurred.') });
+        emitError(emit, String(part.errorText ?? 'An error occurred.'));
         return;
       default:
         // start-step, finish-step, text-/reasoning- start and end, tool outputs, sources, files, data-*.

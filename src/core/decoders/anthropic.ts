@@ -1,5 +1,5 @@
 import type { FinishReason } from '../types';
-import { toCount, type HandlerFactory } from './handler';
+import { emitDelta, emitError, emitUsage, type HandlerFactory } from './handler';
 
 const FINISH: Record<string, FinishReason> = {
   end_turn: 'stop',
@@ -28,9 +28,7 @@ export const createAnthropicHandler: HandlerFactory = (emit) => {
       case 'message_start': {
         const message = data.message ?? {};
         if (typeof message.id === 'string') emit({ type: 'id', id: message.id });
-        if (message.usage) {
-          emit({ type: 'usage', usage: { inputTokens: toCount(message.usage.input_tokens), outputTokens: toCount(message.usage.output_tokens) } });
-        }
+        emitUsage(emit, message.usage, 'input_tokens', 'output_tokens');
         return;
       }
       case 'content_block_start': {
@@ -39,24 +37,24 @@ export const createAnthropicHandler: HandlerFactory = (emit) => {
           const id = typeof block.id === 'string' ? block.id : `toolu_${data.index}`;
           tools.set(data.index, id);
           emit({ type: 'tool-call-start', id, name: String(block.name ?? '') });
-        } else if (block.type === 'text' && typeof block.text === 'string' && block.text !== '') {
-          emit({ type: 'text-delta', delta: block.text });
-        } else if (block.type === 'thinking' && typeof block.thinking === 'string' && block.thinking !== '') {
-          emit({ type: 'reasoning-delta', delta: block.thinking });
+        } else if (block.type === 'text') {
+          emitDelta(emit, 'text-delta', block.text);
+        } else if (block.type === 'thinking') {
+          emitDelta(emit, 'reasoning-delta', block.thinking);
         }
         return;
       }
       case 'content_block_delta': {
         const delta = data.delta ?? {};
         if (delta.type === 'text_delta') {
-          if (typeof delta.text === 'string' && delta.text !== '') emit({ type: 'text-delta', delta: delta.text });
+          emitDelta(emit, 'text-delta', delta.text);
         } else if (delta.type === 'input_json_delta') {
           const id = tools.get(data.index);
           if (id !== undefined && typeof delta.partial_json === 'string' && delta.partial_json !== '') {
             emit({ type: 'tool-call-delta', id, delta: delta.partial_json });
           }
         } else if (delta.type === 'thinking_delta') {
-          if (typeof delta.thinking === 'string' && delta.thinking !== '') emit({ type: 'reasoning-delta', delta: delta.thinking });
+          emitDelta(emit, 'reasoning-delta', delta.thinking);
         }
         // signature_delta and citations_delta carry nothing the snapshot shows.
         return;
@@ -70,10 +68,7 @@ export const createAnthropicHandler: HandlerFactory = (emit) => {
         return;
       }
       case 'message_delta': {
-        const usage = data.usage;
-        if (usage) {
-          emit({ type: 'usage', usage: { inputTokens: toCount(usage.input_tokens), outputTokens: toCount(usage.output_tokens) } });
-        }
+        emitUsage(emit, data.usage, 'input_tokens', 'output_tokens');
         const raw = data.delta?.stop_reason;
         if (!finished && typeof raw === 'string') {
           finished = true;
@@ -83,8 +78,7 @@ export const createAnthropicHandler: HandlerFactory = (emit) => {
       }
       case 'error': {
         const error = data.error ?? {};
-        const message = String(error.message ?? 'The model reported an error.');
-        emit(typeof error.type === 'string' ? { type: 'error', message, code: error.type } : { type: 'error', message });
+        emitError(emit, String(error.message ?? 'The model reported an error.'), typeof error.type === 'string' ? error.type : null);
         return;
       }
       default:

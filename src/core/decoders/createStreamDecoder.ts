@@ -4,7 +4,7 @@ import type { DecodeOptions, Protocol, StreamEvent } from '../types';
 import { createAiSdkHandler } from './aiSdk';
 import { createAnthropicHandler } from './anthropic';
 import { detectProtocolFromContentType, detectProtocolFromEvent } from './detectProtocol';
-import type { EmitEvent, HandlerFactory, JsonEventHandler } from './handler';
+import { emitUsage, type EmitEvent, type HandlerFactory, type JsonEventHandler } from './handler';
 import { createOpenAIChatHandler } from './openaiChat';
 import { createOpenAIResponsesHandler } from './openaiResponses';
 
@@ -122,8 +122,8 @@ export function createStreamDecoder(options: DecodeOptions, emit: EmitEvent): St
     onJson(raw, eventName, true);
   };
 
-  const startSse = () => {
-    sse = createParser({
+  const startSse = () =>
+    createParser({
       maxBufferSize: maxEventSize,
       onEvent: (message) => onSseEvent(message.event, message.data),
       onError: (error) => {
@@ -134,7 +134,6 @@ export function createStreamDecoder(options: DecodeOptions, emit: EmitEvent): St
         }
       },
     });
-  };
 
   const feedNdjson = (text: string, final: boolean) => {
     let buffer = ndjsonRest === '' ? text : ndjsonRest + text;
@@ -185,14 +184,14 @@ export function createStreamDecoder(options: DecodeOptions, emit: EmitEvent): St
     } else if (framing === 'ndjson') {
       feedNdjson(text, final);
     } else {
-      if (!sse) startSse();
+      sse ??= startSse();
       if (text !== '') {
-        sse!.feed(text);
+        sse.feed(text);
         lastChar = text[text.length - 1]!;
       }
       // eventsource-parser waits to see whether a CR at the end of a chunk is half of a CRLF.
       // At the end of input it cannot be, so a lone CR finishes its line.
-      if (final && lastChar === '\r') sse!.feed('\n');
+      if (final && lastChar === '\r') sse.feed('\n');
     }
   };
 
@@ -230,18 +229,7 @@ function emitCancelled(raw: string, emit: (event: StreamEvent) => void) {
   } catch {
     // The event itself is the signal; a payload we cannot read only costs the usage.
   }
-  const usage = data?.usage;
-  if (usage && typeof usage === 'object') {
-    const count = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-    emit({
-      type: 'usage',
-      usage: {
-        inputTokens: count(usage.inputTokens),
-        outputTokens: count(usage.outputTokens),
-        ...(data.usageEstimated === true ? { estimated: true } : {}),
-      },
-    });
-  }
+  emitUsage(emit, data?.usage, 'inputTokens', 'outputTokens', data?.usageEstimated === true);
   emit({ type: 'finish', finishReason: 'cancelled', rawFinishReason: STREAM_CANCELLED_EVENT });
 }
 

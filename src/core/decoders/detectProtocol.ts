@@ -8,9 +8,8 @@ export function detectProtocolFromContentType(contentType: string | null | undef
   if (!contentType) return null;
   const type = contentType.split(';', 1)[0]!.trim().toLowerCase();
   if (type === 'text/event-stream') return 'sse';
-  if (type === 'application/x-ndjson' || type === 'application/ndjson' || type === 'application/jsonl' || type === 'application/x-jsonlines' || type === 'application/jsonlines') {
-    return 'ndjson';
-  }
+  // application/x-ndjson, application/ndjson, application/jsonl, application/x-jsonlines, application/jsonlines
+  if (/^application\/(x-ndjson|ndjson|jsonl|x-jsonlines|jsonlines)$/.test(type)) return 'ndjson';
   if (type === 'text/plain') return 'text';
   return null;
 }
@@ -25,31 +24,14 @@ const ANTHROPIC_EVENTS = new Set([
   'ping',
 ]);
 
-const AI_SDK_PARTS = new Set([
-  'start',
-  'finish',
-  'abort',
-  'start-step',
-  'finish-step',
-  'text-start',
-  'text-delta',
-  'text-end',
-  'reasoning-start',
-  'reasoning-delta',
-  'reasoning-end',
-  'tool-input-start',
-  'tool-input-delta',
-  'tool-input-available',
-  'tool-input-error',
-  'tool-output-available',
-  'tool-output-error',
-  'tool-output-denied',
-  'tool-approval-request',
-  'source-url',
-  'source-document',
-  'file',
-  'message-metadata',
-]);
+/**
+ * Every AI SDK UI message stream part type: start, finish, abort, start-step, finish-step,
+ * text-/reasoning- start, delta and end, tool-input- start, delta, available and error,
+ * tool-output- available, error and denied, tool-approval-request, source-url, source-document,
+ * file, message-metadata, and the app's own data-* parts.
+ */
+const AI_SDK_PART =
+  /^((start|finish)(-step)?|abort|(text|reasoning)-(start|delta|end)|tool-input-(start|delta|available|error)|tool-output-(available|error|denied)|tool-approval-request|source-(url|document)|file|message-metadata|data-.*)$/s;
 
 /**
  * Which JSON protocol the first event of a stream belongs to, from its SSE event name and shape.
@@ -62,7 +44,7 @@ export function detectProtocolFromEvent(data: unknown, eventName?: string): Excl
   if (typeof type === 'string') {
     if (ANTHROPIC_EVENTS.has(type)) return 'anthropic';
     if (type.startsWith('response.') || type === 'keepalive') return 'openai-responses';
-    if (AI_SDK_PARTS.has(type) || type.startsWith('data-')) return 'ai-sdk';
+    if (AI_SDK_PART.test(type)) return 'ai-sdk';
     if (type === 'error') {
       // Three error shapes open a stream that failed at once:
       // Anthropic `{type, error:{type, message}}`, AI SDK `{type, errorText}`,

@@ -1,5 +1,5 @@
 import type { FinishReason } from '../types';
-import { toCount, type HandlerFactory } from './handler';
+import { emitDelta, emitError, emitUsage, type HandlerFactory } from './handler';
 
 const FINISH: Record<string, FinishReason> = {
   stop: 'stop',
@@ -34,8 +34,7 @@ export const createOpenAIChatHandler: HandlerFactory = (emit) => {
     if (chunk.error) {
       failed = true;
       const error = chunk.error;
-      const message = typeof error === 'string' ? error : String(error.message ?? 'The model reported an error.');
-      emit(error.code != null ? { type: 'error', message, code: String(error.code) } : { type: 'error', message });
+      emitError(emit, typeof error === 'string' ? error : String(error.message ?? 'The model reported an error.'), error.code);
       return;
     }
     if (!idSent && typeof chunk.id === 'string') {
@@ -50,9 +49,8 @@ export const createOpenAIChatHandler: HandlerFactory = (emit) => {
         const delta = choice.delta;
         if (delta) {
           // `reasoning_content` (DeepSeek, vLLM) and `reasoning` (OpenRouter) are common extensions.
-          const reasoning = delta.reasoning_content ?? delta.reasoning;
-          if (typeof reasoning === 'string' && reasoning !== '') emit({ type: 'reasoning-delta', delta: reasoning });
-          if (typeof delta.content === 'string' && delta.content !== '') emit({ type: 'text-delta', delta: delta.content });
+          emitDelta(emit, 'reasoning-delta', delta.reasoning_content ?? delta.reasoning);
+          emitDelta(emit, 'text-delta', delta.content);
           if (Array.isArray(delta.tool_calls)) {
             for (const call of delta.tool_calls) {
               if (!call) continue;
@@ -90,9 +88,6 @@ export const createOpenAIChatHandler: HandlerFactory = (emit) => {
         }
       }
     }
-    const usage = chunk.usage;
-    if (usage && typeof usage === 'object') {
-      emit({ type: 'usage', usage: { inputTokens: toCount(usage.prompt_tokens), outputTokens: toCount(usage.completion_tokens) } });
-    }
+    emitUsage(emit, chunk.usage, 'prompt_tokens', 'completion_tokens');
   };
 };

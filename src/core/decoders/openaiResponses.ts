@@ -1,5 +1,5 @@
 import type { FinishReason } from '../types';
-import { toCount, type HandlerFactory } from './handler';
+import { emitDelta, emitError, emitUsage, type HandlerFactory } from './handler';
 
 /**
  * OpenAI Responses stream events (`response.*`). Tool-call fragments are keyed by `item_id`
@@ -48,12 +48,7 @@ export const createOpenAIResponsesHandler: HandlerFactory = (emit) => {
       idSent = true;
       emit({ type: 'id', id: response.id });
     }
-    if (response.usage && typeof response.usage === 'object') {
-      emit({
-        type: 'usage',
-        usage: { inputTokens: toCount(response.usage.input_tokens), outputTokens: toCount(response.usage.output_tokens) },
-      });
-    }
+    emitUsage(emit, response.usage, 'input_tokens', 'output_tokens');
     const status = response.status;
     if (finished || typeof status !== 'string') return;
     let reason: FinishReason | null = null;
@@ -66,8 +61,7 @@ export const createOpenAIResponsesHandler: HandlerFactory = (emit) => {
     } else if (status === 'failed') {
       if (!errorSent) {
         errorSent = true;
-        const error = response.error;
-        emit({ type: 'error', message: String(error?.message ?? 'The response failed.'), ...(error?.code != null ? { code: String(error.code) } : {}) });
+        emitError(emit, String(response.error?.message ?? 'The response failed.'), response.error?.code);
       }
       reason = 'error';
     } else if (status === 'cancelled') {
@@ -93,11 +87,11 @@ export const createOpenAIResponsesHandler: HandlerFactory = (emit) => {
         lifecycle(data.response);
         return;
       case 'response.output_text.delta':
-        if (typeof data.delta === 'string' && data.delta !== '') emit({ type: 'text-delta', delta: data.delta });
+        emitDelta(emit, 'text-delta', data.delta);
         return;
       case 'response.reasoning_summary_text.delta':
       case 'response.reasoning_text.delta':
-        if (typeof data.delta === 'string' && data.delta !== '') emit({ type: 'reasoning-delta', delta: data.delta });
+        emitDelta(emit, 'reasoning-delta', data.delta);
         return;
       case 'response.output_item.added':
         if (data.item?.type === 'function_call') {
@@ -122,9 +116,7 @@ export const createOpenAIResponsesHandler: HandlerFactory = (emit) => {
         if (errorSent) return;
         errorSent = true;
         const source = data.error && typeof data.error === 'object' ? data.error : data;
-        const message = String(source.message ?? data.message ?? 'The model reported an error.');
-        const code = source.code ?? data.code;
-        emit(code != null ? { type: 'error', message, code: String(code) } : { type: 'error', message });
+        emitError(emit, String(source.message ?? data.message ?? 'The model reported an error.'), source.code ?? data.code);
         return;
       }
       default:

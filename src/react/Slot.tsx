@@ -1,0 +1,75 @@
+'use client';
+import { cloneElement, isValidElement, useCallback, type ReactElement, type ReactNode, type Ref } from 'react';
+
+type SlotProps = Record<string, any> & { children?: ReactNode; ref?: Ref<any> };
+
+function setRef<T>(ref: Ref<T> | undefined, node: T | null): void | (() => void) {
+  if (typeof ref === 'function') return ref(node);
+  if (ref) (ref as { current: T | null }).current = node;
+}
+
+/**
+ * Renders its single child element with the slot's props merged in: the `asChild` of
+ * `StopButton`. A minimal version of Radix's `Slot` (`@radix-ui/react-slot`, whose merge rules it
+ * follows), written here because the dependency cost 1.6 KB gzip of an 8 KB budget
+ * (docs/size.md); it leaves out what StopButton does not need (`Slottable`, lazy children).
+ *
+ * - The child's props win, except: handlers (`on[A-Z]…`) present on both run the child's first,
+ *   then the slot's; `className`s are joined; `style`s merged (the child's win per property);
+ *   `aria-describedby` ids are joined.
+ * - Both refs (the slot's and the child's) receive the node.
+ *
+ * Internal: not exported from the package entry.
+ */
+export function Slot({ children, ref, ...slotProps }: SlotProps) {
+  const child = isValidElement<Record<string, any>>(children) ? children : null;
+  // React 19 passes `ref` as a prop; React 18 keeps it on the element. Reading `element.ref` in
+  // React 19 only warns when the element has a ref, and then `props.ref` is set, so it is not read.
+  const childRef: Ref<any> | undefined = child ? (child.props.ref ?? (child as { ref?: Ref<any> }).ref) : undefined;
+  // A stable callback, like Radix's `useComposedRefs`: a new one per render would detach and
+  // re-attach both refs on every render.
+  const composedRef = useCallback(
+    (node: unknown) => {
+      const cleanups = [setRef(ref, node), setRef(childRef, node)];
+      // React 19 ref cleanups: when one ref returned a cleanup, React calls ours instead of
+      // calling the refs with `null`, so ours does both.
+      if (cleanups.some((cleanup) => typeof cleanup === 'function')) {
+        return () => {
+          if (typeof cleanups[0] === 'function') cleanups[0]();
+          else setRef(ref, null);
+          if (typeof cleanups[1] === 'function') cleanups[1]();
+          else setRef(childRef, null);
+        };
+      }
+    },
+    [ref, childRef],
+  );
+
+  if (!child) {
+    // Like Radix: nothing renders nothing; anything else is a mistake worth a clear error.
+    if (children || children === 0) throw new Error('StopButton asChild expects a single React element child.');
+    return children;
+  }
+  const childProps = child.props;
+  const merged: Record<string, any> = { ...slotProps, ...childProps };
+  for (const name in childProps) {
+    const ours = slotProps[name];
+    const theirs = childProps[name];
+    if (ours === undefined) continue;
+    if (/^on[A-Z]/.test(name)) {
+      merged[name] = theirs
+        ? (...args: unknown[]) => {
+            const result = theirs(...args);
+            ours(...args);
+            return result;
+          }
+        : ours;
+    } else if (name === 'style') {
+      merged.style = { ...ours, ...theirs };
+    } else if (name === 'className' || name === 'aria-describedby') {
+      merged[name] = [ours, theirs].filter(Boolean).join(' ');
+    }
+  }
+  merged.ref = composedRef;
+  return cloneElement(child as ReactElement<Record<string, any>>, merged);
+}
