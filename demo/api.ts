@@ -1,23 +1,62 @@
 // The demo's back end: /api/chat and /api/chat/cancel made of the library's server helpers over the
 // embedded fake model (or a real provider when OPENAI_API_KEY / ANTHROPIC_API_KEY is set).
 // Loaded by demo/server.mjs through Vite, so it runs the TypeScript sources directly.
-import { createFakeModel, type FakeModelRun } from '../src/server/fakeModel/createFakeModel';
-import { createStreamRegistry, handleCancel, handleModelStream } from '../src/server/index';
-import { PROTOCOLS, type Protocol } from '../src/core/types';
+import { PROTOCOLS, type Protocol } from '../src/core/index';
+import { createFakeModel, createStreamRegistry, handleCancel, handleModelStream, type FakeModelRun } from '../src/server/index';
 
-export type DemoLogEntry = { at: number; what: string; streamId?: string };
+/**
+ * One line of the server log. `at` is the server's `performance.now()`; `t` is the same instant as
+ * epoch milliseconds (`performance.timeOrigin + at`), comparable with a browser's
+ * `performance.timeOrigin + performance.now()` on the same machine.
+ */
+export type DemoLogEntry = { at: number; t: number; what: string; streamId?: string };
+
+/** What the server knows about one stream, for /api/debug. Times are epoch milliseconds (see `DemoLogEntry.t`). */
+type StreamInfo = {
+  requestAt: number;
+  protocol: Protocol;
+  run: FakeModelRun | null;
+  cancelArrivedAt: number | null;
+  cancelStatus: number | null;
+  closedAt: number | null;
+  /** `complete`: the response was sent to its end; `client`: the client closed the connection before that. */
+  closedBy: 'complete' | 'client' | null;
+};
 
 const registry = createStreamRegistry();
 const model = createFakeModel({ protocol: 'ai-sdk', tokensPerSecond: 50 });
 const log: DemoLogEntry[] = [];
-/** stream id → fake-model run, so a figure can say how many tokens came after the cancel. */
-const runsByStream = new Map<string, FakeModelRun>();
-const cancelArrivedAt = new Map<string, number>();
+const streams = new Map<string, StreamInfo>();
+const quiet = process.env.DEMO_QUIET === '1';
 
-function record(what: string, streamId?: string) {
-  log.push({ at: performance.now(), what, streamId });
+const epoch = (perfNow: number) => performance.timeOrigin + perfNow;
+
+/** Appends to the server log (and prints it unless DEMO_QUIET=1). */
+export function record(what: string, streamId?: string) {
+  const at = performance.now();
+  log.push({ at, t: epoch(at), what, streamId });
   if (log.length > 2000) log.splice(0, log.length - 2000);
-  console.log(`[demo] ${what}${streamId ? ` ${streamId.slice(0, 8)}` : ''}`);
+  if (!quiet) console.log(`[demo] ${what}${streamId ? ` ${streamId.slice(0, 8)}` : ''}`);
+}
+
+function remember(streamId: string, info: StreamInfo) {
+  streams.set(streamId, info);
+  // Bounded: a demo left running for days must not grow without end.
+  if (streams.size > 200) streams.delete(streams.keys().next().value!);
+}
+
+/**
+ * Called by demo/server.mjs when the HTTP response of a stream closes: `complete` when it was sent to
+ * its end (the model finished, or the cancel ended it), `client` when the browser closed the
+ * connection first (Stop's local abort, a reload, a closed tab).
+ */
+export function connectionClosed(streamId: string | undefined, closedBy: 'complete' | 'client') {
+  record(closedBy === 'complete' ? 'stream response ended' : 'stream connection closed by the client', streamId);
+  const info = streamId ? streams.get(streamId) : undefined;
+  if (info && info.closedAt === null) {
+    info.closedAt = epoch(performance.now());
+    info.closedBy = closedBy;
+  }
 }
 
 type ChatBody = { input?: unknown; messages?: { role: string; content: string }[]; protocol?: string; tokensPerSecond?: number };
@@ -53,8 +92,10 @@ export async function chat(request: Request): Promise<Response> {
     // handled by the defaults below
   }
   const protocol: Protocol = PROTOCOLS.includes(body.protocol as Protocol) ? (body.protocol as Protocol) : 'ai-sdk';
+  const info: StreamInfo = { requestAt: epoch(performance.now()), protocol, run: null, cancelArrivedAt: null, cancelStatus: null, closedAt: null, closedBy: null };
+  if (streamId) remember(streamId, info);
   record(`request ${protocol}`, streamId);
-  const response = await handleModelStream(request, {
+  return handleModelStream(request, {
     registry,
     upstream: (signal) => {
       signal.addEventListener('abort', () => record('upstream aborted', streamId), { once: true });
@@ -62,11 +103,10 @@ export async function chat(request: Request): Promise<Response> {
       if (real) return real;
       const tokensPerSecond = typeof body.tokensPerSecond === 'number' ? body.tokensPerSecond : undefined;
       const upstream = model.stream(signal, { protocol, tokensPerSecond });
-      if (streamId) runsByStream.set(streamId, model.runs[model.runs.length - 1]!);
+      info.run = model.runs[model.runs.length - 1]!;
       return upstream;
     },
   });
-  return response;
 }
 
 export async function cancel(request: Request): Promise<Response> {
@@ -76,28 +116,41 @@ export async function cancel(request: Request): Promise<Response> {
   } catch {
     // handleCancel answers 400
   }
-  if (streamId) cancelArrivedAt.set(streamId, performance.now());
+  const info = typeof streamId === 'string' ? streams.get(streamId) : undefined;
+  if (info && info.cancelArrivedAt === null) info.cancelArrivedAt = epoch(performance.now());
   record('cancel arrived', streamId);
   const response = await handleCancel(request, { registry });
+  if (info && info.cancelStatus === null) info.cancelStatus = response.status;
   record(`cancel answered ${response.status}`, streamId);
   return response;
 }
 
-/** For the e2e tests and the curious: the server log and, per stream, tokens generated after its cancel arrived. */
+/**
+ * For the e2e tests and the curious: the server log and, per stream, when its request, cancel and
+ * connection close reached the server, the fake model's token times, and how many tokens it
+ * generated after the cancel arrived (0 when the cancel stops the model at once).
+ */
 export function debug(): unknown {
-  const streams = [...runsByStream.entries()].slice(-50).map(([streamId, run]) => {
-    const arrived = cancelArrivedAt.get(streamId) ?? null;
+  const list = [...streams.entries()].slice(-50).map(([streamId, info]) => {
+    const run = info.run;
+    // The model's token times and abort time are `performance.now()` of this process.
+    const tokenTimes = run ? run.tokenTimes.map(epoch) : [];
     return {
       streamId,
-      protocol: run.protocol,
-      tokens: run.tokens,
-      finished: run.finished,
-      cancelArrivedAt: arrived,
-      upstreamAbortedAt: run.abortedAt,
-      tokensAfterCancel: arrived === null ? null : run.tokenTimes.filter((t) => t > arrived).length,
+      protocol: info.protocol,
+      requestAt: info.requestAt,
+      tokens: run?.tokens ?? 0,
+      finished: run?.finished ?? false,
+      tokenTimes,
+      cancelArrivedAt: info.cancelArrivedAt,
+      cancelStatus: info.cancelStatus,
+      upstreamAbortedAt: run?.abortedAt == null ? null : epoch(run.abortedAt),
+      closedAt: info.closedAt,
+      closedBy: info.closedBy,
+      tokensAfterCancel: info.cancelArrivedAt === null ? null : tokenTimes.filter((t) => t > info.cancelArrivedAt!).length,
     };
   });
-  return { log: log.slice(-200), streams, registrySize: registry.size() };
+  return { log: log.slice(-300), streams: list, registrySize: registry.size() };
 }
 
 export function closeApi() {

@@ -1,5 +1,12 @@
 // `npm run demo`: one process on 127.0.0.1 (port 5173, or PORT) serving the demo page through Vite
 // and the API made of the library's server helpers over the embedded fake model.
+//
+// The cancel endpoint is served twice: on the page's own origin, and on a second origin (another
+// port: CANCEL_PORT, default any free one) that the page uses by default. Why: over HTTP/1.1 a
+// browser opens at most 6 connections per host, so with six streams open a cancel request to the
+// same host waits for one of them to end, and Stop cannot reach the server (docs/e2e.md measures
+// it). A second origin has its own connection pool. Over HTTP/2 (any HTTPS deployment behind a
+// modern proxy) all requests share one connection and this is not needed.
 import { createServer } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,7 +14,9 @@ import { createServer as createVite } from 'vite';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const port = Number(process.env.PORT ?? 5173);
+const cancelPortWanted = Number(process.env.CANCEL_PORT ?? 0);
 const host = process.env.HOST ?? '127.0.0.1';
+let cancelPort = null;
 
 const vite = await createVite({
   root: join(root, 'demo'),
@@ -16,32 +25,98 @@ const vite = await createVite({
   server: { middlewareMode: true, hmr: false },
   appType: 'spa',
   logLevel: 'warn',
+  plugins: [
+    {
+      // Tells the page where the second cancel origin listens (see the top of this file).
+      name: 'demo-config',
+      transformIndexHtml: () => [
+        { tag: 'script', children: `window.__DEMO__ = ${JSON.stringify({ cancelPort })};`, injectTo: 'head-prepend' },
+      ],
+    },
+  ],
 });
 
-const { toNodeHandler } = await vite.ssrLoadModule(join(root, 'src/server/toNodeHandler.ts'));
+const { toNodeHandler } = await vite.ssrLoadModule(join(root, 'src/server/index.ts'));
 const api = await vite.ssrLoadModule(join(root, 'demo/api.ts'));
 const chat = toNodeHandler((request) => api.chat(request));
 const cancel = toNodeHandler((request) => api.cancel(request));
 
+function handleChat(req, res) {
+  const streamId = req.headers['x-stream-id'];
+  const id = typeof streamId === 'string' ? streamId : undefined;
+  // Logged so that the order "cancel arrived → connection closed" can be checked in /api/debug.
+  res.on('close', () => api.connectionClosed(id, res.writableFinished ? 'complete' : 'client'));
+  chat(req, res);
+}
+
 const server = createServer((req, res) => {
   const path = (req.url ?? '/').split('?')[0];
-  if (path === '/api/chat') return chat(req, res);
+  if (path === '/api/chat') return handleChat(req, res);
   if (path === '/api/chat/cancel') return cancel(req, res);
   if (path === '/api/debug' && req.method === 'GET') {
-    res.writeHead(200, { 'content-type': 'application/json' });
+    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
     return res.end(JSON.stringify(api.debug()));
   }
   vite.middlewares(req, res);
 });
 
-server.listen(port, host, () => {
-  const mode = process.env.OPENAI_API_KEY ? 'OpenAI (OPENAI_API_KEY)' : process.env.ANTHROPIC_API_KEY ? 'Anthropic (ANTHROPIC_API_KEY)' : 'the embedded fake model';
-  console.log(`react-model-stream demo: http://${host}:${server.address().port}/  (model: ${mode}; Ctrl-C to stop)`);
+/**
+ * The page origin allowed to call the second cancel origin: the demo page itself, by whatever host
+ * name the browser used (the page builds the cancel URL from its own `location.hostname`, so the
+ * cancel request's Host names the same host, on the cancel port).
+ */
+function allowedOrigin(req) {
+  const origin = req.headers.origin;
+  if (typeof origin !== 'string') return null;
+  const hostname = (req.headers.host ?? '').replace(/:\d+$/, '');
+  return hostname && origin === `http://${hostname}:${server.address()?.port}` ? origin : null;
+}
+
+// The second origin: only the cancel endpoint, with the CORS headers a cross-origin JSON POST with
+// a custom header needs (the preflight answer is cached for 10 minutes).
+const cancelServer = createServer((req, res) => {
+  const path = (req.url ?? '/').split('?')[0];
+  const origin = allowedOrigin(req);
+  if (origin) {
+    res.setHeader('access-control-allow-origin', origin);
+    res.setHeader('timing-allow-origin', origin);
+  }
+  res.setHeader('vary', 'origin');
+  if (path !== '/api/chat/cancel') {
+    res.writeHead(404, { 'content-type': 'application/json' });
+    return res.end(JSON.stringify({ error: 'This origin serves only POST /api/chat/cancel.' }));
+  }
+  if (req.method === 'OPTIONS') {
+    if (origin) {
+      res.setHeader('access-control-allow-methods', 'POST');
+      res.setHeader('access-control-allow-headers', 'content-type, x-stream-cancel-secret');
+      res.setHeader('access-control-max-age', '600');
+    }
+    res.writeHead(204);
+    return res.end();
+  }
+  cancel(req, res);
 });
 
+await new Promise((resolve, reject) => {
+  cancelServer.once('error', reject);
+  cancelServer.listen(cancelPortWanted, host, resolve);
+});
+cancelPort = cancelServer.address().port;
+
+server.listen(port, host, () => {
+  const mode = process.env.OPENAI_API_KEY ? 'OpenAI (OPENAI_API_KEY)' : process.env.ANTHROPIC_API_KEY ? 'Anthropic (ANTHROPIC_API_KEY)' : 'the embedded fake model';
+  console.log(`react-model-stream demo: http://${host}:${server.address().port}/  (model: ${mode}; cancel origin :${cancelPort}; Ctrl-C to stop)`);
+});
+
+let closing = false;
 const shutdown = async () => {
+  if (closing) return;
+  closing = true;
   server.close();
+  cancelServer.close();
   server.closeAllConnections?.();
+  cancelServer.closeAllConnections?.();
   api.closeApi();
   await vite.close();
   process.exit(0);

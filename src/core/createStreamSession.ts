@@ -71,7 +71,11 @@ export type CancelOutcome = {
   alreadyFinished?: boolean;
 };
 
-/** What a cancel function receives: the stream to cancel, its secret, and a signal aborted at `cancelTimeoutMs`. */
+/**
+ * What a cancel function receives: the stream to cancel, its secret, and a signal aborted if the
+ * cancel has not answered `cancelTimeoutMs` after the local abort (itself at most `cancelTimeoutMs`
+ * after the click).
+ */
 export type CancelRequest = { streamId: string; cancelSecret: string; signal: AbortSignal };
 
 /** Cancels a stream on the server. The React layer passes a TanStack Query mutation; the default is {@link createCancelRequest}. */
@@ -536,7 +540,15 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
         'timeout',
         `The server cancel did not answer within ${cancelTimeoutMs} ms (cancelTimeoutMs); the stream was aborted locally.`,
       );
-      cancelController.abort(failure);
+      // The cancel is not aborted with the stream but one more `cancelTimeoutMs` later. A browser
+      // with six streams open to one HTTP/1.1 origin queues the cancel behind them; the local abort
+      // that follows frees a connection and the queued cancel then reaches the server, so it
+      // still learns that the user said stop (not merely that the client went away).
+      const grace = setTimeout(() => cancelController.abort(failure), cancelTimeoutMs);
+      pendingCancel.then(
+        () => clearTimeout(grace),
+        () => clearTimeout(grace),
+      );
       throw failure;
     });
   };

@@ -202,6 +202,15 @@ export function useModelStream<Input = string>(options: UseModelStreamOptions<In
     };
   }, []);
 
+  // Leaving the page (reload, navigation, closing the tab) is a disconnect, said as such: the
+  // message is marked `disconnected` by the page itself rather than by a network error later.
+  useEffect(() => {
+    if (typeof window === 'undefined') return;
+    const onPageHide = () => runningRef.current?.session.disconnect();
+    window.addEventListener('pagehide', onPageHide);
+    return () => window.removeEventListener('pagehide', onPageHide);
+  }, []);
+
   const session = running?.session ?? null;
   const subscribe = useMemo(() => (session ? session.subscribe : noopSubscribe), [session]);
   const snapshot = useSyncExternalStore(

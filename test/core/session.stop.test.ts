@@ -247,9 +247,42 @@ describe('stop()', () => {
     const done = session.start();
     await vi.waitFor(() => expect(session.getSnapshot().message.text).toBe('Hello'), WAIT);
     expect((await session.stop()).serverConfirmed).toBe(false);
-    expect(signal!.aborted).toBe(true);
     expect((await done).status).toBe('incomplete');
     await expect(server.requests[0]!.closed).resolves.toEqual({ aborted: true });
+    // The cancel outlives the local abort by one more cancelTimeoutMs (a browser may have queued it
+    // behind other streams to the same HTTP/1.1 origin), then its signal is aborted.
+    expect(signal!.aborted).toBe(false);
+    await vi.waitFor(() => expect(signal!.aborted).toBe(true), WAIT);
+  });
+
+  test('a cancel queued behind the stream (as behind six HTTP/1.1 streams) still reaches the server after the local abort', async () => {
+    const { handle } = openStream('Hello');
+    let release!: () => void;
+    const connectionFree = new Promise<void>((resolve) => (release = resolve));
+    server = await startHttpServer((request) => {
+      if (request.url === '/chat') return handle(request);
+      request.res.writeHead(200, { 'content-type': 'application/json' });
+      request.res.end('{"status":"cancelled","usage":null,"usageEstimated":false}');
+    });
+    // The cancel can only leave once the stream's connection is closed, as in a browser whose six
+    // connections to the origin are all taken by streams.
+    const session = createStreamSession({
+      api: `${server.url}/chat`,
+      cancel: async ({ signal }) => {
+        await connectionFree;
+        const res = await fetch(`${server!.url}/cancel`, { method: 'POST', body: '{}', signal });
+        return { confirmed: res.ok };
+      },
+      cancelTimeoutMs: 200,
+    });
+    const done = session.start();
+    await vi.waitFor(() => expect(session.getSnapshot().message.text).toBe('Hello'), WAIT);
+    const stopped = session.stop();
+    await server.requests[0]!.closed.then(() => release());
+    expect((await stopped).serverConfirmed).toBe(false);
+    expect((await done).incomplete).toMatchObject({ reason: 'cancelled', serverConfirmed: false });
+    await vi.waitFor(() => expect(server!.events).toContain('request POST /cancel'), WAIT);
+    expect(server.events.indexOf('abort POST /chat')).toBeLessThan(server.events.indexOf('request POST /cancel'));
   });
 
   test('is idempotent: a double stop returns the same promise and sends one cancel request', async () => {

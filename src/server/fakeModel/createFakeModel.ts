@@ -96,7 +96,7 @@ export function createFakeModel(options: FakeModelOptions = {}): FakeModel {
     const tokensPerSecond = overrides.tokensPerSecond ?? options.tokensPerSecond ?? 50;
     const script = overrides.script ?? options.script ?? DEFAULT_FAKE_SCRIPT;
     const id = overrides.id ?? options.id ?? `fake${String(++counter).padStart(8, '0')}`;
-    const wire = createWireEncoder(protocol, { id });
+    const wire = createWireEncoder(protocol, { id, inputTokens: script.inputTokens ?? 0 });
     const run: FakeModelRun = { id, protocol, tokens: 0, tokenTimes: [], abortedAt: null, tokensAfterAbort: 0, finished: false };
     runs.push(run);
 

@@ -29,6 +29,8 @@ export type WireEncoderOptions = {
   model?: string;
   /** Unix seconds used for `created` fields (fixed by default, so output is deterministic). */
   created?: number;
+  /** Input tokens reported where a format sends them up front (Anthropic `message_start`). Default 0. */
+  inputTokens?: number;
 };
 
 const sseData = (json: unknown) => `data: ${JSON.stringify(json)}\n\n`;
@@ -261,7 +263,7 @@ function anthropicEncoder(options: WireEncoderOptions): WireEncoder {
           content: [],
           stop_reason: null,
           stop_sequence: null,
-          usage: { input_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 1 },
+          usage: { input_tokens: options.inputTokens ?? 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 1 },
         },
       }),
     text: (delta) => begin('text', { type: 'text', text: '' }) + sseEvent('content_block_delta', { index: blockIndex, delta: { type: 'text_delta', text: delta } }),
