@@ -1,9 +1,59 @@
-import { defineConfig } from 'vitest/config';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { storybookTest } from '@storybook/addon-vitest/vitest-plugin';
+import { playwright } from '@vitest/browser-playwright';
+import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
 
-export default defineConfig({
+/**
+ * Two projects: `unit` (Node and jsdom, test/**) and `storybook` (every story's play function,
+ * in Debian's Chromium through Vitest browser mode). No browser is ever downloaded: without
+ * /usr/bin/chromium the story tests are skipped, loudly, and only the unit tests run.
+ */
+const CHROMIUM = '/usr/bin/chromium';
+const hasChromium = existsSync(CHROMIUM);
+
+const unit: TestProjectInlineConfiguration = {
+  extends: true,
   test: {
+    name: 'unit',
     include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
     environment: 'node',
     testTimeout: 20_000,
+  },
+};
+
+/** Built only when Chromium is there: the Storybook plugin loads the whole Storybook config. */
+const storybook = (): TestProjectInlineConfiguration => ({
+  extends: true,
+  plugins: [storybookTest({ configDir: fileURLToPath(new URL('./.storybook', import.meta.url)) })],
+  test: {
+    name: 'storybook',
+    setupFiles: ['.storybook/vitest.setup.ts'],
+    testTimeout: 20_000,
+    browser: {
+      enabled: true,
+      headless: true,
+      provider: playwright({
+        launchOptions: {
+          executablePath: CHROMIUM,
+          args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+        },
+      }),
+      instances: [{ browser: 'chromium' }],
+    },
+  },
+});
+
+// Vitest evaluates this file more than once per run; the notice is printed once per process.
+const NOTICE = Symbol.for('react-model-stream.storyTestsSkippedNotice');
+const scope = globalThis as { [NOTICE]?: boolean };
+if (!hasChromium && !scope[NOTICE]) {
+  scope[NOTICE] = true;
+  console.warn(`STORY TESTS SKIPPED: ${CHROMIUM} not found (apt-get install -y chromium)`);
+}
+
+export default defineConfig({
+  test: {
+    projects: hasChromium ? [unit, storybook()] : [unit],
   },
 });
