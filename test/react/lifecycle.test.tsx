@@ -69,8 +69,10 @@ describe('persistence repair after a simulated reload', () => {
     await waitFor(() => expect(first.current!.toolCalls[0]?.argsText).toBe('{"q":"Lyo'), WAIT);
     expect(first.current!.text).toBe('Half an ans');
 
-    // The reload: the browser fires pagehide (the store writes what was shown), the page goes away.
-    window.dispatchEvent(new Event('pagehide'));
+    // The page dies without a pagehide (a crash, a killed tab): what the store last wrote is what
+    // the next page finds. (With a pagehide the hook marks the stream disconnected itself: see
+    // pagehide.test.tsx.)
+    before.flushPersisted();
     page1.unmount();
     const storedBeforeRepair = JSON.parse(localStorage.getItem(name)!) as { state: { messages: Record<string, Message> } };
     expect(Object.values(storedBeforeRepair.state.messages).map((m) => m.status)).toEqual(['complete', 'streaming']);
