@@ -9,18 +9,8 @@
 // two big arrays grow with the size. A seeded PRNG (mulberry32) makes the output identical on
 // every run and machine.
 
-/** @param {number} seed */
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
+import { mulberry32 } from './stats.mjs';
 const WORDS = [
   'stream', 'token', 'model', 'cancel', 'server', 'latency', 'budget', 'review', 'draft', 'signal',
   'résumé', 'café', 'naïve', 'Größe', 'façade', 'déjà', 'über', 'niño', 'smörgåsbord', 'crème',

@@ -27,6 +27,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createStreamSession } from '../dist/core/index.js';
 import { epochNow, startServerProcess } from './server/process.mjs';
 import { median, printTable, round } from './stats.mjs';
+import { mulberry32 as seeded } from './stats.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -43,17 +44,6 @@ function quantile(values, q) {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
 }
 
-/** mulberry32: a small seeded PRNG. */
-function seeded(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const MiB = (bytes) => round(bytes / 2 ** 20, 1);

@@ -22,3 +22,15 @@ export function printTable(title, rows) {
 }
 
 export const round = (x, digits = 1) => (x === null ? null : Number(x.toFixed(digits)));
+
+/** mulberry32: a small seeded PRNG, so generated workloads are the same on every run and machine. */
+export function mulberry32(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

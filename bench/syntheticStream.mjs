@@ -2,19 +2,10 @@
 // encoder (the same one the fake model uses): some reasoning, text deltas of one to four words,
 // and a few tool calls whose JSON arguments stream in 8–24 character fragments, as real providers do.
 
+import { mulberry32 } from './stats.mjs';
 const WORDS = ('the stream of tokens arrives from a model and the user may stop it at any moment so the server '
   + 'must hear about it café naïve déjà vu 東京 データ emoji ☕ 🌱 quotes "like this" and back\\slashes').split(' ');
 
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * @param {(protocol: string, options?: object) => any} createWireEncoder
