@@ -43,7 +43,8 @@ export type UseModelStreamOptions<Input = string> = {
   credentials?: RequestCredentials;
   /**
    * Builds the request body from `start(input)`. A plain object is sent as JSON. Default:
-   * `{ input, messages: [{ role, content }], conversationId }`.
+   * `{ input, messages: [{ role, content }], conversationId }` (turns without text left out). For
+   * history in a provider's own shape, use `toModelMessages` from `react-model-stream/store`.
    */
   body?: (input: Input, context: RequestBodyContext) => BodyInit | Record<string, unknown> | null;
   /** A store to keep the conversation in (`createMessageStore()`); the stream then outlives this component. */
@@ -130,7 +131,8 @@ function defaultBody(input: unknown, context: RequestBodyContext): Record<string
   return {
     input,
     conversationId: context.conversationId,
-    messages: context.messages.map((m) => ({ role: m.role, content: m.text })),
+    // A turn with no text (an answer stopped before its first word) is not history a model can use.
+    messages: context.messages.filter((m) => m.text !== '').map((m) => ({ role: m.role, content: m.text })),
   };
 }
 

@@ -92,4 +92,31 @@ describe('useModelStream (smoke)', () => {
     await waitFor(() => expect(server!.events).toContain('abort POST /chat'));
     expect(server.events.indexOf('request POST /cancel')).toBeLessThan(server.events.indexOf('abort POST /chat'));
   });
+
+  it('the default body sends the conversation so far, leaving out turns without text', async () => {
+    server = await startHttpServer(({ res }) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end(sse({ type: 'text-delta', id: '0', delta: 'Ok' }) + sse({ type: 'finish', finishReason: 'stop' }));
+    });
+    const store = createMessageStore();
+    store.getState().appendMessage('c1', { role: 'user', text: 'First question' });
+    store.getState().appendMessage('c1', { role: 'assistant', text: '', status: 'incomplete', incomplete: { reason: 'cancelled', serverConfirmed: true } });
+    store.getState().appendMessage('c1', { role: 'user', text: 'Second question' });
+    store.getState().appendMessage('c1', { role: 'assistant', text: 'An answer' });
+    let result!: ReturnType<typeof useModelStream>;
+    const url = server.url;
+    function Chat() {
+      result = useModelStream({ api: `${url}/chat`, store, conversationId: 'c1', throttle: false });
+      return null;
+    }
+    render(<Chat />);
+    await act(async () => {
+      await result.start('Third');
+    });
+    expect(JSON.parse(server.requests[0]!.body).messages).toEqual([
+      { role: 'user', content: 'First question' },
+      { role: 'user', content: 'Second question' },
+      { role: 'assistant', content: 'An answer' },
+    ]);
+  });
 });
