@@ -269,6 +269,15 @@ describe('protocol detection and bad input', () => {
     }
   });
 
+  it('rejects an HTML page (200 text/html) instead of showing it as the answer; a named protocol still reads it', async () => {
+    const page = '<!doctype html><html><body>Please sign in</body></html>';
+    const error = await collectStream(streamOf([page]), { contentType: 'text/html; charset=utf-8' }).catch((e) => e);
+    expect(error).toBeInstanceOf(StreamProtocolError);
+    expect(error.type).toBe('unknown-protocol');
+    expect(error.line).toContain('Please sign in');
+    expect((await collectStream(streamOf([page]), { contentType: 'text/html', protocol: 'text' })).text).toBe(page);
+  });
+
   it('treats a stream without a content type that does not look like SSE or JSON as plain text', async () => {
     const snapshot = await collectStream(streamOf(['Hello, ', 'world']));
     expect(snapshot.text).toBe('Hello, world');

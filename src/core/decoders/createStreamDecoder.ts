@@ -61,6 +61,7 @@ export function createStreamDecoder(options: DecodeOptions, emit: EmitEvent): St
   let ndjsonRest = '';
   let ended = false;
   let failure: unknown = null;
+  let htmlPage = false;
 
   const requested = options.protocol ?? 'auto';
   if (requested !== 'auto') {
@@ -76,6 +77,9 @@ export function createStreamDecoder(options: DecodeOptions, emit: EmitEvent): St
     const fromType = detectProtocolFromContentType(options.contentType);
     if (fromType) framing = fromType;
     if (fromType === 'text') protocol = 'text';
+    // A 200 HTML page (a login page, a proxy's or gateway's error page) is not a model stream and
+    // must never be shown as the answer. Naming `protocol` (e.g. 'text') reads it anyway.
+    htmlPage = /^\s*(text\/html|application\/xhtml\+xml)\s*(;|$)/i.test(options.contentType ?? '');
   }
 
   /** Parses one event's JSON, picks the protocol on the first event if needed, and dispatches. */
@@ -169,6 +173,13 @@ export function createStreamDecoder(options: DecodeOptions, emit: EmitEvent): St
   };
 
   const feedText = (text: string, final: boolean) => {
+    if (htmlPage) {
+      throw new StreamProtocolError(
+        'unknown-protocol',
+        'The server answered with an HTML page (content-type text/html), not a model stream; pass `protocol` explicitly if it really is one.',
+        text,
+      );
+    }
     if (framing === null) {
       // 'auto' without a content type: look at the first line to choose the framing.
       sniffed += text;
