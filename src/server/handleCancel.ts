@@ -1,6 +1,7 @@
 import { readBodyCapped } from './internal/readBodyCapped';
 import { CANCEL_SECRET_HEADER, hashSecret, isValidSecret, isValidStreamId, jsonError, jsonResponse } from './internal/validation';
 import type { StreamRegistry } from './types';
+import { createRateLimiter, defaultRateLimitKey, DEFAULT_RATE_LIMIT_MAX, DEFAULT_RATE_LIMIT_WINDOW_MS, type CancelRateLimitOptions, type RateLimiter } from './createRateLimiter';
 
 export type HandleCancelOptions = {
   /** The registry the streams were registered in (the same one `handleModelStream` uses). */
@@ -10,7 +11,44 @@ export type HandleCancelOptions = {
    * the registry is asked. `false` answers 403 and changes nothing. A hook that throws answers 500.
    */
   authorize?: (request: Request, streamId: string) => boolean | Promise<boolean>;
+  /**
+   * Limits **failed** cancel attempts (answers `403` and `404`) per client: over the limit the
+   * answer is `429` with `Retry-After` (seconds), before the secret is checked or the registry asked.
+   * Successful cancels are never counted. Default on: 30 failures per minute per key, the key being
+   * the first `x-forwarded-for` address, else `x-real-ip`; a request with no key is not limited (these
+   * headers can be forged unless your proxy sets them: pass `key` with the platform's client address).
+   * - omitted or an options object: a limiter kept per `registry` (in a module-level `WeakMap`), so it
+   *   survives across requests even though the options object is created on every call;
+   * - a limiter from `createRateLimiter`: that one (share it between routes, or set `maxKeys`);
+   * - `false`: off (e.g. when the platform or a gateway limits already).
+   */
+  rateLimit?: false | CancelRateLimitOptions | RateLimiter;
 };
+
+/** Default limiters, per registry and per `max`/`windowMs`. No timers; freed with the registry. */
+const limitersByRegistry = new WeakMap<StreamRegistry, Map<string, RateLimiter>>();
+/** Distinct `max`/`windowMs` pairs kept per registry (apps use one or two). */
+const MAX_LIMITER_CONFIGS = 8;
+
+function isRateLimiter(value: CancelRateLimitOptions | RateLimiter): value is RateLimiter {
+  return typeof (value as RateLimiter).hit === 'function' && typeof (value as RateLimiter).refund === 'function';
+}
+
+function limiterFor(registry: StreamRegistry, rateLimit: CancelRateLimitOptions | RateLimiter | undefined): { limiter: RateLimiter; key: (request: Request) => string | null } {
+  if (rateLimit && isRateLimiter(rateLimit)) return { limiter: rateLimit, key: rateLimit.key ?? defaultRateLimitKey };
+  const max = rateLimit?.max ?? DEFAULT_RATE_LIMIT_MAX;
+  const windowMs = rateLimit?.windowMs ?? DEFAULT_RATE_LIMIT_WINDOW_MS;
+  let byConfig = limitersByRegistry.get(registry);
+  if (!byConfig) limitersByRegistry.set(registry, (byConfig = new Map()));
+  const config = `${max}/${windowMs}`;
+  let limiter = byConfig.get(config);
+  if (!limiter) {
+    if (byConfig.size >= MAX_LIMITER_CONFIGS) byConfig.delete(byConfig.keys().next().value!);
+    limiter = createRateLimiter({ max, windowMs });
+    byConfig.set(config, limiter);
+  }
+  return { limiter, key: rateLimit?.key ?? defaultRateLimitKey };
+}
 
 /** Largest cancel body read, in bytes. `{"streamId":"<128 chars>"}` is about 150. */
 export const MAX_CANCEL_BODY_BYTES = 4096;
@@ -29,7 +67,8 @@ export const MAX_CANCEL_BODY_BYTES = 4096;
  *   (compared in constant time) or refused by `authorize`, `400` a body that is not JSON
  *   `{streamId}` with a valid id or a content type other than `application/json`, `405` not a
  *   `POST` (with `Allow: POST`), `413` a body over 4 KB, `503` the registry failed, `504` the
- *   instance serving the stream did not confirm in time.
+ *   instance serving the stream did not confirm in time, `429` too many failed attempts from this
+ *   client (`Retry-After` in seconds; see `rateLimit`).
  *
  * @example
  * ```ts
@@ -46,7 +85,7 @@ export const MAX_CANCEL_BODY_BYTES = 4096;
  * ```
  */
 export async function handleCancel(request: Request, options: HandleCancelOptions): Promise<Response> {
-  const { registry, authorize } = options;
+  const { registry } = options;
   if (request.method !== 'POST') {
     return jsonError(405, `The cancel endpoint accepts only POST, not ${request.method}.`, { allow: 'POST' });
   }
@@ -75,6 +114,35 @@ export async function handleCancel(request: Request, options: HandleCancelOption
   if (!isValidStreamId(streamId)) {
     return jsonError(400, 'Invalid "streamId": use 1–128 characters of A–Z, a–z, 0–9, "_" and "-".');
   }
+  if (options.rateLimit === false) return checkAndCancel(request, streamId, options);
+  const { limiter, key: keyOf } = limiterFor(registry, options.rateLimit);
+  let key: string | null;
+  try {
+    key = keyOf(request);
+  } catch {
+    return jsonError(500, 'The rate limit key function failed; the stream was not cancelled.');
+  }
+  // No key (no client address): not limited. One budget shared by every client would let a single
+  // client's wrong guesses block every user's Stop; the secret's 256 bits keep guessing pointless.
+  if (key === null) return checkAndCancel(request, streamId, options);
+  const waitMs = limiter.hit(key);
+  if (waitMs > 0) {
+    const seconds = Math.max(1, Math.ceil(waitMs / 1000));
+    return jsonError(429, `Too many failed cancel attempts; try again in ${seconds} s.`, { 'retry-after': String(seconds) });
+  }
+  // Counted up front (parallel guesses cannot all pass); taken back unless the attempt failed.
+  let response: Response | undefined;
+  try {
+    response = await checkAndCancel(request, streamId, options);
+    return response;
+  } finally {
+    if (response?.status !== 403 && response?.status !== 404) limiter.refund(key);
+  }
+}
+
+/** The secret, `authorize` and the registry: a `403`/`404` from here is a failed attempt. */
+async function checkAndCancel(request: Request, streamId: string, options: HandleCancelOptions): Promise<Response> {
+  const { registry, authorize } = options;
   const secret = request.headers.get(CANCEL_SECRET_HEADER);
   if (secret === null) {
     return jsonError(403, `Missing ${CANCEL_SECRET_HEADER} header: send the secret the stream was started with.`);
