@@ -1,11 +1,11 @@
 import type { StateStorage } from 'zustand/middleware';
 import type { StoreApi } from 'zustand/vanilla';
+import type { AccumulatedToolCall, ToolCallState } from '../core/accumulator';
+import type { IncompleteReason } from '../core/createStreamSession';
 import type { FinishReason, Usage } from '../core/types';
 
-export type { FinishReason, Usage };
-
-/** Where a tool call stands: arguments still arriving, complete, or cut off (stop, drop, error). */
-export type ToolCallState = 'streaming' | 'complete' | 'incomplete';
+// The vocabularies are core's; the store only re-exports them (type-only: no runtime import).
+export type { FinishReason, IncompleteReason, ToolCallState, Usage };
 
 /** One tool call of an assistant message. `args` is the (partial) parsed value, `null` when nothing parses. */
 export type ToolCall = {
@@ -20,9 +20,6 @@ export type ToolCall = {
 
 /** Where a message stands. `streaming` and `stopping` are live; `complete` and `incomplete` are terminal. */
 export type MessageStatus = 'streaming' | 'stopping' | 'complete' | 'incomplete';
-
-/** Why a message is `incomplete`. `disconnected` is a dropped connection or a reload, never a user's stop. */
-export type IncompleteReason = 'cancelled' | 'disconnected' | 'error' | 'length' | 'content-filter';
 
 /** What is known about an `incomplete` message. */
 export type MessageIncomplete = {
@@ -127,14 +124,7 @@ export type SessionMessageLike = {
   readonly id: string | null;
   readonly text: string;
   readonly reasoning: string;
-  readonly toolCalls: readonly {
-    readonly id: string;
-    readonly name: string;
-    readonly index: number;
-    readonly argsText: string;
-    readonly args: unknown;
-    readonly state: ToolCallState;
-  }[];
+  readonly toolCalls: readonly AccumulatedToolCall[];
   readonly usage: Usage | null;
   readonly finishReason: FinishReason | null;
   readonly error?: string | null;
