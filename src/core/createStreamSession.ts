@@ -3,6 +3,7 @@ import { createCancelRequest, globalFetch, MAX_ERROR_BODY_BYTES, readTextUpTo } 
 import { createStreamDecoder, type StreamDecoder } from './decoders/createStreamDecoder';
 import { StreamAbortedError, StreamHttpError, StreamModelError } from './errors';
 import { createCancelSecret, createStreamId } from './ids';
+import { defaultConnectionsPerHost, openStreamsTo, originOf, trackOpenStream } from './openStreams';
 import { createIntervalScheduler, frameScheduler, syncScheduler, type NotifyScheduler } from './scheduler';
 import type { Protocol, StreamEvent, Usage } from './types';
 
@@ -126,6 +127,14 @@ export type StreamSessionOptions = {
   streamId?: string;
   /** Use this cancel secret instead of a random one. */
   cancelSecret?: string;
+  /**
+   * The runtime's HTTP/1.1 connection limit per host. Default: 6 in a browser, `Infinity`
+   * elsewhere (Node, jsdom). When the page already has this many streams open to the cancel
+   * endpoint's origin, the cancel request would wait in the browser's queue behind them; so the
+   * stop frees this stream's own connection right after sending the cancel (over `https:`, only
+   * if the cancel has not answered within 500 ms, since HTTP/2 has no such limit).
+   */
+  connectionsPerHost?: number;
   /** Every decoded event, as it is applied. */
   onEvent?: (event: StreamEvent) => void;
   /** Once, with the final snapshot. */
@@ -163,6 +172,11 @@ const DEFAULT_FIRST_BYTE_TIMEOUT_MS = 30_000;
  * a server that keeps the connection open after that must not leave the message `streaming`.
  */
 const AFTER_FINISH_MS = 2000;
+/**
+ * Over `https:` a full count of open streams does not prove the cancel is queued (HTTP/2 carries
+ * them all on one connection): the stop frees a connection only if the cancel is this late.
+ */
+const QUEUED_CANCEL_GRACE_MS = 500;
 
 const noop = () => {};
 
@@ -228,6 +242,7 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
   const drainMs = options.drainMs ?? DEFAULT_DRAIN_MS;
   const firstByteTimeoutMs = options.firstByteTimeoutMs ?? DEFAULT_FIRST_BYTE_TIMEOUT_MS;
   const idleTimeoutMs = options.idleTimeoutMs ?? 0;
+  const connectionsPerHost = options.connectionsPerHost ?? defaultConnectionsPerHost();
 
   const accumulator = createAccumulator({ partialArgs: true });
   const controller = new AbortController();
@@ -263,6 +278,8 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
   const streamClosedPromise = new Promise<void>((resolve) => (resolveStreamClosed = resolve));
 
   let stopPromise: Promise<StopResult> | null = null;
+  /** Stops counting this stream among the page's open streams (see `openStreams.ts`). */
+  let releaseConnection: () => void = noop;
 
   // ---- notifications -------------------------------------------------------------------------
 
@@ -351,6 +368,7 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
     ended = true;
     clearTimers();
     abortFetch();
+    releaseConnection();
     accumulator.markUnfinished();
     status = finalStatus;
     incomplete = info;
@@ -400,6 +418,7 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
   const closed = (how: 'eof' | 'dropped' | 'error', failure?: unknown) => {
     streamClosed = true;
     resolveStreamClosed();
+    releaseConnection();
     if (ended || stopRequested) return;
     if (how === 'eof') endByItself();
     else if (how === 'error') fail('error', toError(failure));
@@ -448,6 +467,7 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
     headers.set('x-stream-id', streamId);
     headers.set('x-stream-cancel-secret', cancelSecret);
 
+    releaseConnection = trackOpenStream(options.api);
     let response: Response;
     try {
       response = await fetchFn(options.api, {
@@ -553,6 +573,25 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
     });
   };
 
+  /**
+   * When the page has `connectionsPerHost` streams open to the cancel's origin, the cancel just
+   * sent waits in the browser's connection pool behind them, this stream included, until the
+   * local abort `cancelTimeoutMs` later (docs/e2e.md, scenario 2). Freeing this stream's own
+   * connection lets it go out at once. The order differs (the server sees the connection close a
+   * moment before the cancel), but the cancel still arrives, and without the wait.
+   */
+  const freeConnectionIfCancelQueued = (answer: Promise<unknown>) => {
+    const origin = originOf(options.cancelApi ?? options.api);
+    if (origin === null || streamClosed || openStreamsTo(origin) < connectionsPerHost) return;
+    // A timer, not a direct call: the cancel's `fetch` (behind a TanStack mutation's microtasks)
+    // is issued, hence first in the queue for the connection this frees.
+    const timer = setTimeout(abortFetch, origin.startsWith('http:') ? 0 : QUEUED_CANCEL_GRACE_MS);
+    answer.then(
+      () => clearTimeout(timer),
+      () => clearTimeout(timer),
+    );
+  };
+
   const runStop = async (): Promise<StopResult> => {
     // 1. In the task of the click: `stopping`, and the visible message freezes.
     accumulator.freeze();
@@ -564,7 +603,9 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
     try {
       if (cancelFn) {
         // 2. The server cancel, with the client-chosen id: works before the first byte too.
-        outcome = await callCancel(cancelFn);
+        const answer = callCancel(cancelFn);
+        freeConnectionIfCancelQueued(answer);
+        outcome = await answer;
         // The server's final usage / cancel event may still arrive: wait a little for the stream
         // to end by itself (deltas stay frozen; usage and finish are applied).
         if (!streamClosed && drainMs > 0) await within(streamClosedPromise, drainMs, noop);

@@ -49,6 +49,12 @@ export type UseModelStreamOptions<Input = string> = {
   body?: (input: Input, context: RequestBodyContext) => BodyInit | Record<string, unknown> | null;
   /** A store to keep the conversation in (`createMessageStore()`); the stream then outlives this component. */
   store?: MessageStore;
+  /**
+   * The browser's HTTP/1.1 connection limit per host (default 6 in browsers). With that many
+   * streams open to the cancel endpoint's origin, Stop frees its own connection right after
+   * sending the cancel, so the cancel is not queued behind the streams (see `createStreamSession`).
+   */
+  connectionsPerHost?: number;
   /** The conversation the messages go to (store mode). Default `'default'`. */
   conversationId?: string;
   /** How often the component re-renders while streaming: once per animation frame (default), every N ms, or every delta (`false`). */
@@ -266,6 +272,9 @@ export function useModelStream<Input = string>(options: UseModelStreamOptions<In
         protocol: opts.protocol,
         fetch: opts.fetch,
         cancel,
+        // Only to know the cancel's origin (`cancel` above makes the call).
+        cancelApi: opts.cancelApi,
+        connectionsPerHost: opts.connectionsPerHost,
         cancelTimeoutMs: opts.cancelTimeoutMs,
         drainMs: opts.drainMs,
         firstByteTimeoutMs: opts.firstByteTimeoutMs,

@@ -20,7 +20,8 @@ export type InMemoryStreamRegistry = StreamRegistry & {
 };
 
 type LiveEntry = { secretHash: string; onCancel: CancelListener };
-type Marker = { secretHash: string; expiresAt: number };
+/** `stopped`: what a stream stopped without a cancel knew; taken by the first late cancel. */
+type Marker = { secretHash: string; expiresAt: number; stopped?: CancelReport };
 
 /** What a cancel answers when the stream has not registered yet: it will be cancelled the moment it does. */
 const PENDING_REPORT: CancelReport = { usage: null, usageEstimated: false };
@@ -79,9 +80,11 @@ export function createStreamRegistry(options: StreamRegistryOptions = {}): InMem
     return marker;
   };
 
-  const markFinished = (id: string, secretHash: string) => {
+  const markFinished = (id: string, secretHash: string, stopped?: CancelReport) => {
     if (finishedTtlMs <= 0) return;
-    finished.set(id, { secretHash, expiresAt: Date.now() + finishedTtlMs });
+    const marker: Marker = { secretHash, expiresAt: Date.now() + finishedTtlMs };
+    if (stopped) marker.stopped = stopped;
+    finished.set(id, marker);
     ensureSweep();
   };
 
@@ -103,11 +106,11 @@ export function createStreamRegistry(options: StreamRegistryOptions = {}): InMem
       live.set(streamId, entry);
       return {
         streamId,
-        finish() {
+        finish(stopped) {
           // Only the registration that owns the entry may end it (a cancel may have ended it first).
           if (live.get(streamId) !== entry) return;
           live.delete(streamId);
-          markFinished(streamId, secretHash);
+          markFinished(streamId, secretHash, stopped);
         },
       };
     },
@@ -129,7 +132,12 @@ export function createStreamRegistry(options: StreamRegistryOptions = {}): InMem
       }
       const marker = finishedMarker(streamId);
       if (marker) {
-        return secretHashesEqual(marker.secretHash, secretHash) ? { status: 'already-finished' } : { status: 'forbidden' };
+        if (!secretHashesEqual(marker.secretHash, secretHash)) return { status: 'forbidden' };
+        const { stopped } = marker;
+        if (!stopped) return { status: 'already-finished' };
+        // Stopped without a cancel (a disconnect): the first cancel learns it was stopped, once.
+        delete marker.stopped;
+        return { status: 'cancelled', report: stopped };
       }
       if (tombstoneTtlMs <= 0 || closed) return { status: 'not-found' };
       const key = `${streamId}\n${secretHash}`;

@@ -156,12 +156,13 @@ export async function handleModelStream(request: Request, options: HandleModelSt
   let registration: StreamRegistration | null = null;
   let unregistered = false;
 
-  const finishRegistration = () => {
+  /** `stopped`: the stream was stopped without a cancel (see `StreamRegistration.finish`). */
+  const finishRegistration = (stopped?: CancelReport) => {
     if (unregistered || registration === null) return;
     unregistered = true;
     const handle = registration;
     Promise.resolve()
-      .then(() => handle.finish())
+      .then(() => handle.finish(stopped))
       .catch(() => {
         // The registry's markers expire on their own; nothing the client can do about it.
       });
@@ -220,8 +221,11 @@ export async function handleModelStream(request: Request, options: HandleModelSt
 
   const onCancel = (): CancelReport | null => {
     if (state === 'cancelled') return report;
-    // Ended on its own, or aborted by a disconnect: the cancel is late.
-    if (state === 'ended' || state === 'disconnected') return null;
+    // Aborted by a disconnect, its registration not yet finished: the model was stopped before it
+    // finished, as the cancel wanted (see `finishRegistration` below).
+    if (state === 'disconnected') return report;
+    // Ended on its own: the cancel is late.
+    if (state === 'ended') return null;
     state = 'cancelled';
     report = estimateUsage(accumulator.message());
     const reason = new DOMException('The stream was cancelled through the cancel endpoint.', 'AbortError');
@@ -248,7 +252,10 @@ export async function handleModelStream(request: Request, options: HandleModelSt
       const reason = new DOMException('The client disconnected.', 'AbortError');
       upstreamAbort.abort(reason);
       stopReading(reason);
-      finishRegistration();
+      // The model was stopped before it finished: a cancel that follows (a browser whose cancel
+      // waited for this very connection to close) answers `cancelled` with this usage.
+      report = estimateUsage(accumulator.message());
+      finishRegistration(report);
       detachListeners();
     }
     // 'continue': the pump keeps reading (and decoding, so a later cancel still knows the usage)

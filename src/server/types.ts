@@ -26,8 +26,15 @@ export type StreamRegistration = {
   /**
    * Marks the stream finished: it leaves the set of live streams, and a short-lived marker makes a
    * late cancel answer `already-finished` instead of 404 (and a reuse of the id answer 409).
+   *
+   * `stopped`: the stream did not finish but was stopped without a cancel (the client went away
+   * and the upstream was aborted). The first late cancel with the right secret then answers
+   * `cancelled` with this report instead of `already-finished`, since the model was stopped before
+   * it finished. This is what a browser's Stop sees when its cancel had to wait for its own stream's
+   * connection to close (six streams open to one HTTP/1.1 host). Registries that ignore it answer
+   * `already-finished`.
    */
-  finish(): void | Promise<void>;
+  finish(stopped?: CancelReport): void | Promise<void>;
 };
 
 /**

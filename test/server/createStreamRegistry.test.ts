@@ -33,6 +33,21 @@ describe('createStreamRegistry', () => {
     await registry.close();
   });
 
+  it('a stream finished as stopped (its client went away): the first late cancel answers cancelled with its report, once', async () => {
+    const registry = createStreamRegistry();
+    const handle = (await registry.register('s1', HASH_A, () => null)) as StreamRegistration;
+    handle.finish(REPORT);
+    expect(registry.size()).toBe(0);
+    expect(await registry.cancel('s1', HASH_B)).toEqual({ status: 'forbidden' });
+    expect(await registry.cancel('s1', HASH_A)).toEqual({ status: 'cancelled', report: REPORT });
+    expect(await registry.cancel('s1', HASH_A)).toEqual({ status: 'already-finished' });
+    // A plain finish keeps answering already-finished.
+    const plain = (await registry.register('s2', HASH_A, () => null)) as StreamRegistration;
+    plain.finish();
+    expect(await registry.cancel('s2', HASH_A)).toEqual({ status: 'already-finished' });
+    await registry.close();
+  });
+
   it('answers already-finished when onCancel says the stream ended first (a cancel racing the last byte)', async () => {
     const registry = createStreamRegistry();
     await registry.register('s1', HASH_A, () => null);

@@ -496,7 +496,12 @@ describe('handleModelStream: disconnect', () => {
     client.abort();
     await waitFor(() => paced.stats.signalAborted, 'the upstream signal to abort');
     await waitFor(() => current!.registry.size() === 0, 'the stream to leave the registry');
-    // A cancel after the disconnect finds a finished stream.
+    // A cancel after the disconnect (a browser whose cancel waited for this connection to close)
+    // learns that the model was stopped before it finished, with the usage at that moment; once.
+    const late = await postCancel(current.cancelUrl, ids);
+    expect(late.status).toBe(200);
+    expect(late.body).toMatchObject({ status: 'cancelled', usage: { outputTokens: expect.any(Number) } });
+    expect((late.body as { usage: { outputTokens: number } }).usage.outputTokens).toBeGreaterThan(0);
     expect((await postCancel(current.cancelUrl, ids)).body).toEqual({ status: 'already-finished' });
   });
 

@@ -94,6 +94,27 @@ describe.skipIf(!hasRedisServer)('createRedisStreamRegistry (real redis-server)'
     expect((await postCancel(a.cancelUrl, ids)).body).toEqual({ status: 'already-finished' });
   });
 
+  it('a stream whose client went away (upstream aborted): a cancel through the other instance answers cancelled with the usage, once', async () => {
+    const a = await instance();
+    const b = await instance();
+    const paced = createPacedUpstream('anthropic', { intervalMs: 2 });
+    a.setUpstream(paced.upstream);
+    const ids = newStream();
+    const client = new AbortController();
+    const res = await fetch(a.streamUrl, { method: 'POST', headers: streamHeaders(ids), signal: client.signal });
+    const reader = textReader(res.body!);
+    await reader.until((text) => text.includes('w03'));
+    client.abort();
+    await waitFor(() => paced.stats.signalAborted, 'the upstream to abort');
+    await waitFor(async () => (await inspector.hGet(`rms:stream:${ids.streamId}`, 'state')) === 'finished', 'the stream to be marked finished');
+    const late = await postCancel(b.cancelUrl, ids);
+    expect(late.status).toBe(200);
+    expect(late.body).toMatchObject({ status: 'cancelled', usage: { inputTokens: 12 } });
+    expect(late.body.usage.outputTokens).toBeGreaterThan(0);
+    expect((await postCancel(a.cancelUrl, ids)).body).toEqual({ status: 'already-finished' });
+    expect(await inspector.hGet(`rms:stream:${ids.streamId}`, 'stopped')).toBeNull();
+  });
+
   it('stores only the SHA-256 of the secret, with a TTL, and marks a finished stream with a shorter-lived marker', async () => {
     const a = await instance();
     const fake = createManualUpstream();

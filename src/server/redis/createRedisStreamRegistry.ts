@@ -60,13 +60,22 @@ if not h[1] then
 end
 return {'found', h[1], h[2] or '', h[3] or ''}`;
 
-// KEYS[1] stream key; ARGV: finishedTtlMs, usage JSON or ''. Never recreates an expired key.
+// KEYS[1] stream key; ARGV: finishedTtlMs, usage JSON or '', stopped report JSON or ''. Never
+// recreates an expired key.
 const FINISH_SCRIPT = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], 'state', 'finished')
 if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'usage', ARGV[2]) end
+if ARGV[3] and ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'stopped', ARGV[3]) end
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return 1`;
+
+// KEYS[1] stream key. Takes the report of a stream stopped without a cancel (see
+// StreamRegistration.finish), atomically, so only the first late cancel gets it.
+const TAKE_STOPPED_SCRIPT = `
+local stopped = redis.call('HGET', KEYS[1], 'stopped')
+if stopped then redis.call('HDEL', KEYS[1], 'stopped') end
+return stopped`;
 
 const PENDING_REPORT: CancelReport = { usage: null, usageEstimated: false };
 
@@ -243,11 +252,11 @@ export function createRedisStreamRegistry(options: RedisStreamRegistryOptions): 
       startHeartbeat();
       return {
         streamId,
-        async finish() {
+        async finish(stopped) {
           if (local.get(streamId) !== entry) return; // a cancel finished it already
           local.delete(streamId);
           stopHeartbeatIfIdle();
-          await command(['EVAL', FINISH_SCRIPT, '1', streamKey(streamId), String(finishedTtlMs), '']);
+          await command(['EVAL', FINISH_SCRIPT, '1', streamKey(streamId), String(finishedTtlMs), '', stopped ? JSON.stringify(stopped) : '']);
         },
       };
     },
@@ -258,7 +267,18 @@ export function createRedisStreamRegistry(options: RedisStreamRegistryOptions): 
       if (found[0] !== 'found') return { status: 'not-found' };
       const [, storedHash = '', state = '', owner = ''] = found;
       if (!secretHashesEqual(storedHash, secretHash)) return { status: 'forbidden' };
-      if (state !== 'streaming') return { status: 'already-finished' };
+      if (state !== 'streaming') {
+        // Stopped without a cancel (its client went away): the first cancel learns it was stopped.
+        const stopped = await command<string | null>(['EVAL', TAKE_STOPPED_SCRIPT, '1', streamKey(streamId)]);
+        if (stopped) {
+          try {
+            return { status: 'cancelled', report: JSON.parse(stopped) as CancelReport };
+          } catch {
+            // an unreadable report: the stream is still over
+          }
+        }
+        return { status: 'already-finished' };
+      }
       if (owner === instanceId) return toResult(await cancelLocally(streamId));
 
       const requestId = crypto.randomUUID();

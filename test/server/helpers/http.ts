@@ -96,9 +96,9 @@ export function textReader(body: ReadableStream<Uint8Array>) {
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls `condition` until it holds (or fails after `timeoutMs`, with `message`). */
-export async function waitFor(condition: () => boolean, message: string, timeoutMs = 5000): Promise<void> {
+export async function waitFor(condition: () => boolean | Promise<boolean>, message: string, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for: ${message}`);
     await sleep(5);
   }

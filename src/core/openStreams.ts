@@ -1,0 +1,57 @@
+/**
+ * The streams this page has open, counted per origin, so that a Stop can tell when its cancel
+ * request would wait in the browser's connection pool behind the very streams it is meant to stop.
+ *
+ * Browsers open at most 6 HTTP/1.1 connections per host. A page with 6 streams open to one
+ * origin has none left: a cancel POST to that origin is queued until a stream ends, i.e. until the
+ * local abort `cancelTimeoutMs` later (measured in docs/e2e.md: 3 s, and the model kept
+ * generating meanwhile). Knowing the count lets the session free one of its own connections first.
+ */
+
+/** Connections a browser opens per host over HTTP/1.1 (Chrome, Firefox and Safari alike). */
+export const BROWSER_CONNECTIONS_PER_HOST = 6;
+
+const open = new Map<string, number>();
+
+/** The origin of `url` (resolved against the page), or `null` when it cannot be resolved. */
+export function originOf(url: string | URL): string | null {
+  try {
+    return new URL(url, globalThis.location?.href).origin;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Counts one open stream to `url`'s origin until the returned release is called (once; later
+ * calls do nothing).
+ */
+export function trackOpenStream(url: string | URL): () => void {
+  const origin = originOf(url);
+  if (origin === null) return () => {};
+  open.set(origin, (open.get(origin) ?? 0) + 1);
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    const left = (open.get(origin) ?? 1) - 1;
+    if (left > 0) open.set(origin, left);
+    else open.delete(origin);
+  };
+}
+
+/** How many streams this page has open to `origin` (see {@link trackOpenStream}). */
+export function openStreamsTo(origin: string): number {
+  return open.get(origin) ?? 0;
+}
+
+/**
+ * The per-host connection limit of the runtime's `fetch`: 6 in a browser (window or worker),
+ * `Infinity` elsewhere. Node, Deno and Bun have no such limit, and neither have jsdom and
+ * happy-dom, whose `fetch` is Node's (their user agents name them).
+ */
+export function defaultConnectionsPerHost(): number {
+  const agent = typeof navigator === 'object' && navigator !== null ? navigator.userAgent : undefined;
+  if (typeof agent !== 'string' || !agent.startsWith('Mozilla/') || /\b(jsdom|HappyDOM)\//i.test(agent)) return Infinity;
+  return BROWSER_CONNECTIONS_PER_HOST;
+}
