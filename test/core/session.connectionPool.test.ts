@@ -44,6 +44,14 @@ async function startServer(cancelDelayMs: number) {
   return streams;
 }
 
+/** Stops `session` and checks the usual order: the cancel answered, then the stream's connection closed. */
+async function stopInTheUsualOrder(session: StreamSession, streams: Map<string, RecordedRequest>) {
+  await expect(session.stop()).resolves.toEqual({ serverConfirmed: true });
+  await streams.get(session.streamId)!.closed;
+  const events = server!.events;
+  expect(events.indexOf(`cancel answered ${session.streamId}`)).toBeLessThan(events.indexOf('abort POST /chat'));
+}
+
 function open(options: Parameters<typeof createStreamSession>[0]) {
   const session = createStreamSession({ throttle: false, drainMs: 0, ...options });
   sessions.push(session);
@@ -94,10 +102,7 @@ describe('stop() with the connection pool full', () => {
     const a = open({ api, cancelApi: `${server!.url}/cancel`, connectionsPerHost: 2 });
     await vi.waitFor(() => expect(a.session.getSnapshot().message.text).toBe('Hello'), WAIT);
 
-    await expect(a.session.stop()).resolves.toEqual({ serverConfirmed: true });
-    await streams.get(a.session.streamId)!.closed;
-    const events = server!.events;
-    expect(events.indexOf(`cancel answered ${a.session.streamId}`)).toBeLessThan(events.indexOf('abort POST /chat'));
+    await stopInTheUsualOrder(a.session, streams);
   });
 
   test('a cancel on another origin is not queued behind these streams: order unchanged', async () => {
@@ -109,10 +114,7 @@ describe('stop() with the connection pool full', () => {
     await vi.waitFor(() => expect(a.session.getSnapshot().message.text).toBe('Hello'), WAIT);
     expect(openStreamsTo(originOf(api)!)).toBe(1);
 
-    await expect(a.session.stop()).resolves.toEqual({ serverConfirmed: true });
-    await streams.get(a.session.streamId)!.closed;
-    const events = server!.events;
-    expect(events.indexOf(`cancel answered ${a.session.streamId}`)).toBeLessThan(events.indexOf('abort POST /chat'));
+    await stopInTheUsualOrder(a.session, streams);
   });
 
   test('https: at the limit, the connection is freed only when the cancel is 500 ms late (HTTP/2 has no limit)', async () => {
@@ -142,10 +144,7 @@ describe('stop() with the connection pool full', () => {
     const a = open({ api: 'https://model.example/chat', cancelApi: 'https://model.example/cancel', fetch: viaLocal, connectionsPerHost: 1 });
     await vi.waitFor(() => expect(a.session.getSnapshot().message.text).toBe('Hello'), WAIT);
 
-    await expect(a.session.stop()).resolves.toEqual({ serverConfirmed: true });
-    await streams.get(a.session.streamId)!.closed;
-    const events = server!.events;
-    expect(events.indexOf(`cancel answered ${a.session.streamId}`)).toBeLessThan(events.indexOf('abort POST /chat'));
+    await stopInTheUsualOrder(a.session, streams);
   });
 
   test('every way a stream ends releases its count', async () => {
