@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { act, render } from '@testing-library/react';
+import { act, cleanup, render } from '@testing-library/react';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { StopResult } from '../../src/core/createStreamSession';
@@ -180,9 +180,15 @@ async function runOnce({ fixture, inStore, throttle, stopAfter, withCancelApi }:
     seen.byOutcome[outcome] = (seen.byOutcome[outcome] ?? 0) + 1;
     seen.runs++;
   } finally {
-    view.unmount();
+    // cleanup(), not view.unmount(): it also takes the container out of the document and out of
+    // RTL's list of mounted roots, which would otherwise keep every run's fiber tree (and its
+    // stream) alive; over a long FUZZ_RUNS run that is gigabytes.
+    cleanup();
     client.clear();
     cases.delete(id);
+    // The test server logs every request; a long run needs none of them.
+    server.requests.length = 0;
+    server.events.length = 0;
   }
 }
 
