@@ -151,7 +151,7 @@ export async function runLeakCheck({ loadLibrary, cycles = 1000, warm = 100, bud
 
     const growth = figures.end - figures.warm;
     if (growth > budgetMb * MB) failures.push(`heap grew ${(growth / 1024).toFixed(0)} KB from warm to end, more than the budget of ${budgetMb} MB`);
-    if (retain === 'none' && alive > MAX_ALIVE) failures.push(`${alive} of ${weak.length} cycle objects (hook results, messages, containers, stores) still alive after gc(), more than ${MAX_ALIVE}`);
+    if (alive > MAX_ALIVE) failures.push(`${alive} of ${weak.length} cycle objects (hook results, messages, containers, stores) still alive after gc(), more than ${MAX_ALIVE}`);
     if (cancels !== cycles) failures.push(`${cancels} cancels for ${cycles} cycles`);
     if (errors.length > 0) failures.push(`console.error ${errors.length}: ${errors.slice(0, 3).join(' | ')}`);
     if (rendersAfterUnmount > 0) failures.push(`renders after unmount: ${rendersAfterUnmount}`);
