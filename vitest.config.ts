@@ -2,12 +2,13 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { storybookTest } from '@storybook/addon-vitest/vitest-plugin';
 import { playwright } from '@vitest/browser-playwright';
-import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
+import { configDefaults, defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
 
 /**
- * Two projects: `unit` (Node and jsdom, test/**) and `storybook` (every story's play function,
+ * Three projects: `unit` (Node and jsdom, test/**), `heap` (test/heap: the 1,000-cycle heap
+ * check, in a worker started with `--expose-gc`) and `storybook` (every story's play function,
  * in Debian's Chromium through Vitest browser mode). No browser is ever downloaded: without
- * /usr/bin/chromium the story tests are skipped, loudly, and only the unit tests run.
+ * /usr/bin/chromium the story tests are skipped, loudly, and the others run.
  */
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
@@ -17,8 +18,22 @@ const unit: TestProjectInlineConfiguration = {
   test: {
     name: 'unit',
     include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
+    exclude: [...configDefaults.exclude, 'test/heap/**'],
     environment: 'node',
     testTimeout: 20_000,
+  },
+};
+
+/** `globalThis.gc` for the heap check: its own forks worker, started with `--expose-gc`. */
+const heap: TestProjectInlineConfiguration = {
+  extends: true,
+  test: {
+    name: 'heap',
+    include: ['test/heap/**/*.test.ts'],
+    environment: 'node',
+    pool: 'forks',
+    execArgv: ['--expose-gc'],
+    testTimeout: 600_000,
   },
 };
 
@@ -54,6 +69,6 @@ if (!hasChromium && !scope[NOTICE]) {
 
 export default defineConfig({
   test: {
-    projects: hasChromium ? [unit, storybook()] : [unit],
+    projects: hasChromium ? [unit, heap, storybook()] : [unit, heap],
   },
 });

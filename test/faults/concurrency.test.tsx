@@ -12,7 +12,8 @@ import { failOnConsole, part, SSE_HEADERS } from '../react/setup';
 // store stopped at once, and many mount → start → stop → unmount cycles with no timer, listener
 // or connection left behind. failOnConsole() makes any React warning (setState after unmount,
 // act(...)) fail the test. LEAK_CYCLES=<n> sets the number of cycles (default 200).
-// The heap check lives in scripts/leak-check.mjs (it needs `node --expose-gc`).
+// The heap check is test/heap/heap.test.ts (vitest project `heap`, `--expose-gc`; the cycles live in
+// scripts/leak-harness.mjs, also run against dist/ by scripts/leak-check.mjs).
 
 failOnConsole();
 

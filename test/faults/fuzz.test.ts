@@ -4,7 +4,8 @@ import { collectStream } from '../../src/core/collectStream';
 import { createStreamSession } from '../../src/core/createStreamSession';
 import { StreamProtocolError } from '../../src/core/errors';
 import { PROTOCOLS, type Protocol } from '../../src/core/types';
-import { loadFixtures, streamOf } from '../helpers/fixtures';
+import { streamOf } from '../helpers/fixtures';
+import { cut, mutatedFixture } from './mutations';
 
 // Fuzzing, short run (always): random bytes and mutated fixtures through every decoder and through
 // the stream session. The outcome must always be defined: a snapshot or a typed
@@ -12,58 +13,8 @@ import { loadFixtures, streamOf } from '../helpers/fixtures';
 // FUZZ_RUNS=<n> raises the number of runs (e.g. FUZZ_RUNS=20000 npx vitest run test/faults/fuzz).
 const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
 
-const fixtures = loadFixtures();
 const protocolOrAuto = fc.constantFrom<Protocol | 'auto'>('auto', ...PROTOCOLS);
 const contentType = fc.constantFrom<string | undefined>(undefined, 'text/event-stream', 'application/x-ndjson', 'text/plain', 'application/octet-stream');
-
-/** Cuts bytes into chunks at the given positions. */
-function cut(bytes: Uint8Array, positions: number[]): Uint8Array[] {
-  const points = [...new Set(positions.map((p) => p % (bytes.length + 1)))].sort((a, b) => a - b);
-  const chunks: Uint8Array[] = [];
-  let start = 0;
-  for (const point of points) {
-    chunks.push(bytes.subarray(start, point));
-    start = point;
-  }
-  chunks.push(bytes.subarray(start));
-  return chunks.filter((c) => c.length > 0);
-}
-
-/** Mutations of a fixture: flipped bytes, a cut, a duplicated slice, two events swapped. */
-const mutatedFixture = fc
-  .record({
-    index: fc.nat(),
-    flips: fc.array(fc.record({ at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }), { maxLength: 6 }),
-    cutAt: fc.option(fc.nat(), { nil: null }),
-    duplicate: fc.option(fc.record({ at: fc.nat(), length: fc.integer({ min: 1, max: 400 }) }), { nil: null }),
-    swap: fc.option(fc.tuple(fc.nat(), fc.nat()), { nil: null }),
-    splits: fc.array(fc.nat(), { maxLength: 12 }),
-  })
-  .map(({ index, flips, cutAt, duplicate, swap, splits }) => {
-    const fixture = fixtures[index % fixtures.length]!;
-    let text = new TextDecoder().decode(fixture.bytes);
-    if (swap) {
-      const events = text.split('\n\n');
-      const a = swap[0] % events.length;
-      const b = swap[1] % events.length;
-      [events[a], events[b]] = [events[b]!, events[a]!];
-      text = events.join('\n\n');
-    }
-    let bytes = new TextEncoder().encode(text);
-    if (duplicate) {
-      const at = duplicate.at % bytes.length;
-      const slice = bytes.slice(at, at + duplicate.length);
-      const grown = new Uint8Array(bytes.length + slice.length);
-      grown.set(bytes.subarray(0, at + slice.length));
-      grown.set(slice, at + slice.length);
-      grown.set(bytes.subarray(at + slice.length), at + 2 * slice.length);
-      bytes = grown;
-    }
-    bytes = bytes.slice();
-    for (const flip of flips) bytes[flip.at % bytes.length] = flip.value;
-    if (cutAt !== null) bytes = bytes.subarray(0, cutAt % (bytes.length + 1));
-    return { name: fixture.name, contentType: fixture.contentType, chunks: cut(bytes, splits) };
-  });
 
 async function collectOutcome(chunks: Uint8Array[], options: { protocol?: Protocol | 'auto'; contentType?: string | undefined }) {
   try {
