@@ -2,7 +2,7 @@
 // embedded fake model (or a real provider when OPENAI_API_KEY / ANTHROPIC_API_KEY is set).
 // Loaded by demo/server.mjs through Vite, so it runs the TypeScript sources directly.
 import { PROTOCOLS, type Protocol } from '../src/core/index';
-import { createFakeModel, createStreamRegistry, handleCancel, handleModelStream, type FakeModelRun } from '../src/server/index';
+import { createFakeModel, createStreamRegistry, handleCancel, handleModelStream, type CancelCorsOptions, type FakeModelRun } from '../src/server/index';
 
 /**
  * One line of the server log. `at` is the server's `performance.now()`; `t` is the same instant as
@@ -109,7 +109,9 @@ export async function chat(request: Request): Promise<Response> {
   });
 }
 
-export async function cancel(request: Request): Promise<Response> {
+export async function cancel(request: Request, cors?: CancelCorsOptions): Promise<Response> {
+  // A browser's CORS preflight (second origin) is not a cancel: answered, not logged.
+  if (request.method === 'OPTIONS') return handleCancel(request, { registry, ...(cors ? { cors } : {}) });
   let streamId: string | undefined;
   try {
     streamId = ((await request.clone().json()) as { streamId?: string }).streamId;
@@ -119,7 +121,7 @@ export async function cancel(request: Request): Promise<Response> {
   const info = typeof streamId === 'string' ? streams.get(streamId) : undefined;
   if (info && info.cancelArrivedAt === null) info.cancelArrivedAt = epoch(performance.now());
   record('cancel arrived', streamId);
-  const response = await handleCancel(request, { registry });
+  const response = await handleCancel(request, { registry, ...(cors ? { cors } : {}) });
   if (info && info.cancelStatus === null) info.cancelStatus = response.status;
   record(`cancel answered ${response.status}`, streamId);
   return response;

@@ -4,9 +4,10 @@
 // The cancel endpoint is served twice: on the page's own origin, and on a second origin (another
 // port: CANCEL_PORT, default any free one) that the page uses by default. Why: over HTTP/1.1 a
 // browser opens at most 6 connections per host, so with six streams open a cancel request to the
-// same host waits for one of them to end, and Stop cannot reach the server (docs/e2e.md measures
-// it). A second origin has its own connection pool. Over HTTP/2 (any HTTPS deployment behind a
-// modern proxy) all requests share one connection and this is not needed.
+// same host would wait behind them. The library handles that on one origin too (a Stop frees its
+// own connection first; docs/session.md), and a second origin, with its own connection pool, avoids
+// the queue altogether: the demo shows both (`?cancelOrigin=same`, docs/e2e.md). Over HTTP/2 (any
+// HTTPS deployment behind a modern proxy) all requests share one connection and neither is needed.
 import { createServer } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,37 +66,23 @@ const server = createServer((req, res) => {
  * name the browser used (the page builds the cancel URL from its own `location.hostname`, so the
  * cancel request's Host names the same host, on the cancel port).
  */
-function allowedOrigin(req) {
-  const origin = req.headers.origin;
-  if (typeof origin !== 'string') return null;
-  const hostname = (req.headers.host ?? '').replace(/:\d+$/, '');
-  return hostname && origin === `http://${hostname}:${server.address()?.port}` ? origin : null;
+function pageOriginOf(request) {
+  const hostname = (request.headers.get('host') ?? '').replace(/:\d+$/, '');
+  return hostname ? `http://${hostname}:${server.address()?.port}` : null;
 }
 
-// The second origin: only the cancel endpoint, with the CORS headers a cross-origin JSON POST with
-// a custom header needs (the preflight answer is cached for 10 minutes).
+// The second origin: only the cancel endpoint. Its CORS (the preflight a cross-origin JSON POST with
+// a custom header needs, cached 10 minutes) is the library's `cors` option of `handleCancel`.
+const crossOriginCancel = toNodeHandler((request) => api.cancel(request, { origin: (origin) => origin === pageOriginOf(request), maxAgeSeconds: 600 }));
 const cancelServer = createServer((req, res) => {
   const path = (req.url ?? '/').split('?')[0];
-  const origin = allowedOrigin(req);
-  if (origin) {
-    res.setHeader('access-control-allow-origin', origin);
-    res.setHeader('timing-allow-origin', origin);
-  }
-  res.setHeader('vary', 'origin');
   if (path !== '/api/chat/cancel') {
     res.writeHead(404, { 'content-type': 'application/json' });
     return res.end(JSON.stringify({ error: 'This origin serves only POST /api/chat/cancel.' }));
   }
-  if (req.method === 'OPTIONS') {
-    if (origin) {
-      res.setHeader('access-control-allow-methods', 'POST');
-      res.setHeader('access-control-allow-headers', 'content-type, x-stream-cancel-secret');
-      res.setHeader('access-control-max-age', '600');
-    }
-    res.writeHead(204);
-    return res.end();
-  }
-  cancel(req, res);
+  // Lets the page read the cancel's resource timing (the e2e tests measure its queueing).
+  if (typeof req.headers.origin === 'string') res.setHeader('timing-allow-origin', req.headers.origin);
+  crossOriginCancel(req, res);
 });
 
 await new Promise((resolve, reject) => {

@@ -23,7 +23,65 @@ export type HandleCancelOptions = {
    * - `false`: off (e.g. when the platform or a gateway limits already).
    */
   rateLimit?: false | CancelRateLimitOptions | RateLimiter;
+  /**
+   * Lets pages on other origins call this endpoint (a cancel endpoint on its own host). Without it
+   * the endpoint sends no CORS headers and answers `OPTIONS` with 405: same-origin only.
+   * See {@link CancelCorsOptions}.
+   */
+  cors?: CancelCorsOptions;
 };
+
+/**
+ * CORS for the cancel endpoint. A cancel is a JSON `POST` with a custom header, so browsers send
+ * a preflight `OPTIONS` first; with `cors`, it is answered `204` (allowed origin) or `403`.
+ * Every answer to an allowed origin carries `Access-Control-Allow-Origin` (and exposes
+ * `Retry-After`); every answer carries `Vary: Origin`. CORS is not access control: the stream's
+ * secret still decides whether a cancel works.
+ *
+ * @example
+ * ```ts
+ * handleCancel(request, { registry, cors: { origin: ['https://app.example.com'], maxAgeSeconds: 600 } });
+ * ```
+ */
+export type CancelCorsOptions = {
+  /** The page origins allowed (`'https://app.example.com'`), a list, a predicate, or `'*'` for any. */
+  origin: string | readonly string[] | ((origin: string) => boolean);
+  /** Send `Access-Control-Allow-Credentials: true` (for cancels sent with cookies). Not with `'*'`. */
+  credentials?: boolean;
+  /** How long browsers may cache the preflight answer. Default 600 s. */
+  maxAgeSeconds?: number;
+};
+
+const CORS_ALLOWED_HEADERS = `content-type, ${CANCEL_SECRET_HEADER}`;
+
+/** The `Access-Control-Allow-Origin` value for `origin`, or `null` when it is not allowed. */
+function allowOriginFor(cors: CancelCorsOptions, origin: string | null): string | null {
+  if (origin === null) return null;
+  const allowed = cors.origin;
+  if (allowed === '*') return cors.credentials ? origin : '*';
+  if (typeof allowed === 'string') return allowed === origin ? origin : null;
+  if (typeof allowed === 'function') {
+    try {
+      return allowed(origin) === true ? origin : null;
+    } catch {
+      return null;
+    }
+  }
+  return allowed.includes(origin) ? origin : null;
+}
+
+/** `response` with the CORS headers for `allowOrigin` (and `Vary: Origin`) added. */
+function withCors(response: Response, cors: CancelCorsOptions, allowOrigin: string | null, extra?: Record<string, string>): Response {
+  const headers = new Headers(response.headers);
+  headers.append('vary', 'origin');
+  if (allowOrigin !== null) {
+    headers.set('access-control-allow-origin', allowOrigin);
+    headers.set('access-control-expose-headers', 'retry-after');
+    if (cors.credentials) headers.set('access-control-allow-credentials', 'true');
+    for (const [name, value] of Object.entries(extra ?? {})) headers.set(name, value);
+  }
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+}
 
 /** Default limiters, per registry and per `max`/`windowMs`. No timers; freed with the registry. */
 const limitersByRegistry = new WeakMap<StreamRegistry, Map<string, RateLimiter>>();
@@ -58,7 +116,7 @@ export const MAX_CANCEL_BODY_BYTES = 4096;
  * Stops the stream served by `handleModelStream` (on this instance, or on another through a shared
  * registry) so the provider stops generating.
  *
- * Answers (all JSON; errors are `{ "error": "<message>" }`; no CORS headers):
+ * Answers (all JSON; errors are `{ "error": "<message>" }`; CORS headers only with `cors`):
  * - `200 {"status":"cancelled","usage":{inputTokens,outputTokens}|null,"usageEstimated":bool}`.
  * - `404 {"status":"pending","error":…}` when no stream has this id yet: a short-lived tombstone
  *   cancels it the moment it registers with the same secret (see the README).
@@ -85,6 +143,22 @@ export const MAX_CANCEL_BODY_BYTES = 4096;
  * ```
  */
 export async function handleCancel(request: Request, options: HandleCancelOptions): Promise<Response> {
+  const { cors } = options;
+  if (!cors) return answerCancel(request, options);
+  const allowOrigin = allowOriginFor(cors, request.headers.get('origin'));
+  if (request.method === 'OPTIONS') {
+    // The preflight: an origin not allowed gets no CORS headers, so the browser never sends the POST.
+    if (allowOrigin === null) return withCors(jsonError(403, 'This origin may not call the cancel endpoint (cors).'), cors, null);
+    return withCors(new Response(null, { status: 204 }), cors, allowOrigin, {
+      'access-control-allow-methods': 'POST',
+      'access-control-allow-headers': CORS_ALLOWED_HEADERS,
+      'access-control-max-age': String(cors.maxAgeSeconds ?? 600),
+    });
+  }
+  return withCors(await answerCancel(request, options), cors, allowOrigin);
+}
+
+async function answerCancel(request: Request, options: HandleCancelOptions): Promise<Response> {
   const { registry } = options;
   if (request.method !== 'POST') {
     return jsonError(405, `The cancel endpoint accepts only POST, not ${request.method}.`, { allow: 'POST' });

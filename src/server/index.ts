@@ -6,7 +6,7 @@
  */
 export { createStreamRegistry, type StreamRegistryOptions, type InMemoryStreamRegistry } from './createStreamRegistry';
 export { handleModelStream, type HandleModelStreamOptions, type DisconnectPolicy } from './handleModelStream';
-export { handleCancel, MAX_CANCEL_BODY_BYTES, type HandleCancelOptions } from './handleCancel';
+export { handleCancel, MAX_CANCEL_BODY_BYTES, type HandleCancelOptions, type CancelCorsOptions } from './handleCancel';
 export { createRateLimiter, defaultRateLimitKey, type RateLimiter, type RateLimiterOptions, type CancelRateLimitOptions } from './createRateLimiter';
 export { toNodeHandler } from './toNodeHandler';
 export { CHARS_PER_TOKEN, estimateUsage } from './internal/estimateUsage';
