@@ -1,6 +1,7 @@
 import { createJSONStorage, persist, type PersistOptions, type StateStorage } from 'zustand/middleware';
 import { createStore } from 'zustand/vanilla';
 import { createThrottledStorage } from './createThrottledStorage';
+import { flushOnPageHide } from './flushOnPageHide';
 import { MessageStoreError } from './MessageStoreError';
 import { messagePatchFromSession } from './messagePatchFromSession';
 import { getOwn, withEntry, withoutEntries } from './record';
@@ -338,14 +339,10 @@ export function createMessageStore(options: MessageStoreOptions = {}): MessageSt
   const store = createStore<MessageStoreState>()(persist((set, get) => initialize(set, get), zustandOptions));
   created = store;
 
-  // A reload or a closed tab mid-stream: write what was shown, not what was shown up to 500 ms before.
-  const page = globalThis as { addEventListener?: (type: string, listener: () => void) => void; document?: { visibilityState?: string } };
-  if (typeof page.addEventListener === 'function') {
-    page.addEventListener('pagehide', writer.flush);
-    page.addEventListener('visibilitychange', () => {
-      if (page.document?.visibilityState === 'hidden') writer.flush();
-    });
-  }
+  // A reload or a closed tab mid-stream: write what was shown, not what was shown up to 500 ms
+  // before. Held weakly by the page's listeners; the store's `flushPersisted` keeps it alive.
+  const flushPersisted = () => writer.flush();
+  flushOnPageHide(flushPersisted);
 
-  return Object.assign(store, { flushPersisted: writer.flush });
+  return Object.assign(store, { flushPersisted });
 }
