@@ -129,10 +129,11 @@ export type StreamSessionOptions = {
   cancelSecret?: string;
   /**
    * The runtime's HTTP/1.1 connection limit per host. Default: 6 in a browser, `Infinity`
-   * elsewhere (Node, jsdom). When the page already has this many streams open to the cancel
-   * endpoint's origin, the cancel request would wait in the browser's queue behind them; so the
-   * stop frees this stream's own connection right after sending the cancel (over `https:`, only
-   * if the cancel has not answered within 500 ms, since HTTP/2 has no such limit).
+   * elsewhere (Node, jsdom; set it for React Native, whose fetch limits connections per host too).
+   * When the page has exactly this many streams open to the origin of `cancelApi` (the stream's
+   * own origin), the cancel request would wait in the browser's queue behind them; so the stop
+   * frees this stream's own connection right after sending the cancel (over `https:`, only if the
+   * cancel has not answered within 500 ms, since HTTP/2 has no such limit).
    */
   connectionsPerHost?: number;
   /** Every decoded event, as it is applied. */
@@ -574,17 +575,23 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
   };
 
   /**
-   * When the page has `connectionsPerHost` streams open to the cancel's origin, the cancel just
-   * sent waits in the browser's connection pool behind them, this stream included, until the
-   * local abort `cancelTimeoutMs` later (docs/e2e.md, scenario 2). Freeing this stream's own
-   * connection lets it go out at once. The order differs (the server sees the connection close a
-   * moment before the cancel), but the cancel still arrives, and without the wait.
+   * When the page has exactly `connectionsPerHost` streams open to the cancel's origin, this one
+   * included, every connection to that host is taken: the cancel just sent waits in the browser's
+   * pool until the local abort, `cancelTimeoutMs` later (docs/e2e.md, scenario 2). Freeing this
+   * stream's own connection lets it go out at once. The order differs (the server sees the
+   * connection close a moment before the cancel), but the cancel still arrives, and without the wait.
+   *
+   * Only with a `cancelApi` on this stream's own origin (a custom `cancel` may not use HTTP at all,
+   * and closing a stream on another host frees nothing there), and only at exactly the limit: with
+   * more streams open, the extra ones are queued before the cancel and would take the freed
+   * connection instead.
    */
   const freeConnectionIfCancelQueued = (answer: Promise<unknown>) => {
-    const origin = originOf(options.cancelApi ?? options.api);
-    if (origin === null || streamClosed || openStreamsTo(origin) < connectionsPerHost) return;
+    if (options.cancelApi == null) return;
+    const origin = originOf(options.cancelApi);
+    if (origin === null || origin !== originOf(options.api) || streamClosed || openStreamsTo(origin) !== connectionsPerHost) return;
     // A timer, not a direct call: the cancel's `fetch` (behind a TanStack mutation's microtasks)
-    // is issued, hence first in the queue for the connection this frees.
+    // is issued by then, so it is queued for the connection this frees.
     const timer = setTimeout(abortFetch, origin.startsWith('http:') ? 0 : QUEUED_CANCEL_GRACE_MS);
     answer.then(
       () => clearTimeout(timer),

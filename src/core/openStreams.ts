@@ -13,10 +13,14 @@ export const BROWSER_CONNECTIONS_PER_HOST = 6;
 
 const open = new Map<string, number>();
 
-/** The origin of `url` (resolved against the page), or `null` when it cannot be resolved. */
+/**
+ * The origin of `url`, resolved as `fetch` resolves it (against the document's base URL, else the
+ * location), or `null` when it cannot be resolved.
+ */
 export function originOf(url: string | URL): string | null {
   try {
-    return new URL(url, globalThis.location?.href).origin;
+    const base = (globalThis as { document?: { baseURI?: string } }).document?.baseURI ?? globalThis.location?.href;
+    return new URL(url, base).origin;
   } catch {
     return null;
   }

@@ -52,13 +52,15 @@ export type CancelCorsOptions = {
   maxAgeSeconds?: number;
 };
 
-const CORS_ALLOWED_HEADERS = `content-type, ${CANCEL_SECRET_HEADER}`;
+const CORS_ALLOWED_HEADERS = ['content-type', CANCEL_SECRET_HEADER];
 
 /** The `Access-Control-Allow-Origin` value for `origin`, or `null` when it is not allowed. */
 function allowOriginFor(cors: CancelCorsOptions, origin: string | null): string | null {
   if (origin === null) return null;
   const allowed = cors.origin;
-  if (allowed === '*') return cors.credentials ? origin : '*';
+  // With credentials `*` is refused by browsers, so the origin is echoed; but never the opaque
+  // `null` origin (sandboxed frames, file: pages) with credentials.
+  if (allowed === '*') return cors.credentials ? (origin === 'null' ? null : origin) : '*';
   if (typeof allowed === 'string') return allowed === origin ? origin : null;
   if (typeof allowed === 'function') {
     try {
@@ -149,13 +151,27 @@ export async function handleCancel(request: Request, options: HandleCancelOption
   if (request.method === 'OPTIONS') {
     // The preflight: an origin not allowed gets no CORS headers, so the browser never sends the POST.
     if (allowOrigin === null) return withCors(jsonError(403, 'This origin may not call the cancel endpoint (cors).'), cors, null);
-    return withCors(new Response(null, { status: 204 }), cors, allowOrigin, {
+    // The headers the page's cancel will carry: the secret and content type, plus whatever the app
+    // sends with its requests (`authorization` for `authorize`, …), which useModelStream passes on.
+    // Echoed: CORS is not what protects a cancel, the secret is.
+    const requested = (request.headers.get('access-control-request-headers') ?? '').split(',').map((name) => name.trim().toLowerCase());
+    const allowHeaders = new Set([...CORS_ALLOWED_HEADERS, ...requested.filter(Boolean)]);
+    const preflight = withCors(new Response(null, { status: 204 }), cors, allowOrigin, {
       'access-control-allow-methods': 'POST',
-      'access-control-allow-headers': CORS_ALLOWED_HEADERS,
+      'access-control-allow-headers': [...allowHeaders].join(', '),
       'access-control-max-age': String(cors.maxAgeSeconds ?? 600),
     });
+    preflight.headers.append('vary', 'access-control-request-headers');
+    return preflight;
   }
-  return withCors(await answerCancel(request, options), cors, allowOrigin);
+  let response: Response;
+  try {
+    response = await answerCancel(request, options);
+  } catch {
+    // Readable by the page (with CORS headers) rather than a bare network error.
+    response = jsonError(500, 'The cancel endpoint failed; the stream was not cancelled.');
+  }
+  return withCors(response, cors, allowOrigin);
 }
 
 async function answerCancel(request: Request, options: HandleCancelOptions): Promise<Response> {

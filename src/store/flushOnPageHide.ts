@@ -13,15 +13,24 @@ type Page = {
   document?: { visibilityState?: string };
 };
 
-const flushers = new Set<WeakRef<() => void>>();
+const flushers = new Set<{ deref(): (() => void) | undefined }>();
 /** The `addEventListener` our listeners were added with (tests replace the global's). */
 let listeningWith: Page['addEventListener'] | null = null;
 
 function flushAll() {
   for (const ref of flushers) {
     const flush = ref.deref();
-    if (flush) flush();
-    else flushers.delete(ref);
+    if (!flush) {
+      flushers.delete(ref);
+      continue;
+    }
+    // One store's failure (its `onError` threw) must not keep the others from being written.
+    try {
+      flush();
+    } catch (error) {
+      if (typeof reportError === 'function') reportError(error);
+      else console.error(error);
+    }
   }
 }
 
@@ -32,9 +41,10 @@ function onVisibilityChange() {
 /** Calls `flush` when the page is hidden or left, for as long as `flush` is reachable elsewhere. */
 export function flushOnPageHide(flush: () => void): void {
   const page = globalThis as Page;
-  if (typeof page.addEventListener !== 'function' || typeof WeakRef !== 'function') return;
+  if (typeof page.addEventListener !== 'function') return;
   for (const ref of flushers) if (!ref.deref()) flushers.delete(ref);
-  flushers.add(new WeakRef(flush));
+  // Without WeakRef (very old engines) the store stays reachable, as it always did before.
+  flushers.add(typeof WeakRef === 'function' ? new WeakRef(flush) : { deref: () => flush });
   if (listeningWith === page.addEventListener) return;
   listeningWith = page.addEventListener;
   page.addEventListener('pagehide', flushAll);

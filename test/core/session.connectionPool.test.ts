@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test, vi } from 'vitest';
+import { createCancelRequest } from '../../src/core/createCancelRequest';
 import { createStreamSession, type StreamSession } from '../../src/core/createStreamSession';
 import { defaultConnectionsPerHost, openStreamsTo, originOf, trackOpenStream } from '../../src/core/openStreams';
 import { startHttpServer, type RecordedRequest, type TestServer } from '../helpers/httpServer';
@@ -114,6 +115,23 @@ describe('stop() with the connection pool full', () => {
     await vi.waitFor(() => expect(a.session.getSnapshot().message.text).toBe('Hello'), WAIT);
     expect(openStreamsTo(originOf(api)!)).toBe(1);
 
+    await stopInTheUsualOrder(a.session, streams);
+  });
+
+  test('over the limit (a stream queued before the cancel would take the freed connection): order unchanged', async () => {
+    const streams = await startServer(300);
+    const api = `${server!.url}/chat`;
+    const cancelApi = `${server!.url}/cancel`;
+    const all = [0, 1, 2].map(() => open({ api, cancelApi, connectionsPerHost: 2 }));
+    await vi.waitFor(() => expect(all.map((s) => s.session.getSnapshot().message.text)).toEqual(['Hello', 'Hello', 'Hello']), WAIT);
+    await stopInTheUsualOrder(all[0]!.session, streams);
+  });
+
+  test('a cancel function of its own (no cancelApi: it may not even be HTTP) is never helped by closing the stream', async () => {
+    const streams = await startServer(300);
+    const api = `${server!.url}/chat`;
+    const a = open({ api, cancel: createCancelRequest(`${server!.url}/cancel`), connectionsPerHost: 1 });
+    await vi.waitFor(() => expect(a.session.getSnapshot().message.text).toBe('Hello'), WAIT);
     await stopInTheUsualOrder(a.session, streams);
   });
 

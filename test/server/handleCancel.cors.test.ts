@@ -57,7 +57,37 @@ describe('handleCancel: cors', () => {
       'access-control-max-age': '120',
       'access-control-expose-headers': 'retry-after',
     });
-    expect(res.headers.get('vary')).toBe('origin');
+    expect(res.headers.get('vary')).toBe('origin, access-control-request-headers');
+  });
+
+  it("allows the app's own request headers the preflight asks for (useModelStream sends the stream's headers with the cancel)", async () => {
+    const { cancelUrl } = await start({ origin: APP });
+    const res = await fetch(cancelUrl, {
+      method: 'OPTIONS',
+      headers: { origin: APP, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type,x-stream-cancel-secret,x-tenant' },
+    });
+    expect(res.status).toBe(204);
+    const allowed = res.headers.get('access-control-allow-headers')!.split(',').map((h) => h.trim().toLowerCase());
+    expect(allowed).toEqual(expect.arrayContaining(['authorization', 'content-type', 'x-stream-cancel-secret', 'x-tenant']));
+    expect(res.headers.get('vary')).toBe('origin, access-control-request-headers');
+  });
+
+  it('an authorize hook that throws: the 500 is readable cross-origin', async () => {
+    registry = createStreamRegistry();
+    const reg = registry;
+    server = await startServer({
+      '/cancel': (request) =>
+        handleCancel(request, {
+          registry: reg,
+          cors: { origin: APP },
+          authorize: () => {
+            throw new Error('session store down');
+          },
+        }),
+    });
+    const res = await cancelFrom(`${server.url}/cancel`, APP, newStream());
+    expect(res.status).toBe(500);
+    expect(res.headers.get('access-control-allow-origin')).toBe(APP);
   });
 
   it('refuses the preflight of another origin (403, no CORS headers): the browser never sends the POST', async () => {
@@ -116,11 +146,12 @@ describe('handleCancel: cors', () => {
     expect(corsHeaders(res)).toEqual({});
   });
 
-  it("'*' with credentials echoes the origin (browsers refuse '*' with credentials)", async () => {
+  it("'*' with credentials echoes the origin (browsers refuse '*' with credentials), but never the opaque 'null' origin", async () => {
     const { cancelUrl } = await start({ origin: '*', credentials: true });
     const res = await preflight(cancelUrl, APP);
     expect(res.headers.get('access-control-allow-origin')).toBe(APP);
     expect(res.headers.get('access-control-allow-credentials')).toBe('true');
+    expect((await preflight(cancelUrl, 'null')).status).toBe(403);
   });
 
   it('a predicate that throws allows nothing', async () => {

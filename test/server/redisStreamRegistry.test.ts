@@ -115,6 +115,20 @@ describe.skipIf(!hasRedisServer)('createRedisStreamRegistry (real redis-server)'
     expect(await inspector.hGet(`rms:stream:${ids.streamId}`, 'stopped')).toBeNull();
   });
 
+  it('a cancel already past its look-up when the stream finishes as stopped still gets the report (once)', async () => {
+    const a = await instance();
+    const hash = 'c'.repeat(64);
+    const report = { usage: { inputTokens: 5, outputTokens: 7 }, usageEstimated: true };
+    const handle = await a.registry.register('race-1', hash, () => null);
+    if (typeof handle === 'string') throw new Error(`register answered ${handle}`);
+    // The cancel's look-up goes out first and sees `streaming` on this instance; the finish (a
+    // disconnect) removes the local entry before the cancel gets to it.
+    const cancel = a.registry.cancel('race-1', hash);
+    void handle.finish(report);
+    expect(await cancel).toEqual({ status: 'cancelled', report });
+    expect(await a.registry.cancel('race-1', hash)).toEqual({ status: 'already-finished' });
+  });
+
   it('stores only the SHA-256 of the secret, with a TTL, and marks a finished stream with a shorter-lived marker', async () => {
     const a = await instance();
     const fake = createManualUpstream();

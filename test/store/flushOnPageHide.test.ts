@@ -48,3 +48,39 @@ it('20 persisted stores add one pagehide and one visibilitychange listener in al
   added.find(([type]) => type === 'visibilitychange')![1]();
   expect(stores.map((_, i) => textOf(items, `s${i}`))).toEqual(Array(20).fill('shown, more'));
 });
+
+it("one store whose onError throws does not keep the others from being flushed; the error is reported", () => {
+  vi.useFakeTimers();
+  const added: [string, () => void][] = [];
+  vi.stubGlobal('addEventListener', (type: string, listener: () => void) => added.push([type, listener]));
+  const reported: unknown[] = [];
+  vi.stubGlobal('reportError', (error: unknown) => reported.push(error));
+  const good = memoryStorage();
+  let full = false;
+  const failing: StateStorage = {
+    getItem: () => null,
+    setItem: () => {
+      if (full) throw new Error('quota');
+    },
+    removeItem: () => {},
+  };
+  const bad = createMessageStore({
+    persist: {
+      storage: failing,
+      name: 'bad',
+      onError: () => {
+        throw new Error('onError threw');
+      },
+    },
+  });
+  const ok = createMessageStore({ persist: { storage: good.storage, name: 'ok' } });
+  for (const store of [bad, ok]) {
+    store.getState().appendMessage('c', { id: 'a', role: 'assistant', status: 'complete' }); // written at once
+  }
+  full = true; // from now on the bad store's storage throws, and its onError too
+  bad.getState().updateMessage('a', { text: 'x' });
+  ok.getState().updateMessage('a', { text: 'kept' });
+  added.find(([type]) => type === 'pagehide')![1]();
+  expect(textOf(good.items, 'ok')).toBe('kept');
+  expect(reported.map((error) => (error as Error).message)).toEqual(['onError threw']);
+});

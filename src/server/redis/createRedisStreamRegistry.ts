@@ -180,10 +180,28 @@ export function createRedisStreamRegistry(options: RedisStreamRegistryOptions): 
     }
   };
 
+  /**
+   * A finished stream's answer: `cancelled` with the report of a stream stopped without a cancel
+   * (taken once, atomically: see `StreamRegistration.finish`), else `already-finished`.
+   */
+  const finishedOutcome = async (streamId: string): Promise<Outcome> => {
+    const stopped = await command<string | null>(['EVAL', TAKE_STOPPED_SCRIPT, '1', streamKey(streamId)]);
+    if (stopped) {
+      try {
+        return { status: 'cancelled', report: JSON.parse(stopped) as CancelReport };
+      } catch {
+        // an unreadable report: the stream is still over
+      }
+    }
+    return { status: 'already-finished' };
+  };
+
   /** Cancels a stream this instance serves; stores the outcome in its hash. */
   const cancelLocally = async (streamId: string): Promise<Outcome> => {
     const entry = local.get(streamId);
-    if (!entry) return { status: 'already-finished' };
+    // It finished meanwhile (its FINISH went out on this connection before this command, so a
+    // report of a disconnect-stopped stream is there to take).
+    if (!entry) return finishedOutcome(streamId);
     local.delete(streamId);
     stopHeartbeatIfIdle();
     let report: CancelReport | null;
@@ -267,18 +285,8 @@ export function createRedisStreamRegistry(options: RedisStreamRegistryOptions): 
       if (found[0] !== 'found') return { status: 'not-found' };
       const [, storedHash = '', state = '', owner = ''] = found;
       if (!secretHashesEqual(storedHash, secretHash)) return { status: 'forbidden' };
-      if (state !== 'streaming') {
-        // Stopped without a cancel (its client went away): the first cancel learns it was stopped.
-        const stopped = await command<string | null>(['EVAL', TAKE_STOPPED_SCRIPT, '1', streamKey(streamId)]);
-        if (stopped) {
-          try {
-            return { status: 'cancelled', report: JSON.parse(stopped) as CancelReport };
-          } catch {
-            // an unreadable report: the stream is still over
-          }
-        }
-        return { status: 'already-finished' };
-      }
+      // Stopped without a cancel (its client went away): the first cancel learns it was stopped.
+      if (state !== 'streaming') return toResult(await finishedOutcome(streamId));
       if (owner === instanceId) return toResult(await cancelLocally(streamId));
 
       const requestId = crypto.randomUUID();
@@ -302,6 +310,8 @@ export function createRedisStreamRegistry(options: RedisStreamRegistryOptions): 
       // No reply in time: the owner may have finished (or cancelled) it meanwhile, or be gone.
       const [after, usage] = await command<(string | null)[]>(['HMGET', streamKey(streamId), 'state', 'usage']);
       if (after === 'finished') {
+        const taken = await finishedOutcome(streamId);
+        if (taken.status === 'cancelled') return toResult(taken);
         if (usage) {
           try {
             return { status: 'cancelled', report: JSON.parse(usage) as CancelReport };
