@@ -86,7 +86,7 @@ describe.skipIf(!hasRedisServer)('createRedisStreamRegistry (real redis-server)'
     expect(snapshot.usage).toEqual({ ...cancel.body.usage, estimated: true });
     await waitFor(() => a.registry.size() === 0, 'A to drop the stream');
     // The hash says finished and keeps the usage for a late look-up.
-    const hash = await inspector.hGetAll(`rms:stream:${ids.streamId}`);
+    const hash = await inspector.hGetAll(`rms:{${ids.streamId}}:stream`);
     expect(hash.state).toBe('finished');
     expect(JSON.parse(hash.usage!)).toEqual({ usage: cancel.body.usage, usageEstimated: true });
     // A second cancel, through either instance, finds it finished.
@@ -106,13 +106,13 @@ describe.skipIf(!hasRedisServer)('createRedisStreamRegistry (real redis-server)'
     await reader.until((text) => text.includes('w03'));
     client.abort();
     await waitFor(() => paced.stats.signalAborted, 'the upstream to abort');
-    await waitFor(async () => (await inspector.hGet(`rms:stream:${ids.streamId}`, 'state')) === 'finished', 'the stream to be marked finished');
+    await waitFor(async () => (await inspector.hGet(`rms:{${ids.streamId}}:stream`, 'state')) === 'finished', 'the stream to be marked finished');
     const late = await postCancel(b.cancelUrl, ids);
     expect(late.status).toBe(200);
     expect(late.body).toMatchObject({ status: 'cancelled', usage: { inputTokens: 12 } });
     expect(late.body.usage.outputTokens).toBeGreaterThan(0);
     expect((await postCancel(a.cancelUrl, ids)).body).toEqual({ status: 'already-finished' });
-    expect(await inspector.hGet(`rms:stream:${ids.streamId}`, 'stopped')).toBeNull();
+    expect(await inspector.hGet(`rms:{${ids.streamId}}:stream`, 'stopped')).toBeNull();
   });
 
   it('a cancel already past its look-up when the stream finishes as stopped still gets the report (once)', async () => {
@@ -139,7 +139,7 @@ describe.skipIf(!hasRedisServer)('createRedisStreamRegistry (real redis-server)'
     fake.send(deltaOf('openai-chat', 0));
     await reader.until((text) => text.includes('w00'));
 
-    const key = `rms:stream:${ids.streamId}`;
+    const key = `rms:{${ids.streamId}}:stream`;
     const hash = await inspector.hGetAll(key);
     expect(hash).toEqual({ secretHash: createHash('sha256').update(ids.secret).digest('hex'), state: 'streaming', owner: a.registry.instanceId });
     // Nowhere in Redis is the raw secret.
@@ -182,7 +182,7 @@ describe.skipIf(!hasRedisServer)('createRedisStreamRegistry (real redis-server)'
     fake.send(deltaOf('openai-chat', 1));
     await reader.until((text) => text.includes('w01'));
     expect(fake.signal!.aborted).toBe(false);
-    expect((await inspector.hGetAll(`rms:stream:${ids.streamId}`)).state).toBe('streaming');
+    expect((await inspector.hGetAll(`rms:{${ids.streamId}}:stream`)).state).toBe('streaming');
     expect((await postCancel(b.cancelUrl, ids)).body.status).toBe('cancelled');
     await reader.rest();
   });
@@ -211,15 +211,15 @@ describe.skipIf(!hasRedisServer)('createRedisStreamRegistry (real redis-server)'
     const cancel = await postCancel(b.cancelUrl, ids);
     expect(cancel.status).toBe(404);
     expect(cancel.body).toMatchObject({ status: 'pending' });
-    const tombstones = await inspector.keys('rms:tombstone:*');
-    expect(tombstones).toEqual([`rms:tombstone:${ids.streamId}:${createHash('sha256').update(ids.secret).digest('hex')}`]);
+    const tombstones = await inspector.keys('rms:*:tomb:*');
+    expect(tombstones).toEqual([`rms:{${ids.streamId}}:tomb:${createHash('sha256').update(ids.secret).digest('hex')}`]);
     const ttl = await inspector.pTTL(tombstones[0]!);
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(10_000);
     const res = await fetch(a.streamUrl, { method: 'POST', headers: streamHeaders(ids) });
     expect(await res.text()).toContain('event: stream-cancelled');
     expect(fake.calls).toBe(0);
-    expect(await inspector.keys('rms:tombstone:*')).toEqual([]);
+    expect(await inspector.keys('rms:*:tomb:*')).toEqual([]);
   });
 
   it('answers 404 for an unknown id when tombstones are off', async () => {
@@ -295,7 +295,7 @@ describe.skipIf(!hasRedisServer)('createRedisStreamRegistry (real redis-server)'
     expect(answers.map((answer) => answer.status)).toEqual(Array(10).fill('cancelled'));
     for (const { reader } of streams) expect(await reader.rest()).toContain('stream-cancelled');
     expect(a.registry.size() + b.registry.size()).toBe(0);
-    const states = await Promise.all(streams.map(({ ids }) => inspector.hGet(`rms:stream:${ids.streamId}`, 'state')));
+    const states = await Promise.all(streams.map(({ ids }) => inspector.hGet(`rms:{${ids.streamId}}:stream`, 'state')));
     expect(states).toEqual(Array(10).fill('finished'));
   });
 
@@ -309,9 +309,9 @@ describe.skipIf(!hasRedisServer)('createRedisStreamRegistry (real redis-server)'
     await dead.close(); // no more heartbeats for the orphan
     await new Promise((resolve) => setTimeout(resolve, 1200));
     // Past its first TTL, still there: the heartbeat (every 300 ms) kept it.
-    expect(await inspector.hGet('rms:stream:live-stream', 'state')).toBe('streaming');
-    expect(await inspector.pTTL('rms:stream:live-stream')).toBeLessThanOrEqual(900);
-    expect(await inspector.exists('rms:stream:orphan-stream')).toBe(0);
+    expect(await inspector.hGet('rms:{live-stream}:stream', 'state')).toBe('streaming');
+    expect(await inspector.pTTL('rms:{live-stream}:stream')).toBeLessThanOrEqual(900);
+    expect(await inspector.exists('rms:{orphan-stream}:stream')).toBe(0);
   });
 
   it('answers 503 (handlers) when Redis cannot be reached, without crashing the process', async () => {

@@ -1,11 +1,26 @@
-import { createClient } from 'redis';
+import { createClient, createCluster, type RedisClusterOptions } from 'redis';
 import { secretHashesEqual } from '../internal/validation';
 import type { CancelListener, CancelReport, CancelResult, RegisterResult, StreamRegistry } from '../types';
 
-export type RedisStreamRegistryOptions = {
-  /** `redis://[[user]:password@]host[:port][/db]` or `rediss://…`. */
-  url: string;
-  /** Prefix of every key and channel. Default `'rms:'`. */
+/**
+ * How to reach a Redis Cluster: passed to node-redis's `createCluster`.
+ * - `rootNodes`: a few nodes to discover the topology from (e.g. `[{ url: 'redis://10.0.0.1:7000' }]`);
+ *   the client then connects to every master it finds.
+ * - `defaults`: settings for every node connection (password, username, TLS `socket` options…); the
+ *   connections to discovered nodes take only these, not the settings of `rootNodes`.
+ * - `nodeAddressMap`: maps the addresses the cluster announces to reachable ones (NAT, Docker).
+ * - `maxCommandRedirections`: how many `MOVED`/`ASK` redirections one command may follow (resharding).
+ *
+ * The registry never uses node-redis's own `keyPrefix` (use the registry's `keyPrefix`).
+ */
+export type RedisStreamRegistryClusterOptions = Pick<RedisClusterOptions, 'rootNodes' | 'defaults' | 'nodeAddressMap' | 'maxCommandRedirections'>;
+
+type RedisStreamRegistryCommonOptions = {
+  /**
+   * Prefix of every key and channel. Default `'rms:'`. Keys are `<prefix>{<id>}:stream` and
+   * `<prefix>{<id>}:tomb:<secretHash>`: the `{<id>}` hash tag keeps both keys of a stream on one
+   * Redis Cluster slot.
+   */
   keyPrefix?: string;
   /** TTL of a live stream's key, refreshed every third of it while the stream runs (so a crashed instance's streams expire). Default 30 000 ms. */
   streamTtlMs?: number;
@@ -18,6 +33,36 @@ export type RedisStreamRegistryOptions = {
   /** Longest wait for one Redis command (including the first connection) before the handler answers `503`. Default 3000 ms. */
   commandTimeoutMs?: number;
 };
+
+/**
+ * Where Redis is: exactly one of
+ * - `url`: one Redis server (or a primary behind a proxy / Sentinel-managed address), or
+ * - `cluster`: a Redis Cluster (see {@link RedisStreamRegistryClusterOptions}).
+ *
+ * @example
+ * ```ts
+ * createRedisStreamRegistry({ url: 'redis://localhost:6379' });
+ * createRedisStreamRegistry({
+ *   cluster: {
+ *     rootNodes: [{ url: 'redis://10.0.0.1:7000' }, { url: 'redis://10.0.0.2:7000' }],
+ *     defaults: { password: process.env.REDIS_PASSWORD },
+ *   },
+ * });
+ * ```
+ */
+export type RedisStreamRegistryOptions = RedisStreamRegistryCommonOptions &
+  (
+    | {
+        /** `redis://[[user]:password@]host[:port][/db]` or `rediss://…`: one Redis server. */
+        url: string;
+        cluster?: never;
+      }
+    | {
+        /** A Redis Cluster, through node-redis's `createCluster`. */
+        cluster: RedisStreamRegistryClusterOptions;
+        url?: never;
+      }
+  );
 
 /** The Redis registry: the shared contract plus this instance's id (the `owner` field in Redis) and a readiness promise. */
 export type RedisStreamRegistry = StreamRegistry & {
@@ -83,18 +128,22 @@ const PENDING_REPORT: CancelReport = { usage: null, usageEstimated: false };
  * Creates a stream registry shared by several server instances through Redis (node-redis), so a
  * cancel that lands on instance B stops the stream that instance A serves.
  *
- * - A stream is the hash `rms:stream:<id>` = `{ secretHash, state: streaming|finished, owner, usage? }`
+ * - A stream is the hash `rms:{<id>}:stream` = `{ secretHash, state: streaming|finished, owner, usage? }`
  *   with a TTL: `streamTtlMs` while streaming (refreshed by its owner), `finishedTtlMs` after. Only
  *   the SHA-256 of the secret is stored, never the secret.
  * - A cancel checks the secret hash (constant time) and publishes `{ streamId, owner, requestId,
  *   replyTo }` on `rms:cancel`; the owner aborts the stream, stores the usage in the hash and
  *   answers on `rms:cancel-reply:<instanceId>` with it. No confirmation within `cancelTimeoutMs`
  *   answers 504.
- * - A cancel for an unknown id leaves `rms:tombstone:<id>:<secretHash>` with a TTL.
+ * - A cancel for an unknown id leaves `rms:{<id>}:tomb:<secretHash>` with a TTL.
  *
- * One client runs commands and a duplicate subscribes. Connection errors never crash the process:
- * operations that cannot reach Redis within `commandTimeoutMs` fail, and the handlers answer 503.
- * Not for Redis Cluster (the scripts touch keys that may live on different slots).
+ * Works on one Redis server (`url`) and on a Redis Cluster (`cluster`): the `{<id>}` hash tag puts
+ * both keys of a stream on one slot, so every script runs on one node, and the cancel channels use
+ * classic pub/sub, which a cluster delivers to the subscribers of every node. With `url`, one
+ * client runs commands and a duplicate subscribes; with `cluster`, node-redis's cluster client
+ * routes each command by its key and subscribes on a connection of its own. Connection errors
+ * never crash the process: operations that cannot reach Redis within `commandTimeoutMs` fail, and
+ * the handlers answer 503.
  *
  * @example
  * ```ts
@@ -104,6 +153,11 @@ const PENDING_REPORT: CancelReport = { usage: null, usageEstimated: false };
  * export const registry = createRedisStreamRegistry({ url: process.env.REDIS_URL! });
  * // use it exactly like the in-memory one:
  * // handleModelStream(request, { registry, upstream }) and handleCancel(request, { registry })
+ *
+ * // On a Redis Cluster: a few nodes to discover it from; settings for every node in `defaults`.
+ * export const clusterRegistry = createRedisStreamRegistry({
+ *   cluster: { rootNodes: [{ url: 'redis://10.0.0.1:7000' }, { url: 'redis://10.0.0.2:7000' }], defaults: { password: process.env.REDIS_PASSWORD } },
+ * });
  * ```
  */
 export function createRedisStreamRegistry(options: RedisStreamRegistryOptions): RedisStreamRegistry {
@@ -117,17 +171,15 @@ export function createRedisStreamRegistry(options: RedisStreamRegistryOptions): 
   const instanceId = crypto.randomUUID();
   const cancelChannel = `${prefix}cancel`;
   const replyChannel = `${prefix}cancel-reply:${instanceId}`;
-  const streamKey = (id: string) => `${prefix}stream:${id}`;
-  const tombstoneKey = (id: string, secretHash: string) => `${prefix}tombstone:${id}:${secretHash}`;
+  // The `{<id>}` hash tag: both keys of a stream hash to the same Redis Cluster slot, so the Lua
+  // scripts that touch both never fail with CROSSSLOT. (Ids are `[A-Za-z0-9_-]`, never a brace.)
+  const streamKey = (id: string) => `${prefix}{${id}}:stream`;
+  const tombstoneKey = (id: string, secretHash: string) => `${prefix}{${id}}:tomb:${secretHash}`;
 
-  const client = createClient({
-    url: options.url,
-    socket: { reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2000) },
+  const connection = openConnection(options, {
+    [cancelChannel]: (message) => onCancelMessage(message),
+    [replyChannel]: (message) => onReplyMessage(message),
   });
-  const subscriber = client.duplicate();
-  // node-redis emits 'error' on every failed (re)connection; without a listener Node would crash.
-  client.on('error', () => {});
-  subscriber.on('error', () => {});
 
   const local = new Map<string, LocalEntry>();
   const waitingReplies = new Map<string, (reply: ReplyMessage | null) => void>();
@@ -150,26 +202,38 @@ export function createRedisStreamRegistry(options: RedisStreamRegistryOptions): 
       );
     });
 
-  const connecting = (async () => {
-    await client.connect();
-    await subscriber.connect();
-    await subscriber.subscribe(cancelChannel, (message) => onCancelMessage(message));
-    await subscriber.subscribe(replyChannel, (message) => onReplyMessage(message));
-  })();
-  connecting.catch(() => {
-    // Reported by every operation (and by ready()); an unhandled rejection here would crash Node.
-  });
+  // A failed connection attempt (a cluster whose root nodes were all unreachable: node-redis gives
+  // up on those) is retried by the next operation, at most every 500 ms; a standalone client keeps
+  // reconnecting by itself, so its first attempt simply takes longer.
+  let failedAt = 0;
+  const connect = (): Promise<void> => {
+    const attempt = connection.connect();
+    attempt.catch(() => {
+      // Reported by every operation (and by ready()); an unhandled rejection here would crash Node.
+      failedAt = Date.now();
+    });
+    return attempt;
+  };
+  let connecting = connect();
+  const connected = (): Promise<void> => {
+    if (failedAt !== 0 && !closed && Date.now() - failedAt >= 500) {
+      failedAt = 0;
+      connecting = connect();
+    }
+    return withTimeout(connecting, commandTimeoutMs, 'the connection');
+  };
 
-  const command = async <T = unknown>(args: string[]): Promise<T> => {
+  /** Runs one command; `firstKey` routes it on a cluster (a random node when undefined, e.g. PUBLISH). */
+  const command = async <T = unknown>(firstKey: string | undefined, args: string[]): Promise<T> => {
     if (closed) throw new Error('The Redis stream registry is closed.');
-    await withTimeout(connecting, commandTimeoutMs, 'the connection');
-    return withTimeout(client.sendCommand(args) as Promise<T>, commandTimeoutMs, args[0]!);
+    await connected();
+    return withTimeout(connection.send<T>(firstKey, args), commandTimeoutMs, args[0]!);
   };
 
   const startHeartbeat = () => {
     if (heartbeat !== null || closed) return;
     heartbeat = setInterval(() => {
-      for (const id of local.keys()) command(['PEXPIRE', streamKey(id), String(streamTtlMs)]).catch(() => {});
+      for (const id of local.keys()) command(streamKey(id), ['PEXPIRE', streamKey(id), String(streamTtlMs)]).catch(() => {});
     }, Math.max(100, Math.floor(streamTtlMs / 3)));
     (heartbeat as { unref?: () => void }).unref?.();
   };
@@ -185,7 +249,7 @@ export function createRedisStreamRegistry(options: RedisStreamRegistryOptions): 
    * (taken once, atomically: see `StreamRegistration.finish`), else `already-finished`.
    */
   const finishedOutcome = async (streamId: string): Promise<Outcome> => {
-    const stopped = await command<string | null>(['EVAL', TAKE_STOPPED_SCRIPT, '1', streamKey(streamId)]);
+    const stopped = await command<string | null>(streamKey(streamId), ['EVAL', TAKE_STOPPED_SCRIPT, '1', streamKey(streamId)]);
     if (stopped) {
       try {
         return { status: 'cancelled', report: JSON.parse(stopped) as CancelReport };
@@ -210,7 +274,7 @@ export function createRedisStreamRegistry(options: RedisStreamRegistryOptions): 
     } catch {
       report = PENDING_REPORT;
     }
-    await command(['EVAL', FINISH_SCRIPT, '1', streamKey(streamId), String(finishedTtlMs), report ? JSON.stringify(report) : '']).catch(() => {});
+    await command(streamKey(streamId), ['EVAL', FINISH_SCRIPT, '1', streamKey(streamId), String(finishedTtlMs), report ? JSON.stringify(report) : '']).catch(() => {});
     return report ? { status: 'cancelled', report } : { status: 'already-finished' };
   };
 
@@ -223,7 +287,7 @@ export function createRedisStreamRegistry(options: RedisStreamRegistryOptions): 
     }
     if (!message || message.owner !== instanceId || typeof message.streamId !== 'string') return;
     void cancelLocally(message.streamId).then((outcome) =>
-      command(['PUBLISH', message.replyTo, JSON.stringify({ requestId: message.requestId, ...outcome })]).catch(() => {}),
+      command(undefined, ['PUBLISH', message.replyTo, JSON.stringify({ requestId: message.requestId, ...outcome })]).catch(() => {}),
     );
   }
 
@@ -248,11 +312,11 @@ export function createRedisStreamRegistry(options: RedisStreamRegistryOptions): 
     instanceId,
 
     ready() {
-      return withTimeout(connecting, commandTimeoutMs, 'the connection');
+      return connected();
     },
 
     async register(streamId, secretHash, onCancel): Promise<RegisterResult> {
-      const answer = await command<string>([
+      const answer = await command<string>(streamKey(streamId), [
         'EVAL',
         REGISTER_SCRIPT,
         '2',
@@ -274,13 +338,13 @@ export function createRedisStreamRegistry(options: RedisStreamRegistryOptions): 
           if (local.get(streamId) !== entry) return; // a cancel finished it already
           local.delete(streamId);
           stopHeartbeatIfIdle();
-          await command(['EVAL', FINISH_SCRIPT, '1', streamKey(streamId), String(finishedTtlMs), '', stopped ? JSON.stringify(stopped) : '']);
+          await command(streamKey(streamId), ['EVAL', FINISH_SCRIPT, '1', streamKey(streamId), String(finishedTtlMs), '', stopped ? JSON.stringify(stopped) : '']);
         },
       };
     },
 
     async cancel(streamId, secretHash): Promise<CancelResult> {
-      const found = await command<string[]>(['EVAL', LOOKUP_SCRIPT, '2', streamKey(streamId), tombstoneKey(streamId, secretHash), String(tombstoneTtlMs)]);
+      const found = await command<string[]>(streamKey(streamId), ['EVAL', LOOKUP_SCRIPT, '2', streamKey(streamId), tombstoneKey(streamId, secretHash), String(tombstoneTtlMs)]);
       if (found[0] === 'tombstoned') return { status: 'cancelled', report: PENDING_REPORT, pending: true };
       if (found[0] !== 'found') return { status: 'not-found' };
       const [, storedHash = '', state = '', owner = ''] = found;
@@ -299,7 +363,7 @@ export function createRedisStreamRegistry(options: RedisStreamRegistryOptions): 
         (timer as { unref?: () => void }).unref?.();
       });
       try {
-        await command(['PUBLISH', cancelChannel, JSON.stringify({ streamId, owner, requestId, replyTo: replyChannel } satisfies CancelMessage)]);
+        await command(undefined, ['PUBLISH', cancelChannel, JSON.stringify({ streamId, owner, requestId, replyTo: replyChannel } satisfies CancelMessage)]);
       } catch (error) {
         waitingReplies.get(requestId)?.(null);
         waitingReplies.delete(requestId);
@@ -308,7 +372,7 @@ export function createRedisStreamRegistry(options: RedisStreamRegistryOptions): 
       const answer = await reply;
       if (answer) return toResult(answer);
       // No reply in time: the owner may have finished (or cancelled) it meanwhile, or be gone.
-      const [after, usage] = await command<(string | null)[]>(['HMGET', streamKey(streamId), 'state', 'usage']);
+      const [after, usage] = await command<(string | null)[]>(streamKey(streamId), ['HMGET', streamKey(streamId), 'state', 'usage']);
       if (after === 'finished') {
         const taken = await finishedOutcome(streamId);
         if (taken.status === 'cancelled') return toResult(taken);
@@ -336,6 +400,67 @@ export function createRedisStreamRegistry(options: RedisStreamRegistryOptions): 
       for (const resolve of waitingReplies.values()) resolve(null);
       waitingReplies.clear();
       local.clear();
+      await connection.close();
+    },
+  };
+}
+
+type Connection = {
+  /** Connects (again, if an earlier attempt failed) and subscribes to the channels. */
+  connect(): Promise<void>;
+  send<T>(firstKey: string | undefined, args: string[]): Promise<T>;
+  close(): Promise<void>;
+};
+
+const reconnectStrategy = (retries: number) => Math.min(50 * 2 ** retries, 2000);
+
+/**
+ * One Redis server: a client for commands and a duplicate for subscriptions. A Redis Cluster: one
+ * node-redis cluster client, which routes each command by its key and subscribes on a connection
+ * of its own to one node; classic `PUBLISH` on a cluster reaches the subscribers of every node.
+ */
+function openConnection(options: RedisStreamRegistryOptions, channels: Record<string, (message: string) => void>): Connection {
+  if (options.cluster) {
+    const { rootNodes, defaults, nodeAddressMap, maxCommandRedirections } = options.cluster;
+    const cluster = createCluster({
+      rootNodes,
+      defaults: { ...defaults, socket: { reconnectStrategy, ...defaults?.socket } as NonNullable<typeof defaults>['socket'] },
+      ...(nodeAddressMap !== undefined ? { nodeAddressMap } : {}),
+      ...(maxCommandRedirections !== undefined ? { maxCommandRedirections } : {}),
+    });
+    // node-redis emits 'error' on every failed (re)connection; without a listener Node would crash.
+    cluster.on('error', () => {});
+    const subscribed = new Set<string>();
+    return {
+      async connect() {
+        if (!cluster.isOpen) await cluster.connect();
+        for (const [channel, listener] of Object.entries(channels)) {
+          if (subscribed.has(channel)) continue;
+          await cluster.subscribe(channel, listener);
+          subscribed.add(channel);
+        }
+      },
+      send: <T>(firstKey: string | undefined, args: string[]) => cluster.sendCommand(firstKey, false, args) as Promise<T>,
+      close: () => closeClient(cluster),
+    };
+  }
+  const client = createClient({ url: options.url, socket: { reconnectStrategy } });
+  const subscriber = client.duplicate();
+  client.on('error', () => {});
+  subscriber.on('error', () => {});
+  const subscribed = new Set<string>();
+  return {
+    async connect() {
+      if (!client.isOpen) await client.connect();
+      if (!subscriber.isOpen) await subscriber.connect();
+      for (const [channel, listener] of Object.entries(channels)) {
+        if (subscribed.has(channel)) continue;
+        await subscriber.subscribe(channel, listener);
+        subscribed.add(channel);
+      }
+    },
+    send: <T>(_firstKey: string | undefined, args: string[]) => client.sendCommand(args) as Promise<T>,
+    close: async () => {
       await Promise.allSettled([closeClient(subscriber), closeClient(client)]);
     },
   };
