@@ -26,3 +26,25 @@ export async function run(options: StreamSessionOptions, boundMs = 15_000) {
     clearTimeout(timer);
   }
 }
+
+// ---- keep-alive scenarios (keepalive.test.ts, keepalive.hook.test.tsx) ----------------------------
+
+/** One SSE keep-alive comment. */
+export const KEEPALIVE_COMMENT = ': keep-alive\n\n';
+/** Fake time between keep-alives, and the idle bound they stay under. */
+export const KEEPALIVE_GAP_MS = 15_000;
+export const KEEPALIVE_IDLE_MS = 20_000;
+/** Real-time bound on waiting for bytes to cross the socket (a loaded 2-core box; normally < 5 ms). */
+const IO_BOUND_MS = 10_000;
+
+/**
+ * Polls until `done()`, one real `setImmediate` per turn (fake timers leave it alone), bounded in
+ * real time. `turn` wraps each turn (e.g. in React's `act`).
+ */
+export async function pollUntil(done: () => boolean, what: string, turn: (step: () => Promise<void>) => Promise<void> = (step) => step()): Promise<void> {
+  const end = performance.now() + IO_BOUND_MS;
+  while (!done()) {
+    if (performance.now() > end) throw new Error(`${what}: not after ${IO_BOUND_MS} ms (real time)`);
+    await turn(() => new Promise((resolve) => setImmediate(resolve)));
+  }
+}

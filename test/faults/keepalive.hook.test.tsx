@@ -6,7 +6,7 @@ import { useModelStream, type UseModelStreamResult } from '../../src/index';
 import { createMessageStore, type Message, type MessageStore } from '../../src/store/index';
 import { startHttpServer, type TestServer } from '../helpers/httpServer';
 import { createConsumptionTrackingFetch, failOnConsole } from '../react/setup';
-import { FINISH, SSE, START, textPart } from './helpers';
+import { FINISH, KEEPALIVE_COMMENT, KEEPALIVE_GAP_MS, KEEPALIVE_IDLE_MS, pollUntil, SSE, START, textPart } from './helpers';
 
 // Keep-alive comments only, through useModelStream (docs/RELIABILITY.md, row 15f): 60 s of
 // `: keep-alive` comments (fake `setTimeout`/`clearTimeout`; real socket, real server, real
@@ -16,10 +16,9 @@ import { FINISH, SSE, START, textPart } from './helpers';
 
 failOnConsole();
 
-const COMMENT = ': keep-alive\n\n';
-const GAP_MS = 15_000;
-const IDLE_MS = 20_000;
-const IO_BOUND_MS = 10_000;
+const COMMENT = KEEPALIVE_COMMENT;
+const GAP_MS = KEEPALIVE_GAP_MS;
+const IDLE_MS = KEEPALIVE_IDLE_MS;
 
 let server: TestServer | null = null;
 afterEach(async () => {
@@ -30,15 +29,12 @@ afterEach(async () => {
 });
 
 /** act() turns of one real `setImmediate` each until `done()`, bounded in real time. */
-async function actUntil(done: () => boolean, what: string): Promise<void> {
-  const end = performance.now() + IO_BOUND_MS;
-  while (!done()) {
-    if (performance.now() > end) throw new Error(`${what}: not after ${IO_BOUND_MS} ms (real time)`);
-    await act(async () => {
-      await new Promise((resolve) => setImmediate(resolve));
-    });
-  }
-}
+const actUntil = (done: () => boolean, what: string) =>
+  pollUntil(done, what, (step) =>
+    act(async () => {
+      await step();
+    }),
+  );
 
 const advance = (ms: number) =>
   act(async () => {

@@ -5,7 +5,7 @@ import { StreamAbortedError } from '../../src/core/errors';
 import type { NotifyScheduler } from '../../src/core/scheduler';
 import { startHttpServer, type TestServer } from '../helpers/httpServer';
 import { createConsumptionTrackingFetch } from '../react/setup';
-import { FINISH, SSE, START, textPart } from './helpers';
+import { FINISH, KEEPALIVE_COMMENT, KEEPALIVE_GAP_MS, KEEPALIVE_IDLE_MS, pollUntil, SSE, START, textPart } from './helpers';
 
 // Keep-alive comments only (see docs/RELIABILITY.md, rows 15a–15e): a server that sends nothing
 // but SSE comment lines (`: keep-alive`) for 60 s of fake time. Only the session's timers are
@@ -19,11 +19,9 @@ import { FINISH, SSE, START, textPart } from './helpers';
 // `streaming`), and each one restarts `idleTimeoutMs`. The decoder drops them: no event, no text,
 // no scheduled notification.
 
-const COMMENT = ': keep-alive\n\n';
-const GAP_MS = 15_000;
-const IDLE_MS = 20_000;
-/** Real-time bound on waiting for bytes to cross the socket (a loaded 2-core box; normally < 5 ms). */
-const IO_BOUND_MS = 10_000;
+const COMMENT = KEEPALIVE_COMMENT;
+const GAP_MS = KEEPALIVE_GAP_MS;
+const IDLE_MS = KEEPALIVE_IDLE_MS;
 
 let server: TestServer | null = null;
 afterEach(async () => {
@@ -32,14 +30,7 @@ afterEach(async () => {
   server = null;
 });
 
-/** Polls with real `setImmediate` (not faked) until `done()`, bounded in real time. */
-async function until(done: () => boolean, what: string): Promise<void> {
-  const end = performance.now() + IO_BOUND_MS;
-  while (!done()) {
-    if (performance.now() > end) throw new Error(`${what}: not after ${IO_BOUND_MS} ms (real time)`);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
+const until = (done: () => boolean, what: string) => pollUntil(done, what);
 
 /** A scheduler that counts how often the session asked for a notification, and flushes at once. */
 function countingScheduler() {
