@@ -5,9 +5,7 @@
 //   node scripts/size-marginal.mjs partialJson.ts
 //   node scripts/size-marginal.mjs openaiResponses.ts,anthropic.ts,aiSdk.ts,detectProtocol.ts
 import { readFile } from 'node:fs/promises';
-import { gzipSync } from 'node:zlib';
-import { build } from 'esbuild';
-import { cases } from './size.mjs';
+import { cases, measure } from './size.mjs';
 
 const stubbed = (process.argv[2] ?? '').split(',').filter(Boolean);
 const stub = {
@@ -23,16 +21,7 @@ const stub = {
 };
 
 const app = cases[0];
-const size = async (plugins) => {
-  const result = await build({
-    stdin: { contents: app.code, resolveDir: process.cwd(), loader: 'ts' },
-    bundle: true, write: false, minify: true, format: 'esm', platform: 'browser', target: 'es2022',
-    external: ['react', 'react/*', 'react-dom', 'react-dom/*', 'zustand', 'zustand/*', '@tanstack/react-query'],
-    define: { 'process.env.NODE_ENV': '"production"' }, plugins, logLevel: 'silent',
-  });
-  return gzipSync(result.outputFiles[0].text, { level: 9 }).length;
-};
-const whole = await size([]);
-const without = await size([stub]);
+const { gzip: whole } = await measure(app.code);
+const { gzip: without } = await measure(app.code, undefined, [stub]);
 const kb = (n) => `${(n / 1024).toFixed(2)} KB`;
 console.log(`${app.name}: ${kb(whole)} gz; without ${stubbed.join(', ') || '(nothing)'}: ${kb(without)} (−${kb(whole - without)})`);

@@ -49,7 +49,7 @@ export { createMessageStore } from '${root}/src/store/index.ts';`,
  * Minified and gzip -9 bytes of one app entry: with every peer external (the budgeted figure), or
  * with only React external (`external: REACT`), i.e. counting the peers an app may not otherwise have.
  */
-export async function measure(code, external = PEERS) {
+export async function measure(code, external = PEERS, plugins = []) {
   const result = await build({
     stdin: { contents: code, resolveDir: root, loader: 'ts' },
     bundle: true,
@@ -59,6 +59,7 @@ export async function measure(code, external = PEERS) {
     platform: 'browser',
     target: 'es2022',
     external,
+    plugins,
     // Production builds drop development-only branches, as an app's bundler does.
     define: { 'process.env.NODE_ENV': '"production"' },
     logLevel: 'silent',
