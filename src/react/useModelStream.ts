@@ -47,7 +47,12 @@ export type UseModelStreamOptions<Input = string> = {
    * history in a provider's own shape, use `toModelMessages` from `react-model-stream/store`.
    */
   body?: (input: Input, context: RequestBodyContext) => BodyInit | Record<string, unknown> | null;
-  /** A store to keep the conversation in (`createMessageStore()`); the stream then outlives this component. */
+  /**
+   * A store to keep the conversation in (`createMessageStore()`); the stream then outlives this
+   * component. Every hook on the same store and `conversationId` shows (and can stop) the same
+   * stream, the current or last one of that conversation; a start stops the one running there,
+   * never one of another conversation.
+   */
   store?: MessageStore;
   /**
    * The browser's HTTP/1.1 connection limit per host (default 6 in browsers). With that many
@@ -116,10 +121,37 @@ type Running = {
 };
 
 /**
- * Streams that live in a shared store outlive the component that started them: the next
- * component to mount on the same store and conversation picks them up from here.
+ * The running stream of one lane: a store's conversation (shared by every hook on it), or one
+ * hook-local stream. External to React and read with `useSyncExternalStore`, so that every hook on
+ * a lane sees a stream the moment it starts, whoever started it, and a start inside a transition
+ * is not deferred (a Stop must find the stream at once).
  */
-const runningInStore = new WeakMap<MessageStore, Map<string, Running>>();
+type Lanes = { running: Map<string, Running>; listeners: Set<() => void> };
+// (A lane keeps its last stream after it ended: one entry per conversation, freed with the store.)
+
+function createLanes(): Lanes {
+  return { running: new Map(), listeners: new Set() };
+}
+
+function setLane(lanes: Lanes, key: string, entry: Running) {
+  lanes.running.set(key, entry);
+  for (const listener of [...lanes.listeners]) listener();
+}
+
+/**
+ * Streams that live in a shared store outlive the component that started them: every component on
+ * the same store and conversation sees them here, including one that mounts later.
+ */
+const lanesOfStore = new WeakMap<MessageStore, Lanes>();
+
+function lanesOf(store: MessageStore): Lanes {
+  let lanes = lanesOfStore.get(store);
+  if (!lanes) lanesOfStore.set(store, (lanes = createLanes()));
+  return lanes;
+}
+
+/** The lane key of a hook-local stream (its own `Lanes`). */
+const LOCAL = 'local';
 
 const IDLE_SNAPSHOT: StreamSessionSnapshot = Object.freeze({
   status: 'idle',
@@ -183,16 +215,32 @@ export function useModelStream<Input = string>(options: UseModelStreamOptions<In
   const { store } = options;
   const conversationId = options.conversationId ?? 'default';
 
-  const [running, setRunning] = useState<Running | null>(() => (store ? (runningInStore.get(store)?.get(conversationId) ?? null) : null));
-  const runningRef = useRef(running);
-  runningRef.current = running;
+  // The lane this hook shows: the store's conversation, or a hook-local one.
+  const [localLanes] = useState(createLanes);
+  const lanes = store ? lanesOf(store) : localLanes;
+  const laneKey = store ? conversationId : LOCAL;
+  const subscribeLane = useCallback(
+    (listener: () => void) => {
+      lanes.listeners.add(listener);
+      return () => {
+        lanes.listeners.delete(listener);
+      };
+    },
+    [lanes],
+  );
+  // The lane's current or last stream: a finished one stays (its final status and message) until
+  // the next start on the lane replaces it.
+  const running = useSyncExternalStore(
+    subscribeLane,
+    () => lanes.running.get(laneKey) ?? null,
+    () => lanes.running.get(laneKey) ?? null,
+  );
 
-  // A store-kept stream started elsewhere (or before a remount) is picked up.
-  useEffect(() => {
-    if (!store) return;
-    const shared = runningInStore.get(store)?.get(conversationId) ?? null;
-    if (shared && shared !== runningRef.current) setRunning(shared);
-  }, [store, conversationId]);
+  /** The current or last stream of the lane the options name now (read at call time, not from a render). */
+  const runningNow = (): Running | null => {
+    const opts = optionsRef.current;
+    return opts.store ? (lanesOf(opts.store).running.get(opts.conversationId ?? 'default') ?? null) : (localLanes.running.get(LOCAL) ?? null);
+  };
 
   // Unmount: a hook-local stream has no one left to show it, so it is disconnected (not
   // cancelled: the user did not say stop). Deferred a tick so that StrictMode's simulated
@@ -202,19 +250,19 @@ export function useModelStream<Input = string>(options: UseModelStreamOptions<In
     mounted.current = true;
     return () => {
       mounted.current = false;
-      const current = runningRef.current;
-      if (!current || optionsRef.current.store) return;
+      const current = localLanes.running.get(LOCAL);
+      if (!current) return;
       setTimeout(() => {
         if (!mounted.current) current.session.disconnect();
       }, 0);
     };
-  }, []);
+  }, [localLanes]);
 
   // Leaving the page (reload, navigation, closing the tab) is a disconnect, said as such: the
   // message is marked `disconnected` by the page itself rather than by a network error later.
   useEffect(() => {
     if (typeof window === 'undefined') return;
-    const onPageHide = () => runningRef.current?.session.disconnect();
+    const onPageHide = () => runningNow()?.session.disconnect();
     window.addEventListener('pagehide', onPageHide);
     return () => window.removeEventListener('pagehide', onPageHide);
   }, []);
@@ -240,7 +288,8 @@ export function useModelStream<Input = string>(options: UseModelStreamOptions<In
   const start = useCallback(
     (input: Input): Promise<Message> => {
       const opts = optionsRef.current;
-      const previous = runningRef.current;
+      // One stream per lane: a new start stops the one running there (not one on another lane).
+      const previous = runningNow();
       if (previous) void previous.session.stop();
 
       const streamStore = opts.store;
@@ -295,22 +344,17 @@ export function useModelStream<Input = string>(options: UseModelStreamOptions<In
       }
 
       const entry: Running = { session, messageId, createdAt, done };
-      if (streamStore) {
-        let byConversation = runningInStore.get(streamStore);
-        if (!byConversation) runningInStore.set(streamStore, (byConversation = new Map()));
-        byConversation.set(convId, entry);
-      }
-      runningRef.current = entry;
-      setRunning(entry);
+      const entryLanes = streamStore ? lanesOf(streamStore) : localLanes;
+      const entryKey = streamStore ? convId : LOCAL;
+      setLane(entryLanes, entryKey, entry);
 
       void session.start().then((final) => {
-        let message: Message;
-        if (streamStore) {
-          message = streamStore.getState().applySessionSnapshot(messageId, final) ?? messageFromSnapshot(final, messageId, createdAt);
-          const byConversation = runningInStore.get(streamStore);
-          if (byConversation?.get(convId) === entry) byConversation.delete(convId);
-        } else {
-          message = messageFromSnapshot(final, messageId, createdAt);
+        let message = messageFromSnapshot(final, messageId, createdAt);
+        try {
+          if (streamStore) message = streamStore.getState().applySessionSnapshot(messageId, final) ?? message;
+        } catch (error) {
+          // A throwing store listener must not leave `start()` pending or the lane taken.
+          report(error);
         }
         finish(message);
         try {
@@ -322,11 +366,11 @@ export function useModelStream<Input = string>(options: UseModelStreamOptions<In
       });
       return done;
     },
-    [queryClient],
+    [queryClient, localLanes],
   );
 
   const stop = useCallback((): Promise<StopResult> => {
-    const current = runningRef.current;
+    const current = runningNow();
     return current ? current.session.stop() : Promise.resolve({ serverConfirmed: false });
   }, []);
 

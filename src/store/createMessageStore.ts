@@ -73,7 +73,10 @@ function sanitize(persisted: unknown): MessageStoreData | null {
   const messages: [string, Message][] = [];
   for (const [id, message] of Object.entries(persisted.messages)) {
     if (isPlainObject(message) && typeof message.id === 'string' && typeof message.status === 'string') {
-      messages.push([id, { ...message, toolCalls: Array.isArray(message.toolCalls) ? message.toolCalls : [] } as Message]);
+      // A corrupted tool call must not fail the whole hydration (zustand would then start empty and
+      // the next write would overwrite the stored history): only object entries are kept.
+      const toolCalls = Array.isArray(message.toolCalls) ? message.toolCalls.filter(isPlainObject) : [];
+      messages.push([id, { ...message, toolCalls } as Message]);
     }
   }
   const conversations: [string, Conversation][] = [];

@@ -274,6 +274,27 @@ describe('persistence', () => {
     expect(onError).toHaveBeenCalledWith(expect.objectContaining({ message: 'QuotaExceededError' }));
   });
 
+  it('a corrupted tool call (null) in a message left streaming loses nothing else: the history hydrates, repaired', () => {
+    const onError = vi.fn();
+    const stored0 = {
+      state: {
+        conversations: { c: { id: 'c', messageIds: ['u', 'a'], createdAt: 0, updatedAt: 0 } },
+        messages: {
+          u: { ...assistant({ id: 'u' }), role: 'user', text: 'question', status: 'complete' },
+          a: { ...assistant({ id: 'a' }), text: 'half an answer', status: 'streaming', toolCalls: [null, { id: 't', name: 'x', index: 0, argsText: '{', args: {}, state: 'streaming' }] },
+        },
+      },
+      version: 0,
+    };
+    const { storage, items } = memoryStorage({ 'react-model-stream': JSON.stringify(stored0) });
+    const store = createMessageStore({ persist: { storage, onError } });
+    expect(onError).not.toHaveBeenCalled();
+    expect(getConversationMessages(store.getState(), 'c').map((m) => m.text)).toEqual(['question', 'half an answer']);
+    expect(store.getState().messages.a).toMatchObject({ status: 'incomplete', incomplete: { reason: 'disconnected' }, toolCalls: [{ id: 't', state: 'incomplete' }] });
+    store.getState().appendMessage('c', { role: 'user', text: 'next' });
+    expect(Object.keys(stored(items)!.state.messages)).toHaveLength(3);
+  });
+
   it('ignores a corrupted or foreign stored value', () => {
     const onError = vi.fn();
     const corrupted = memoryStorage({ 'react-model-stream': '{not json' });
