@@ -153,6 +153,11 @@ function lanesOf(store: MessageStore): Lanes {
 /** The lane key of a hook-local stream (its own `Lanes`). */
 const LOCAL = 'local';
 
+/** The lane `options` name: the store's conversation, or the hook's own (`localLanes`). */
+function laneOf(options: { store?: MessageStore; conversationId?: string }, localLanes: Lanes): { lanes: Lanes; key: string } {
+  return options.store ? { lanes: lanesOf(options.store), key: options.conversationId ?? 'default' } : { lanes: localLanes, key: LOCAL };
+}
+
 const IDLE_SNAPSHOT: StreamSessionSnapshot = Object.freeze({
   status: 'idle',
   message: Object.freeze({ id: null, text: '', reasoning: '', toolCalls: Object.freeze([]), usage: null, finishReason: null, rawFinishReason: null, error: null }),
@@ -213,12 +218,10 @@ export function useModelStream<Input = string>(options: UseModelStreamOptions<In
   const optionsRef = useRef(options);
   optionsRef.current = options;
   const { store } = options;
-  const conversationId = options.conversationId ?? 'default';
 
   // The lane this hook shows: the store's conversation, or a hook-local one.
   const [localLanes] = useState(createLanes);
-  const lanes = store ? lanesOf(store) : localLanes;
-  const laneKey = store ? conversationId : LOCAL;
+  const { lanes, key: laneKey } = laneOf(options, localLanes);
   const subscribeLane = useCallback(
     (listener: () => void) => {
       lanes.listeners.add(listener);
@@ -238,8 +241,8 @@ export function useModelStream<Input = string>(options: UseModelStreamOptions<In
 
   /** The current or last stream of the lane the options name now (read at call time, not from a render). */
   const runningNow = (): Running | null => {
-    const opts = optionsRef.current;
-    return opts.store ? (lanesOf(opts.store).running.get(opts.conversationId ?? 'default') ?? null) : (localLanes.running.get(LOCAL) ?? null);
+    const now = laneOf(optionsRef.current, localLanes);
+    return now.lanes.running.get(now.key) ?? null;
   };
 
   // Unmount: a hook-local stream has no one left to show it, so it is disconnected (not
@@ -344,9 +347,8 @@ export function useModelStream<Input = string>(options: UseModelStreamOptions<In
       }
 
       const entry: Running = { session, messageId, createdAt, done };
-      const entryLanes = streamStore ? lanesOf(streamStore) : localLanes;
-      const entryKey = streamStore ? convId : LOCAL;
-      setLane(entryLanes, entryKey, entry);
+      const lane = laneOf(opts, localLanes);
+      setLane(lane.lanes, lane.key, entry);
 
       void session.start().then((final) => {
         let message = messageFromSnapshot(final, messageId, createdAt);
