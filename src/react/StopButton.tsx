@@ -31,6 +31,24 @@ function hasText(children: ReactNode): boolean {
   return found;
 }
 
+/** Native elements that take `disabled` (it also makes them skip clicks and focus). */
+const FORM_CONTROLS = new Set(['button', 'input', 'select', 'textarea', 'fieldset']);
+
+/** An `asChild` child that is a native form control (`<button>`, …). */
+function isFormControl(children: ReactNode): boolean {
+  return isValidElement(children) && typeof children.type === 'string' && FORM_CONTROLS.has(children.type);
+}
+
+/**
+ * `disabled` for the rendered element. The `<button>` and an `asChild` form control get it; so does
+ * an `asChild` component (a design system's `Button` takes `disabled`), with `aria-disabled` too in
+ * case it renders something else. A native `<a>`, `<div>`, … has no `disabled`: `aria-disabled` only.
+ */
+function disabledProp(asChild: boolean, children: ReactNode, isDisabled: boolean): boolean | undefined {
+  if (!asChild || isFormControl(children)) return isDisabled;
+  return isValidElement(children) && typeof children.type !== 'string' && isDisabled ? true : undefined;
+}
+
 /**
  * A headless, accessible Stop button. A click calls the stream's `stop()`: the server cancel
  * endpoint first, then the local abort (see the stop contract in the README). No styles.
@@ -69,8 +87,8 @@ export function StopButton({ stream: streamProp, asChild = false, onClick, disab
       aria-busy={state === 'stopping' ? true : undefined}
       data-state={state}
       data-disabled={isDisabled ? '' : undefined}
-      disabled={asChild ? undefined : isDisabled}
-      aria-disabled={asChild && isDisabled ? true : undefined}
+      disabled={disabledProp(asChild, children, isDisabled)}
+      aria-disabled={asChild && isDisabled && !isFormControl(children) ? true : undefined}
       {...props}
       ref={ref}
       onClick={handleClick}

@@ -6,6 +6,11 @@ import type { Message, MessageStore } from '../store/types';
 
 // Read with React's own `useSyncExternalStore` rather than zustand's `useStore`: zustand is an
 // optional peer, and the main entry must load in an app that does not use the store.
+//
+// While hydrating server HTML, React reads the server snapshot: the store's initial state, before
+// a persisted store read its storage (the server has no localStorage, so its HTML shows that
+// state). The stored messages then show in the render right after hydration, with no mismatch.
+// zustand's own `useStore` does the same.
 
 /**
  * One message of a store, by id; `undefined` when the store has no such message. Re-renders only
@@ -23,7 +28,8 @@ import type { Message, MessageStore } from '../store/types';
  */
 export function useMessage(store: MessageStore, messageId: string): Message | undefined {
   const select = useCallback(() => getOwn(store.getState().messages, messageId), [store, messageId]);
-  return useSyncExternalStore(store.subscribe, select, select);
+  const selectInitial = useCallback(() => getOwn(store.getInitialState().messages, messageId), [store, messageId]);
+  return useSyncExternalStore(store.subscribe, select, selectInitial);
 }
 
 /**
@@ -42,5 +48,6 @@ export function useMessage(store: MessageStore, messageId: string): Message | un
  */
 export function useConversationMessages(store: MessageStore, conversationId: string): readonly Message[] {
   const select = useCallback(() => getConversationMessages(store.getState(), conversationId), [store, conversationId]);
-  return useSyncExternalStore(store.subscribe, select, select);
+  const selectInitial = useCallback(() => getConversationMessages(store.getInitialState(), conversationId), [store, conversationId]);
+  return useSyncExternalStore(store.subscribe, select, selectInitial);
 }

@@ -6,6 +6,7 @@ import { createStreamId } from '../core/ids';
 import {
   createStreamSession,
   report,
+  type CancelFunction,
   type IncompleteReason,
   type StopResult,
   type StreamSession,
@@ -278,10 +279,11 @@ export function useModelStream<Input = string>(options: UseModelStreamOptions<In
     () => session?.getSnapshot() ?? IDLE_SNAPSHOT,
   );
 
+  // The server snapshot is the store's initial state, as in `useMessage` (hydration of server HTML).
   const storeMessage = useSyncExternalStore(
     store?.subscribe ?? noopSubscribe,
     () => (store && running ? (store.getState().messages[running.messageId] ?? null) : null),
-    () => (store && running ? (store.getState().messages[running.messageId] ?? null) : null),
+    () => (store && running ? (store.getInitialState().messages[running.messageId] ?? null) : null),
   );
   const localMessage = useMemo(
     () => (running && !store ? messageFromSnapshot(snapshot, running.messageId, running.createdAt) : null),
@@ -298,10 +300,6 @@ export function useModelStream<Input = string>(options: UseModelStreamOptions<In
       const streamStore = opts.store;
       const convId = opts.conversationId ?? 'default';
       const history = streamStore ? getConversationMessages(streamStore.getState(), convId) : [];
-      const headers = new Headers(typeof opts.headers === 'function' ? opts.headers() : opts.headers);
-      const cancel = opts.cancelApi
-        ? createMutationCancel(queryClient, createCancelRequest(opts.cancelApi, { fetch: opts.fetch, headers, credentials: opts.credentials }))
-        : undefined;
 
       // createStreamId, not crypto.randomUUID: the latter is missing on plain-http pages.
       let messageId = createStreamId();
@@ -312,17 +310,33 @@ export function useModelStream<Input = string>(options: UseModelStreamOptions<In
       // The ids are chosen before the request so that the body builder can use them and a Stop
       // before the first byte can still name the stream to the server.
       const streamId = createStreamId();
-      const builder = opts.body ?? defaultBody;
-      const built = builder(input, { messages: history, conversationId: streamStore ? convId : opts.conversationId, streamId });
-      const isJson = built !== null && typeof built === 'object' && Object.getPrototypeOf(built) === Object.prototype;
-      if (isJson && !headers.has('content-type')) headers.set('content-type', 'application/json');
+      let headers = new Headers();
+      let body: BodyInit | null = null;
+      let cancel: CancelFunction | undefined;
+      // The app's headers function and body builder run here; one that throws (or a body that is
+      // not JSON-serializable, or a header value fetch refuses) ends this stream as an error like
+      // any other: the turn is kept and marked, `start()` still resolves, `onError` is called.
+      let buildError: unknown;
+      try {
+        headers = new Headers(typeof opts.headers === 'function' ? opts.headers() : opts.headers);
+        const built = (opts.body ?? defaultBody)(input, { messages: history, conversationId: streamStore ? convId : opts.conversationId, streamId });
+        const isJson = built !== null && typeof built === 'object' && Object.getPrototypeOf(built) === Object.prototype;
+        if (isJson && !headers.has('content-type')) headers.set('content-type', 'application/json');
+        body = isJson ? JSON.stringify(built) : (built as BodyInit | null);
+        if (opts.cancelApi) {
+          cancel = createMutationCancel(queryClient, createCancelRequest(opts.cancelApi, { fetch: opts.fetch, headers, credentials: opts.credentials }));
+        }
+      } catch (error) {
+        buildError = error;
+      }
 
       const session = createStreamSession({
         api: opts.api,
         headers,
         credentials: opts.credentials,
         protocol: opts.protocol,
-        fetch: opts.fetch,
+        // The request could not be built: the session fails at its request, with that error.
+        fetch: buildError === undefined ? opts.fetch : () => Promise.reject(buildError),
         cancel,
         // Only to know the cancel's origin (`cancel` above makes the call).
         cancelApi: opts.cancelApi,
@@ -335,7 +349,7 @@ export function useModelStream<Input = string>(options: UseModelStreamOptions<In
         scheduler: opts.scheduler,
         aiSdkUsagePath: opts.aiSdkUsagePath,
         streamId,
-        body: isJson ? JSON.stringify(built) : (built as BodyInit | null),
+        body,
         onError: (error) => optionsRef.current.onError?.(error),
       });
 

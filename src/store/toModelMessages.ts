@@ -14,7 +14,7 @@ import type { Message, ToolCall } from './types';
  *   unfinished call carries its partial `args` when they are an object, else `{}`; its cut
  *   `argsText` is never sent (it is not JSON).
  * - **Stopped answers.** With `incomplete.note`, an assistant message the user stopped
- *   (`incomplete.reason === 'cancelled'`) gets a short note at the end of its text, so the model
+ *   (`incomplete.reason === 'cancelled'`, or still `stopping`) gets a short note at the end of its text, so the model
  *   knows the answer was cut on purpose. A stopped answer that has nothing else to send is kept as
  *   the note alone (the model still learns it was stopped).
  * - **Empty turns.** Text that is empty or only whitespace is not sent (Anthropic rejects empty
@@ -39,7 +39,7 @@ export type IncompleteHistoryOptions = {
    */
   toolCalls?: 'drop' | 'close';
   /**
-   * Appends a note to every assistant message the user stopped (`incomplete.reason === 'cancelled'`):
+   * Appends a note to every assistant message the user stopped (`incomplete.reason === 'cancelled'`, or still `stopping`):
    * `true` for {@link DEFAULT_STOPPED_NOTE}, or your own text. Default: no note.
    */
   note?: boolean | string;
@@ -141,7 +141,9 @@ function callArguments(call: ToolCall): { arguments: string; input: Record<strin
 function toTurn(message: Message, options: ToModelMessagesOptions): Turn | null {
   if (message.role === 'user') return isBlank(message.text) ? null : { role: 'user', text: message.text, calls: [] };
 
-  const stopped = message.status === 'incomplete' && message.incomplete?.reason === 'cancelled';
+  // `stopping`: the user said stop and the stop is still under way (a new turn started right
+  // after a click builds its history in that moment); it is a stopped answer already.
+  const stopped = message.status === 'stopping' || (message.status === 'incomplete' && message.incomplete?.reason === 'cancelled');
   const close = options.incomplete?.toolCalls === 'close';
   const results = options.toolResults;
   const calls: SendableCall[] = [];

@@ -2,7 +2,7 @@
 import { act, cleanup, render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import axe from 'axe-core';
-import { createRef } from 'react';
+import { createRef, type ReactNode } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ModelStreamProvider, StopButton, useModelStream, type StoppableStream, type UseModelStreamResult } from '../../src/index';
 import { startHttpServer, type RecordedRequest, type TestServer } from '../helpers/httpServer';
@@ -219,6 +219,49 @@ describe('StopButton: asChild', () => {
     expect(link.getAttribute('data-state')).toBe('idle');
     await user.click(link);
     expect(stream.stop).not.toHaveBeenCalled();
+  });
+
+  it('a <button> child gets the real `disabled` (no aria-disabled) when idle, and loses it while streaming', () => {
+    const { rerender } = render(
+      <StopButton stream={fakeStream('idle')} asChild>
+        <button className="mine">Stop</button>
+      </StopButton>,
+    );
+    const button = screen.getByRole('button', { name: 'Stop' });
+    expect(button).toHaveProperty('disabled', true);
+    expect(button.hasAttribute('aria-disabled')).toBe(false);
+    expect(button.hasAttribute('data-disabled')).toBe(true);
+    rerender(
+      <StopButton stream={fakeStream('streaming')} asChild>
+        <button className="mine">Stop</button>
+      </StopButton>,
+    );
+    expect(button).toHaveProperty('disabled', false);
+    expect(button.hasAttribute('data-disabled')).toBe(false);
+    expect(button.className).toBe('mine');
+  });
+
+  it('a component child (a design system Button) is given `disabled` and `aria-disabled` when idle', () => {
+    const received: Array<Record<string, unknown>> = [];
+    function DsButton(props: Record<string, unknown> & { children?: ReactNode }) {
+      received.push(props);
+      const { children, ...rest } = props;
+      return <button {...rest}>{children}</button>;
+    }
+    const { rerender } = render(
+      <StopButton stream={fakeStream('idle')} asChild>
+        <DsButton>Stop</DsButton>
+      </StopButton>,
+    );
+    expect(received.at(-1)).toMatchObject({ disabled: true, 'aria-disabled': true, 'data-state': 'idle' });
+    expect(screen.getByRole('button', { name: 'Stop' })).toHaveProperty('disabled', true);
+    rerender(
+      <StopButton stream={fakeStream('streaming')} asChild>
+        <DsButton>Stop</DsButton>
+      </StopButton>,
+    );
+    expect(received.at(-1)!.disabled).toBeUndefined();
+    expect(received.at(-1)!['aria-disabled']).toBeUndefined();
   });
 });
 

@@ -397,6 +397,32 @@ describe('toModelMessages: options and edge cases', () => {
     ]);
   });
 
+  it('an answer still `stopping` (a new turn right after the click) is a stopped answer: note, stopped tool result', () => {
+    const history = [
+      message({ id: 'u', role: 'user', text: 'Weather?' }),
+      message({
+        id: 'a',
+        role: 'assistant',
+        text: 'Checking',
+        status: 'stopping',
+        toolCalls: [call({ id: 'c1', name: 'weather', argsText: '{"city":"Ly', args: { city: 'Ly' }, state: 'streaming' })],
+      }),
+      message({ id: 'b', role: 'assistant', text: 'Still going', status: 'streaming' }),
+    ];
+    const messages = toModelMessages(history, { format: 'openai-chat', incomplete: { note: true, toolCalls: 'close' } });
+    expect(messages).toEqual([
+      { role: 'user', content: 'Weather?' },
+      {
+        role: 'assistant',
+        content: `Checking\n\n${DEFAULT_STOPPED_NOTE}`,
+        tool_calls: [{ id: 'c1', type: 'function', function: { name: 'weather', arguments: '{"city":"Ly"}' } }],
+      },
+      { role: 'tool', tool_call_id: 'c1', content: STOPPED_TOOL_RESULT },
+      // A live answer the user did not stop gets no note.
+      { role: 'assistant', content: 'Still going' },
+    ]);
+  });
+
   it('note: false and an empty note add nothing', () => {
     const history = [message({ id: 'a', role: 'assistant', text: 'Half', status: 'incomplete', incomplete: { reason: 'cancelled' } })];
     expect(toModelMessages(history, { format: 'openai-chat', incomplete: { note: false } })).toEqual([{ role: 'assistant', content: 'Half' }]);
