@@ -5,3 +5,20 @@
  */
 export * from './react/index';
 export * from './core/index';
+// History for provider requests is pure (no zustand): also here, next to the hook whose `body`
+// builder usually calls it.
+export {
+  toModelMessages,
+  DEFAULT_STOPPED_NOTE,
+  STOPPED_TOOL_RESULT,
+  INTERRUPTED_TOOL_RESULT,
+  MISSING_TOOL_RESULT,
+  type ToModelMessagesOptions,
+  type IncompleteHistoryOptions,
+  type ModelMessageFormat,
+  type OpenAIChatMessage,
+  type OpenAIChatToolCall,
+  type OpenAIResponsesInputItem,
+  type AnthropicMessage,
+  type AnthropicContentBlock,
+} from './store/toModelMessages';

@@ -9,10 +9,20 @@ export type ModelStreamContextValue = {
   stream: StoppableStream | null;
 };
 
+/** What `stop()` may be told by the component that calls it. */
+export type StopOptions = {
+  /**
+   * The QueryClient to run this stop's server cancel on, instead of the one where the stream's hook
+   * sits. `StopButton` passes its own (`useCancelQueryClient()`), so a `ModelStreamProvider` (or
+   * `QueryClientProvider`) between the hook and the button is the one used.
+   */
+  queryClient?: QueryClient;
+};
+
 /** The part of `useModelStream`'s result that `StopButton` needs. */
 export type StoppableStream = {
   status: 'idle' | 'connecting' | 'streaming' | 'stopping' | 'complete' | 'incomplete';
-  stop: () => Promise<{ serverConfirmed: boolean; error?: string }>;
+  stop: (options?: StopOptions) => Promise<{ serverConfirmed: boolean; error?: string }>;
 };
 
 /** What the context really carries: also whether the client was chosen explicitly, and under which app client. */

@@ -1,6 +1,6 @@
 'use client';
 import { Children, isValidElement, type ButtonHTMLAttributes, type MouseEvent, type ReactNode, type Ref } from 'react';
-import { useProvidedStream, type StoppableStream } from './ModelStreamProvider';
+import { useCancelQueryClient, useProvidedStream, type StoppableStream } from './ModelStreamProvider';
 import { Slot } from './Slot';
 
 export type StopButtonState = 'idle' | 'streaming' | 'stopping';
@@ -50,6 +50,15 @@ function disabledProp(asChild: boolean, children: ReactNode, isDisabled: boolean
 }
 
 /**
+ * `type="button"` for the rendered `<button>`, and for an `asChild` `<button>` child (whose own
+ * `type` still wins): a button's default type is `submit`, and a Stop inside the chat's `<form>`
+ * must not submit it (which would start the next answer).
+ */
+function buttonType(asChild: boolean, children: ReactNode): 'button' | undefined {
+  return !asChild || (isValidElement(children) && children.type === 'button') ? 'button' : undefined;
+}
+
+/**
  * A headless, accessible Stop button. A click calls the stream's `stop()`: the server cancel
  * endpoint first, then the local abort (see the stop contract in the README). No styles.
  *
@@ -69,6 +78,9 @@ function disabledProp(asChild: boolean, children: ReactNode, isDisabled: boolean
 export function StopButton({ stream: streamProp, asChild = false, onClick, disabled, children, ref, ...props }: StopButtonProps) {
   const provided = useProvidedStream();
   const stream = streamProp ?? provided;
+  // The cancel runs on the QueryClient where the button is (the app's, else the nearest
+  // ModelStreamProvider's), which may differ from where the stream's hook is.
+  const queryClient = useCancelQueryClient();
   const state = stopButtonState(stream?.status);
   const isDisabled = disabled === true || state === 'idle';
   const Component = asChild ? Slot : 'button';
@@ -77,12 +89,12 @@ export function StopButton({ stream: streamProp, asChild = false, onClick, disab
     onClick?.(event);
     if (event.defaultPrevented || isDisabled || !stream) return;
     // stop() never rejects; its outcome lands in the stream's state.
-    void stream.stop();
+    void stream.stop({ queryClient });
   };
 
   return (
     <Component
-      type={asChild ? undefined : 'button'}
+      type={buttonType(asChild, children)}
       aria-label={props['aria-label'] ?? (props['aria-labelledby'] || hasText(children) ? undefined : 'Stop generating')}
       aria-busy={state === 'stopping' ? true : undefined}
       data-state={state}

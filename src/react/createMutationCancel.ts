@@ -10,7 +10,7 @@ export const CANCEL_MUTATION_KEY = ['react-model-stream', 'cancel'] as const;
  * `useIsMutating`, retried once for a network error or a 5xx (a 4xx answer is final), never
  * paused by `onlineManager` (the stream session bounds it with `cancelTimeoutMs` anyway).
  * Built on `MutationObserver` rather than `useMutation` because a stream kept in a shared store
- * outlives the component that started it.
+ * outlives the component that started it. `queryClient` may be a getter, read at each cancel.
  *
  * @example
  * ```ts
@@ -18,9 +18,10 @@ export const CANCEL_MUTATION_KEY = ['react-model-stream', 'cancel'] as const;
  * createStreamSession({ api: '/api/chat', cancel });
  * ```
  */
-export function createMutationCancel(queryClient: QueryClient, cancel: CancelFunction): CancelFunction {
+export function createMutationCancel(queryClient: QueryClient | (() => QueryClient), cancel: CancelFunction): CancelFunction {
   return async (request) => {
-    const observer = new MutationObserver(queryClient, {
+    // A getter is read when the cancel runs: the client of the component that says stop (see StopButton).
+    const observer = new MutationObserver(typeof queryClient === 'function' ? queryClient() : queryClient, {
       mutationKey: [...CANCEL_MUTATION_KEY, request.streamId],
       mutationFn: () => cancel(request),
       networkMode: 'always',

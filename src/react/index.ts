@@ -8,6 +8,7 @@ export {
   type ModelStreamProviderProps,
   type ModelStreamContextValue,
   type StoppableStream,
+  type StopOptions,
 } from './ModelStreamProvider';
 export { createMutationCancel, CANCEL_MUTATION_KEY } from './createMutationCancel';
 export { useMessage, useConversationMessages } from './useMessage';

@@ -19,7 +19,8 @@ import { getConversationMessages } from '../store/getConversationMessages';
 import { messagePatchFromSession } from '../store/messagePatchFromSession';
 import type { Message, MessageStore } from '../store/types';
 import { createMutationCancel } from './createMutationCancel';
-import { useCancelQueryClient } from './ModelStreamProvider';
+import { useCancelQueryClient, type StopOptions } from './ModelStreamProvider';
+import type { QueryClient } from '@tanstack/react-query';
 
 /** How a stream ended, as `onFinish` reports it. */
 export type StreamEndReason = 'complete' | IncompleteReason;
@@ -100,8 +101,11 @@ export type UseModelStreamOptions<Input = string> = {
 export type UseModelStreamResult<Input = string> = {
   /** Starts a stream (a running one is stopped first). Resolves with the final message; never rejects. */
   start: (input: Input) => Promise<Message>;
-  /** The stop contract: freeze, server cancel, then local abort. Idempotent. */
-  stop: () => Promise<StopResult>;
+  /**
+   * The stop contract: freeze, server cancel, then local abort. Idempotent. `queryClient` runs the
+   * server cancel on another client than the hook's (StopButton passes the one where it sits).
+   */
+  stop: (options?: StopOptions) => Promise<StopResult>;
   status: StreamStatus;
   text: string;
   reasoning: string;
@@ -116,6 +120,8 @@ export type UseModelStreamResult<Input = string> = {
 
 type Running = {
   session: StreamSession;
+  /** The QueryClient the stream's server cancel runs on; a `stop({ queryClient })` replaces it. */
+  cancelClient: { current: QueryClient };
   messageId: string;
   createdAt: number;
   done: Promise<Message>;
@@ -182,8 +188,11 @@ function defaultBody(input: unknown, context: RequestBodyContext): Record<string
 
 /** The hook-local `Message` of a session (no store): the same object while the snapshot is the same. */
 function messageFromSnapshot(snapshot: StreamSessionSnapshot, id: string, createdAt: number): Message {
-  const patch = messagePatchFromSession(snapshot);
-  return { id, role: 'assistant', text: '', reasoning: '', toolCalls: [], usage: null, status: 'streaming', finishReason: null, createdAt, updatedAt: Date.now(), ...patch } as Message;
+  const { incomplete, ...patch } = messagePatchFromSession(snapshot);
+  const message = { id, role: 'assistant', text: '', reasoning: '', toolCalls: [], usage: null, status: 'streaming', finishReason: null, createdAt, updatedAt: Date.now(), ...patch } as Message;
+  // Only an incomplete message has the key, as in the store (`'incomplete' in message` means it).
+  if (incomplete) message.incomplete = incomplete;
+  return message;
 }
 
 function endReason(snapshot: StreamSessionSnapshot): StreamEndReason {
@@ -313,6 +322,7 @@ export function useModelStream<Input = string>(options: UseModelStreamOptions<In
       let headers = new Headers();
       let body: BodyInit | null = null;
       let cancel: CancelFunction | undefined;
+      const cancelClient = { current: queryClient };
       // The app's headers function and body builder run here; one that throws (or a body that is
       // not JSON-serializable, or a header value fetch refuses) ends this stream as an error like
       // any other: the turn is kept and marked, `start()` still resolves, `onError` is called.
@@ -324,7 +334,7 @@ export function useModelStream<Input = string>(options: UseModelStreamOptions<In
         if (isJson && !headers.has('content-type')) headers.set('content-type', 'application/json');
         body = isJson ? JSON.stringify(built) : (built as BodyInit | null);
         if (opts.cancelApi) {
-          cancel = createMutationCancel(queryClient, createCancelRequest(opts.cancelApi, { fetch: opts.fetch, headers, credentials: opts.credentials }));
+          cancel = createMutationCancel(() => cancelClient.current, createCancelRequest(opts.cancelApi, { fetch: opts.fetch, headers, credentials: opts.credentials }));
         }
       } catch (error) {
         buildError = error;
@@ -360,7 +370,7 @@ export function useModelStream<Input = string>(options: UseModelStreamOptions<In
         session.subscribe(() => streamStore.getState().applySessionSnapshot(messageId, session.getSnapshot()));
       }
 
-      const entry: Running = { session, messageId, createdAt, done };
+      const entry: Running = { session, cancelClient, messageId, createdAt, done };
       const lane = laneOf(opts, localLanes);
       setLane(lane.lanes, lane.key, entry);
 
@@ -385,9 +395,11 @@ export function useModelStream<Input = string>(options: UseModelStreamOptions<In
     [queryClient, localLanes],
   );
 
-  const stop = useCallback((): Promise<StopResult> => {
+  const stop = useCallback((stopOptions?: StopOptions): Promise<StopResult> => {
     const current = runningNow();
-    return current ? current.session.stop() : Promise.resolve({ serverConfirmed: false });
+    if (!current) return Promise.resolve({ serverConfirmed: false });
+    if (stopOptions?.queryClient && current.session.getSnapshot().status !== 'stopping') current.cancelClient.current = stopOptions.queryClient;
+    return current.session.stop();
   }, []);
 
   const message = store ? storeMessage : localMessage;

@@ -47,15 +47,18 @@ export type IncompleteHistoryOptions = {
 
 /** Options of {@link toModelMessages}. */
 export type ToModelMessagesOptions = {
-  /** The provider request format. */
-  format: ModelMessageFormat;
+  /** The provider request format. Default `'openai-chat'`. */
+  format?: ModelMessageFormat;
   /**
    * Tool results by tool-call id: a string is sent as is, anything else as JSON. A call is paired
    * with its result only when the record has an own, non-`undefined` entry for its id.
    */
   toolResults?: Readonly<Record<string, unknown>>;
-  /** How the cut and the unanswered are sent. */
-  incomplete?: IncompleteHistoryOptions;
+  /**
+   * How the cut and the unanswered are sent: the options, or just the tool-call rule
+   * (`'drop'` / `'close'`, the same as `{ toolCalls }`).
+   */
+  incomplete?: IncompleteHistoryOptions | 'drop' | 'close';
 };
 
 /** A tool call of an OpenAI Chat Completions assistant message. */
@@ -138,13 +141,16 @@ function callArguments(call: ToolCall): { arguments: string; input: Record<strin
   return { arguments: JSON.stringify(input), input };
 }
 
-function toTurn(message: Message, options: ToModelMessagesOptions): Turn | null {
+/** Options with `incomplete` in its object form. */
+type Resolved = ToModelMessagesOptions & { incomplete: IncompleteHistoryOptions };
+
+function toTurn(message: Message, options: Resolved): Turn | null {
   if (message.role === 'user') return isBlank(message.text) ? null : { role: 'user', text: message.text, calls: [] };
 
   // `stopping`: the user said stop and the stop is still under way (a new turn started right
   // after a click builds its history in that moment); it is a stopped answer already.
   const stopped = message.status === 'stopping' || (message.status === 'incomplete' && message.incomplete?.reason === 'cancelled');
-  const close = options.incomplete?.toolCalls === 'close';
+  const close = options.incomplete.toolCalls === 'close';
   const results = options.toolResults;
   const calls: SendableCall[] = [];
   for (const call of message.toolCalls) {
@@ -162,7 +168,7 @@ function toTurn(message: Message, options: ToModelMessagesOptions): Turn | null 
   }
 
   let text = isBlank(message.text) ? '' : message.text;
-  const note = stopped ? noteText(options.incomplete?.note) : null;
+  const note = stopped ? noteText(options.incomplete.note) : null;
   if (note) text = text ? `${text.trimEnd()}\n\n${note}` : note;
   if (!text && calls.length === 0) return null;
   return { role: 'assistant', text, calls };
@@ -241,9 +247,9 @@ function toAnthropic(turns: readonly Turn[]): AnthropicMessage[] {
  *   blocks at the start of the next user message; same-role neighbours are merged.
  *
  * A tool call is sent only with a result — from `toolResults`, or a synthetic "not run" result with
- * `incomplete.toolCalls: 'close'`; otherwise it is dropped with its pairing (the default).
- * `incomplete.note` marks answers the user stopped. Reasoning is not sent; empty turns are skipped.
- * Pure; the input is not changed.
+ * `incomplete.toolCalls: 'close'` (or `incomplete: 'close'`); otherwise it is dropped with its
+ * pairing (the default). `incomplete.note` marks answers the user stopped. Reasoning is not sent;
+ * empty turns are skipped. `format` defaults to `'openai-chat'`. Pure; the input is not changed.
  *
  * @example
  * ```ts
@@ -265,7 +271,10 @@ function toAnthropic(turns: readonly Turn[]): AnthropicMessage[] {
  * await anthropic.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 1024, messages });
  * ```
  */
-export function toModelMessages(messages: readonly Message[], options: ToModelMessagesOptions & { format: 'openai-chat' }): OpenAIChatMessage[];
+export function toModelMessages(
+  messages: readonly Message[],
+  options?: ToModelMessagesOptions & { format?: 'openai-chat' | undefined },
+): OpenAIChatMessage[];
 export function toModelMessages(
   messages: readonly Message[],
   options: ToModelMessagesOptions & { format: 'openai-responses' },
@@ -277,14 +286,16 @@ export function toModelMessages(
 ): OpenAIChatMessage[] | OpenAIResponsesInputItem[] | AnthropicMessage[];
 export function toModelMessages(
   messages: readonly Message[],
-  options: ToModelMessagesOptions,
+  options: ToModelMessagesOptions = {},
 ): OpenAIChatMessage[] | OpenAIResponsesInputItem[] | AnthropicMessage[] {
+  const { incomplete } = options;
+  const resolved: Resolved = { ...options, incomplete: typeof incomplete === 'string' ? { toolCalls: incomplete } : (incomplete ?? {}) };
   const turns: Turn[] = [];
   for (const message of messages) {
-    const turn = toTurn(message, options);
+    const turn = toTurn(message, resolved);
     if (turn) turns.push(turn);
   }
-  switch (options.format) {
+  switch (options.format ?? 'openai-chat') {
     case 'openai-chat':
       return toOpenAIChat(turns);
     case 'openai-responses':

@@ -241,6 +241,28 @@ describe('StopButton: asChild', () => {
     expect(button.className).toBe('mine');
   });
 
+  it('a <button> child inside a form gets type="button" (a click stops, it does not submit); its own type still wins', async () => {
+    const stream = fakeStream('streaming');
+    const onSubmit = vi.fn((event: { preventDefault: () => void }) => event.preventDefault());
+    const user = userEvent.setup();
+    render(
+      <form onSubmit={onSubmit}>
+        <StopButton stream={stream} asChild>
+          <button>Stop</button>
+        </StopButton>
+        <StopButton stream={fakeStream('streaming')} asChild>
+          <button type="submit">Stop and send</button>
+        </StopButton>
+      </form>,
+    );
+    const stop = screen.getByRole('button', { name: 'Stop' });
+    expect(stop.getAttribute('type')).toBe('button');
+    await user.click(stop);
+    expect(stream.stop).toHaveBeenCalledTimes(1);
+    expect(onSubmit).not.toHaveBeenCalled();
+    expect(screen.getByRole('button', { name: 'Stop and send' }).getAttribute('type')).toBe('submit');
+  });
+
   it('a component child (a design system Button) is given `disabled` and `aria-disabled` when idle', () => {
     const received: Array<Record<string, unknown>> = [];
     function DsButton(props: Record<string, unknown> & { children?: ReactNode }) {

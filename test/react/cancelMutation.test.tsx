@@ -162,6 +162,67 @@ describe('cancel mutation: which QueryClient', () => {
     ]);
   });
 
+  it("the provider's documented pattern (ModelStreamProvider below the hook, StopButton from context) runs on the provider's client", async () => {
+    server = await startHttpServer((request) => {
+      if (request.url === '/chat') return openStream(request);
+      answerJson(request, 200, { status: 'cancelled', usage: null });
+    });
+    const queryClient = new QueryClient();
+    const handle = { current: null as unknown as UseModelStreamResult };
+    function Chat() {
+      const chat = useModelStream({ api: `${server!.url}/chat`, cancelApi: `${server!.url}/cancel`, throttle: false });
+      handle.current = chat;
+      return (
+        <ModelStreamProvider queryClient={queryClient} stream={chat}>
+          <StopButton />
+        </ModelStreamProvider>
+      );
+    }
+    const user = userEvent.setup();
+    render(<Chat />);
+    let done!: Promise<unknown>;
+    act(() => {
+      done = handle.current.start('Hi');
+    });
+    await waitFor(() => expect(handle.current.text).toBe('Hello'), WAIT);
+    await user.click(screen.getByRole('button', { name: 'Stop generating' }));
+    await act(async () => {
+      await done;
+    });
+    expect(handle.current.message?.incomplete).toMatchObject({ reason: 'cancelled', serverConfirmed: true });
+    expect(queryClient.getMutationCache().getAll().map((m) => m.options.mutationKey)).toEqual([
+      ['react-model-stream', 'cancel', handle.current.streamId],
+    ]);
+  });
+
+  it("chat.stop() called where the hook is runs on the hook's client; stop({ queryClient }) on the one given", async () => {
+    server = await startHttpServer((request) => {
+      if (request.url === '/chat') return openStream(request);
+      answerJson(request, 200, { status: 'cancelled', usage: null });
+    });
+    const appClient = new QueryClient();
+    const given = new QueryClient();
+    const first = await startChat(server.url, (children) => <QueryClientProvider client={appClient}>{children}</QueryClientProvider>);
+    await act(async () => {
+      await first.handle.current.stop();
+      await first.done;
+    });
+    expect(appClient.getMutationCache().getAll()).toHaveLength(1);
+    let done!: Promise<unknown>;
+    act(() => {
+      done = first.handle.current.start('Again');
+    });
+    await waitFor(() => expect(first.handle.current.status).toBe('streaming'), WAIT);
+    await act(async () => {
+      await first.handle.current.stop({ queryClient: given });
+      await done;
+    });
+    expect(appClient.getMutationCache().getAll()).toHaveLength(1);
+    expect(given.getMutationCache().getAll().map((m) => m.options.mutationKey)).toEqual([
+      ['react-model-stream', 'cancel', first.handle.current.streamId],
+    ]);
+  });
+
   it("ModelStreamProvider without a queryClient prop runs cancels on one client of its own", async () => {
     server = await startHttpServer((request) => {
       if (request.url === '/chat') return openStream(request);

@@ -119,4 +119,28 @@ describe('useModelStream (smoke)', () => {
       { role: 'assistant', content: 'An answer' },
     ]);
   });
+
+  it('a hook-local message has the same keys as a stored one: no `incomplete` key unless incomplete', async () => {
+    server = await startHttpServer(({ res }) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(sse({ type: 'text-delta', id: '0', delta: 'Hi' }));
+      res.end(sse({ type: 'finish', finishReason: 'stop' }) + 'data: [DONE]\n\n');
+    });
+    const store = createMessageStore();
+    let local!: ReturnType<typeof useModelStream>;
+    let stored!: ReturnType<typeof useModelStream>;
+    const url = server.url;
+    function Chat() {
+      local = useModelStream({ api: `${url}/chat`, throttle: false });
+      stored = useModelStream({ api: `${url}/chat`, store, throttle: false });
+      return null;
+    }
+    render(<Chat />);
+    await act(async () => {
+      await Promise.all([local.start('a'), stored.start('b')]);
+    });
+    expect(local.message?.status).toBe('complete');
+    expect('incomplete' in local.message!).toBe(false);
+    expect(Object.keys(local.message!).sort()).toEqual(Object.keys(stored.message!).sort());
+  });
 });

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import * as mainEntry from '../../src/index';
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_STOPPED_NOTE,
@@ -421,6 +422,22 @@ describe('toModelMessages: options and edge cases', () => {
       // A live answer the user did not stop gets no note.
       { role: 'assistant', content: 'Still going' },
     ]);
+  });
+
+  it("format defaults to 'openai-chat', options are optional, and `incomplete` may be just the tool-call rule", () => {
+    const history = tripHistory();
+    expect(toModelMessages(history)).toEqual(toModelMessages(history, { format: 'openai-chat' }));
+    expect(toModelMessages(history, { incomplete: { note: true } })).toEqual(
+      toModelMessages(history, { format: 'openai-chat', incomplete: { note: true } }),
+    );
+    expect(toModelMessages(history, { incomplete: 'close' })).toEqual(
+      toModelMessages(history, { format: 'openai-chat', incomplete: { toolCalls: 'close' } }),
+    );
+    expect(toModelMessages(history, { format: 'anthropic', incomplete: 'drop' })).toEqual(toModelMessages(history, { format: 'anthropic' }));
+    // Also exported by the main entry (pure, no zustand), as the same function.
+    expect(mainEntry.toModelMessages).toBe(toModelMessages);
+    // 'close' really differs from the default on this history (it has a cut call).
+    expect(toModelMessages(history, { incomplete: 'close' })).not.toEqual(toModelMessages(history));
   });
 
   it('note: false and an empty note add nothing', () => {
