@@ -125,7 +125,21 @@ type Running = {
   messageId: string;
   createdAt: number;
   done: Promise<Message>;
+  /** What `start()` was given, and whether it was given in the task still running (see `start`). */
+  input: unknown;
+  thisTask: boolean;
 };
+
+/** The same input: the same value, or plain data that serializes the same (an object literal built twice). */
+function sameInput(a: unknown, b: unknown): boolean {
+  if (Object.is(a, b)) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  try {
+    return JSON.stringify(a) === JSON.stringify(b);
+  } catch {
+    return false;
+  }
+}
 
 /**
  * The running stream of one lane: a store's conversation (shared by every hook on it), or one
@@ -302,8 +316,13 @@ export function useModelStream<Input = string>(options: UseModelStreamOptions<In
   const start = useCallback(
     (input: Input): Promise<Message> => {
       const opts = optionsRef.current;
-      // One stream per lane: a new start stops the one running there (not one on another lane).
       const previous = runningNow();
+      // The same input again on the same lane in the same task is one start, not two: React
+      // StrictMode runs a mount effect twice in one go (`useEffect(() => { start('Hi') }, [])`
+      // would otherwise send the request twice and leave a cancelled turn in the store), and so
+      // does a double-fired handler. The second call gets the first one's promise.
+      if (previous?.thisTask && sameInput(previous.input, input)) return previous.done;
+      // One stream per lane: a new start stops the one running there (not one on another lane).
       if (previous) void previous.session.stop();
 
       const streamStore = opts.store;
@@ -370,7 +389,8 @@ export function useModelStream<Input = string>(options: UseModelStreamOptions<In
         session.subscribe(() => streamStore.getState().applySessionSnapshot(messageId, session.getSnapshot()));
       }
 
-      const entry: Running = { session, cancelClient, messageId, createdAt, done };
+      const entry: Running = { session, cancelClient, messageId, createdAt, done, input, thisTask: true };
+      queueMicrotask(() => (entry.thisTask = false));
       const lane = laneOf(opts, localLanes);
       setLane(lane.lanes, lane.key, entry);
 

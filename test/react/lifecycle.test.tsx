@@ -26,6 +26,8 @@ function answerJson(request: RecordedRequest, status: number, body: unknown) {
   request.res.end(JSON.stringify(body));
 }
 
+const createElementOf = (Component: () => React.ReactElement) => <Component />;
+
 /** A chat with a Send button, the answer text and a StopButton. */
 function makeChat(options: UseModelStreamOptions, handle: { current: UseModelStreamResult | null }) {
   return function Chat() {
@@ -205,6 +207,76 @@ describe('StrictMode', () => {
     expect(final?.status).toBe('complete');
     expect(screen.getByTestId('text').textContent).toBe('Still streaming.');
     expect(server.events).toEqual(['request POST /chat', 'end POST /chat']);
+  });
+
+  it.each([
+    ['a string', 'Hi'],
+    ['an object literal built on each run', null],
+  ])('an unguarded mount effect that starts a stream (%s) under StrictMode starts it once: one request, no cancel, two turns', async (_name, input) => {
+    server = await startHttpServer((request) => {
+      request.res.writeHead(200, SSE_HEADERS);
+      request.res.end(part({ type: 'text-delta', id: '0', delta: 'Once.' }) + part({ type: 'finish', finishReason: 'stop' }) + 'data: [DONE]\n\n');
+    });
+    const url = server.url;
+    const store = createMessageStore();
+    const onFinish = vi.fn();
+    const handle: { current: UseModelStreamResult<unknown> | null } = { current: null };
+    const promises: Promise<Message>[] = [];
+    function Chat() {
+      const chat = useModelStream<unknown>({ api: `${url}/chat`, cancelApi: `${url}/cancel`, store, throttle: false, onFinish });
+      handle.current = chat;
+      const { start } = chat;
+      useEffect(() => {
+        promises.push(start(input ?? { prompt: 'Hi', n: 1 }));
+      }, [start]);
+      return <p data-testid="text">{chat.text}</p>;
+    }
+    act(() => {
+      render(
+        <StrictMode>
+          <Chat />
+        </StrictMode>,
+      );
+    });
+    expect(promises).toHaveLength(2); // StrictMode ran the effect twice
+    expect(promises[1]).toBe(promises[0]);
+    await act(async () => {
+      await promises[0];
+    });
+    expect(screen.getByTestId('text').textContent).toBe('Once.');
+    expect(server.requests.map((r) => r.url)).toEqual(['/chat']);
+    const turns = Object.values(store.getState().messages).map((m) => [m.role, m.status]);
+    expect(turns).toEqual(typeof input === 'string' ? [['user', 'complete'], ['assistant', 'complete']] : [['assistant', 'complete']]);
+    expect(onFinish).toHaveBeenCalledTimes(1);
+    expect(onFinish.mock.calls[0]![0]).toMatchObject({ reason: 'complete' });
+  });
+
+  it('a different input in the same task is a new start (the first is stopped), and the same input in a later task too', async () => {
+    server = await startHttpServer((request) => {
+      if (request.url === '/cancel') return answerJson(request, 200, { status: 'cancelled', usage: null });
+      request.res.writeHead(200, SSE_HEADERS);
+      request.res.end(part({ type: 'text-delta', id: '0', delta: 'Done.' }) + part({ type: 'finish', finishReason: 'stop' }) + 'data: [DONE]\n\n');
+    });
+    const url = server.url;
+    const handle: { current: UseModelStreamResult | null } = { current: null };
+    render(createElementOf(makeChat({ api: `${url}/chat`, cancelApi: `${url}/cancel`, throttle: false }, handle)));
+    let first!: Promise<Message>;
+    let second!: Promise<Message>;
+    await act(async () => {
+      first = handle.current!.start('One');
+      second = handle.current!.start('Two');
+      await Promise.all([first, second]);
+    });
+    expect(second).not.toBe(first);
+    expect((await first).incomplete?.reason).toBe('cancelled');
+    expect((await second).status).toBe('complete');
+    let third!: Promise<Message>;
+    await act(async () => {
+      third = handle.current!.start('Two');
+      await third;
+    });
+    expect(third).not.toBe(second);
+    expect(server.requests.filter((r) => r.url === '/chat').map((r) => JSON.parse(r.body).input)).toEqual(['One', 'Two', 'Two']);
   });
 
   it('a store-kept stream started by one component is picked up by the next one to mount (in StrictMode) and stops from there', async () => {
