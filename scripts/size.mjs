@@ -26,7 +26,7 @@ export const cases = [
     name: 'useModelStream + StopButton + store',
     code: `export { useModelStream, StopButton } from '${root}/src/index.ts';
 export { createMessageStore } from '${root}/src/store/index.ts';`,
-    guard: 17 * KB,
+    guard: 18.5 * KB,
     target: 8 * KB,
   },
   {

@@ -1,7 +1,9 @@
-import { createJSONStorage, persist, type PersistOptions, type StateStorage } from 'zustand/middleware';
+import { createJSONStorage, persist, type PersistOptions, type StateStorage, type StorageValue } from 'zustand/middleware';
 import { createStore } from 'zustand/vanilla';
 import { createThrottledStorage } from './createThrottledStorage';
 import { flushOnPageHide } from './flushOnPageHide';
+import { mergeFromOtherTab } from './mergeFromOtherTab';
+import { onOtherTabWrite } from './onOtherTabWrite';
 import { MessageStoreError } from './MessageStoreError';
 import { messagePatchFromSession } from './messagePatchFromSession';
 import { getOwn, withEntry, withoutEntries } from './record';
@@ -88,6 +90,15 @@ function sanitize(persisted: unknown): MessageStoreData | null {
   }
   return { conversations: Object.fromEntries(conversations), messages: Object.fromEntries(messages) };
 }
+
+/** The cross-tab revision of a stored value (0 when it has none: written by an older version or `crossTab: false`). */
+function revisionOf(value: unknown): number {
+  const rev = isPlainObject(value) ? value.rev : undefined;
+  return typeof rev === 'number' && Number.isFinite(rev) ? rev : 0;
+}
+
+/** Each cross-tab store's storage-event handler, alive as long as the store. */
+const tabSync = new WeakMap<object, unknown>();
 
 /**
  * Hydration: the stored data, repaired (nothing can be streaming after a reload), combined with
@@ -305,6 +316,18 @@ export function createMessageStore(options: MessageStoreOptions = {}): MessageSt
     return Object.assign(store, { flushPersisted() {} });
   }
 
+  const name = persistOptions.name ?? DEFAULT_STORAGE_NAME;
+  const version = persistOptions.version ?? 0;
+  // Two tabs on one storage key: each merges what the other writes (see `mergeFromOtherTab`).
+  // The browser tells a tab of other tabs' writes to localStorage only.
+  const local = defaultStorage();
+  const crossTab = persistOptions.crossTab ?? (local !== undefined && storage === local);
+  // The revision of the stored value this tab last read or wrote, and that value's data: a write
+  // of another tab with a higher revision was made after it had read ours (so it may delete).
+  let knownRev = 0;
+  let base: MessageStoreData | null = null;
+  let writingMerged = false;
+
   const onError =
     persistOptions.onError ??
     ((error: unknown) => {
@@ -318,13 +341,27 @@ export function createMessageStore(options: MessageStoreOptions = {}): MessageSt
       return urgent;
     },
     onError,
+    skip: () => writingMerged,
+    stamp: crossTab
+      ? (value) => {
+          knownRev += 1;
+          base = value.state;
+          return { ...value, rev: knownRev } as StorageValue<MessageStoreData>;
+        }
+      : undefined,
+    onRead: crossTab
+      ? (value) => {
+          if (!value) return;
+          knownRev = Math.max(knownRev, revisionOf(value));
+          base = sanitize(value.state);
+        }
+      : undefined,
   });
 
-  const version = persistOptions.version ?? 0;
   const partialize = (state: MessageStoreState): MessageStoreData => ({ conversations: state.conversations, messages: state.messages });
   let created: { getState: () => MessageStoreState } | null = null;
   const zustandOptions: PersistOptions<MessageStoreState, MessageStoreData> = {
-    name: persistOptions.name ?? DEFAULT_STORAGE_NAME,
+    name,
     storage: writer,
     version,
     partialize,
@@ -346,6 +383,42 @@ export function createMessageStore(options: MessageStoreOptions = {}): MessageSt
   // before. Held weakly by the page's listeners; the store's `flushPersisted` keeps it alive.
   const flushPersisted = () => writer.flush();
   flushOnPageHide(flushPersisted);
+
+  if (crossTab) {
+    const onStorage = (event: { key: string | null; newValue: string | null; storageArea?: unknown }) => {
+      if (event.key !== name || event.newValue === null) return;
+      // The same key in sessionStorage is another store.
+      if (storage === local && event.storageArea != null && event.storageArea !== local) return;
+      let value: unknown;
+      try {
+        value = JSON.parse(event.newValue);
+      } catch {
+        return;
+      }
+      // Another version of the app (a tab not yet reloaded after a deploy) is not merged.
+      if (!isPlainObject(value) || value.version !== version) return;
+      const theirs = sanitize(value.state);
+      if (!theirs) return;
+      const rev = revisionOf(value);
+      const merge = mergeFromOtherTab(partialize(store.getState()), theirs, rev > knownRev ? base : null);
+      knownRev = Math.max(knownRev, rev);
+      base = theirs;
+      if (merge.changed) {
+        // Shown here; written back only when the storage lacks something of ours.
+        writingMerged = !merge.behind;
+        try {
+          store.setState(merge.data);
+        } finally {
+          writingMerged = false;
+        }
+      } else if (merge.behind) {
+        writer.setItem(name, { state: partialize(store.getState()), version });
+      }
+    };
+    onOtherTabWrite(onStorage);
+    // Held by the store (the page's listener holds it weakly).
+    tabSync.set(store, onStorage);
+  }
 
   return Object.assign(store, { flushPersisted });
 }

@@ -10,12 +10,18 @@ export type ThrottledStorage<S> = PersistStorage<S> & {
   hydrated(current: () => StorageValue<S> | undefined): void;
 };
 
-type ThrottleOptions = {
+type ThrottleOptions<S> = {
   /** Longest wait before a pending value is written; `<= 0` writes every value at once. */
   throttleMs: number;
   /** Asked on every write (and expected to reset itself): must this value be written at once? */
   takeUrgent: () => boolean;
   onError: (error: unknown) => void;
+  /** Asked on every write: is this state one the storage already holds (merged from another tab)? Then it is not written. */
+  skip?: () => boolean;
+  /** Sees each value as it is written, and may add to it (the cross-tab revision). */
+  stamp?: (value: StorageValue<S>) => StorageValue<S>;
+  /** Sees the value a hydration read (the cross-tab revision and base). */
+  onRead?: (value: StorageValue<S> | null) => void;
 };
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
@@ -33,7 +39,7 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
  * While a hydration reads (an async storage), writes are held back: zustand would otherwise write
  * the still-empty in-memory state over the stored one before reading it.
  */
-export function createThrottledStorage<S>(target: PersistStorage<S>, options: ThrottleOptions): ThrottledStorage<S> {
+export function createThrottledStorage<S>(target: PersistStorage<S>, options: ThrottleOptions<S>): ThrottledStorage<S> {
   let pending: { name: string; value: StorageValue<S> } | null = null;
   let timer: ReturnType<typeof setTimeout> | null = null;
   let hydratingName: string | null = null;
@@ -52,7 +58,7 @@ export function createThrottledStorage<S>(target: PersistStorage<S>, options: Th
     const { name, value } = pending;
     pending = null;
     try {
-      const result = target.setItem(name, value);
+      const result = target.setItem(name, options.stamp ? options.stamp(value) : value);
       if (isPromiseLike(result)) result.then(undefined, options.onError);
     } catch (error) {
       options.onError(error);
@@ -66,10 +72,21 @@ export function createThrottledStorage<S>(target: PersistStorage<S>, options: Th
       cancelTimer();
       pending = null;
       hydratingName = name;
-      return target.getItem(name);
+      const read = target.getItem(name);
+      if (!options.onRead) return read;
+      const onRead = options.onRead;
+      if (isPromiseLike(read)) return Promise.resolve(read).then((value) => (onRead(value), value));
+      onRead(read);
+      return read;
     },
     setItem(name, value) {
       const urgent = options.takeUrgent();
+      if (options.skip?.()) {
+        // The storage already holds this state (another tab wrote it): nothing of ours is pending.
+        cancelTimer();
+        pending = null;
+        return;
+      }
       if (hydratingName !== null) {
         changedWhileHydrating = true;
         return;

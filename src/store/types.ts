@@ -167,6 +167,13 @@ export type MessageStorePersistOptions = {
   throttleMs?: number;
   /** Called when writing to the storage fails (quota, private mode). Default: `console.warn`. The store keeps working. */
   onError?: (error: unknown) => void;
+  /**
+   * Merge what other tabs write to the same key, so that two tabs never overwrite each other's
+   * conversations: each shows the other's new and updated messages (a stream in one tab shows in
+   * the other at the write throttle's pace), and a deletion in one tab reaches the other. Default
+   * `true` on `localStorage` (the browser's `storage` event), `false` for another storage.
+   */
+  crossTab?: boolean;
 };
 
 export type MessageStoreOptions = {

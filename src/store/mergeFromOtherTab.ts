@@ -1,0 +1,138 @@
+import { getOwn } from './record';
+import type { Conversation, Message, MessageStoreData } from './types';
+
+/** What {@link mergeFromOtherTab} found. */
+export type OtherTabMerge = {
+  /** The merged data: `ours` itself when nothing of theirs was new. */
+  data: MessageStoreData;
+  /** `data` differs from `ours` (this tab must show it). */
+  changed: boolean;
+  /** The storage lacks something this tab has or has newer (this tab must write). */
+  behind: boolean;
+};
+
+/** A copy-on-write record: copied on the first change only, so an unchanged record keeps its identity. */
+function editable<T>(record: Record<string, T>) {
+  let copy: Record<string, T> | null = null;
+  return {
+    set(id: string, value: T) {
+      copy ??= { ...record };
+      // defineProperty, not assignment: an id like `__proto__` stays a plain key.
+      Object.defineProperty(copy, id, { value, enumerable: true, writable: true, configurable: true });
+    },
+    delete(id: string) {
+      copy ??= { ...record };
+      delete copy[id];
+    },
+    get: () => copy ?? record,
+  };
+}
+
+/**
+ * Merges the data another tab wrote to the shared storage (`theirs`) into this tab's (`ours`), so
+ * that two tabs on one persisted store never overwrite each other's conversations.
+ *
+ * - A message or conversation only one side has is kept (added here, or written back).
+ * - In both: the one with the later `updatedAt` wins (in the same millisecond: the further one). A
+ *   conversation's message list is the union: the later version's order, the other's further
+ *   messages inserted by `createdAt`, so that both tabs settle on the same list.
+ * - Deletions: only when `base` is given, i.e. their write was made after they had read ours
+ *   (`base` is what the storage held then). What `base` had and `theirs` lacks was deleted in the
+ *   other tab, and goes here too, unless this tab changed it since. Without `base` (two writes
+ *   crossed) nothing is deleted: a write that merely had not seen ours yet must not erase it.
+ *
+ * Pure; unchanged messages and conversations keep their identity.
+ */
+export function mergeFromOtherTab(ours: MessageStoreData, theirs: MessageStoreData, base: MessageStoreData | null): OtherTabMerge {
+  let changed = false;
+  let behind = false;
+  /** Deleted in the other tab after it saw `base`, and not changed here since. */
+  const deletedThere = (kind: 'messages' | 'conversations', id: string, mine: { updatedAt: number }) => {
+    const before = base && getOwn<{ updatedAt: number }>(base[kind], id);
+    return before !== undefined && before !== null && !(mine.updatedAt > before.updatedAt);
+  };
+
+  const messages = editable<Message>(ours.messages);
+  for (const [id, message] of Object.entries(theirs.messages)) {
+    const mine = getOwn(ours.messages, id);
+    const order = mine ? compareMessages(mine, message) : -1;
+    if (order < 0) {
+      messages.set(id, message);
+      changed = true;
+    } else if (order > 0) behind = true;
+  }
+  for (const [id, mine] of Object.entries(ours.messages)) {
+    if (Object.hasOwn(theirs.messages, id)) continue;
+    if (deletedThere('messages', id, mine)) {
+      messages.delete(id);
+      changed = true;
+    } else behind = true;
+  }
+  const merged = messages.get();
+  const createdAt = (id: string) => getOwn(merged, id)?.createdAt ?? Number.MAX_SAFE_INTEGER;
+
+  const conversations = editable<Conversation>(ours.conversations);
+  for (const [id, conversation] of Object.entries(theirs.conversations)) {
+    const mine = getOwn(ours.conversations, id);
+    // Both tabs must come to the same list, or each would keep writing its own order: the list of
+    // the later conversation (by `updatedAt`, then a fixed tie-break), less what was deleted, with
+    // the other's further messages inserted by `createdAt`.
+    const first = mine ? later(mine, conversation) : conversation;
+    const second = first === conversation ? mine : conversation;
+    const messageIds = first.messageIds.filter((messageId) => Object.hasOwn(merged, messageId));
+    for (const messageId of second?.messageIds ?? []) {
+      if (!Object.hasOwn(merged, messageId) || messageIds.includes(messageId)) continue;
+      const at = messageIds.findIndex((other) => createdAt(other) > createdAt(messageId));
+      messageIds.splice(at < 0 ? messageIds.length : at, 0, messageId);
+    }
+    if (!mine || !sameConversation(mine, first, messageIds)) {
+      conversations.set(id, { ...first, messageIds });
+      changed = true;
+    }
+    if (!sameConversation(conversation, first, messageIds)) behind = true;
+  }
+  for (const [id, mine] of Object.entries(ours.conversations)) {
+    if (Object.hasOwn(theirs.conversations, id)) continue;
+    if (deletedThere('conversations', id, mine)) {
+      conversations.delete(id);
+      changed = true;
+    } else behind = true;
+  }
+
+  return { data: changed ? { conversations: conversations.get(), messages: merged } : ours, changed, behind };
+}
+
+const STATUS_RANK: Record<string, number> = { streaming: 0, stopping: 1 };
+
+/**
+ * Which of two versions of a message is later: > 0 for `a`, < 0 for `b`, 0 when they are the same.
+ * By `updatedAt`; in the same millisecond (two writes of a stream), the further one (a final status
+ * after a live one, then the longer text), then a fixed tie-break. The same answer whichever tab asks.
+ */
+function compareMessages(a: Message, b: Message): number {
+  if (a === b) return 0;
+  if (a.updatedAt !== b.updatedAt) return a.updatedAt > b.updatedAt ? 1 : -1;
+  const rank = (STATUS_RANK[a.status] ?? 2) - (STATUS_RANK[b.status] ?? 2);
+  if (rank !== 0) return rank;
+  if (a.text.length !== b.text.length) return a.text.length - b.text.length;
+  const keyA = JSON.stringify(a);
+  const keyB = JSON.stringify(b);
+  return keyA === keyB ? 0 : keyA > keyB ? 1 : -1;
+}
+
+/** The later of two versions of a conversation; the same answer whichever tab asks. */
+function later(a: Conversation, b: Conversation): Conversation {
+  if (a.updatedAt !== b.updatedAt) return a.updatedAt > b.updatedAt ? a : b;
+  const keyA = JSON.stringify([a.messageIds, a.title ?? null]);
+  const keyB = JSON.stringify([b.messageIds, b.title ?? null]);
+  return keyA >= keyB ? a : b;
+}
+
+/** `a` already is `meta` with `messageIds`. */
+function sameConversation(a: Conversation, meta: Conversation, messageIds: readonly string[]): boolean {
+  return a.updatedAt === meta.updatedAt && (a.title ?? null) === (meta.title ?? null) && sameIds(a.messageIds, messageIds);
+}
+
+function sameIds(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((id, i) => id === b[i]);
+}
