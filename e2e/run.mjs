@@ -410,6 +410,238 @@ test('Tab crash mid-stream (no pagehide, nothing written at the end): the next l
   });
 });
 
+// ---- two tabs on one persisted store ---------------------------------------------------------
+
+/** Fails the scenario on console errors or warnings and page errors of a further tab (withPage watches its first page only). */
+function watchTab(page, label, errors) {
+  page.on('console', (message) => {
+    const type = message.type();
+    const text = message.text();
+    if (type === 'error' || type === 'warning' || type === 'assert' || /^Warning: |React does not recognize|Each child in a list|act\(/.test(text)) {
+      errors.push(`tab ${label}: console.${type}: ${text}`);
+    }
+  });
+  page.on('pageerror', (error) => errors.push(`tab ${label}: pageerror: ${error.message}`));
+}
+
+/** Installed before the page's scripts: the page times of the `storage` events the tab receives for the demo's key. */
+function countStorageEvents(page, key) {
+  return page.addInitScript((name) => {
+    const events = [];
+    window.__storageEvents = events;
+    window.addEventListener('storage', (event) => {
+      if (event.key === name) events.push(performance.timeOrigin + performance.now());
+    });
+  }, key);
+}
+
+/** The turns the page shows, in order. */
+function turnsOf(page) {
+  return page.evaluate(() =>
+    [...document.querySelectorAll('[data-testid="messages"] > article')].map((el) => ({
+      role: el.getAttribute('data-testid').replace(/^message-/, ''),
+      status: el.getAttribute('data-status'),
+      streamId: el.getAttribute('data-stream-id'),
+      text: el.querySelector('[data-testid="message-text"]')?.textContent ?? '',
+      badge: el.querySelector('[data-testid="incomplete-badge"]') !== null,
+    })),
+  );
+}
+
+/**
+ * Installed before the page's scripts: a log of what the page shows, `{ t, conversations, turns:
+ * [{ role, status, text }] }` (conversations: how many the list shows) on every change (MutationObserver, so the times are when the DOM changed, not when a
+ * poll noticed it; a tab's animation frames may be throttled when it is not the active one).
+ */
+function installTurnLog(page) {
+  return page.addInitScript(() => {
+    const log = [];
+    window.__turnLog = log;
+    let previous = '';
+    const observe = () =>
+      new MutationObserver(() => {
+        const turns = [...document.querySelectorAll('[data-testid="messages"] > article')].map((el) => ({
+          role: el.getAttribute('data-testid').replace(/^message-/, ''),
+          status: el.getAttribute('data-status'),
+          text: el.querySelector('[data-testid="message-text"]')?.textContent ?? '',
+        }));
+        const conversations = document.querySelectorAll('[data-testid="conversation"]').length;
+        const key = JSON.stringify([conversations, turns]);
+        if (key === previous) return;
+        previous = key;
+        log.push({ t: performance.timeOrigin + performance.now(), conversations, turns });
+      }).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+    if (document.body) observe();
+    else document.addEventListener('DOMContentLoaded', observe);
+  });
+}
+
+/**
+ * Resolves with the page time (from the turn log) at which the page first showed turn `index`
+ * matching `want` ({ role, status, text }, each optional).
+ */
+async function waitForTurn(page, index, want, timeout = 10_000) {
+  const handle = await page.waitForFunction(
+    ({ index, want }) => {
+      for (const { t, turns } of window.__turnLog) {
+        const turn = turns[index];
+        if (turn && Object.entries(want).every(([field, value]) => turn[field] === value)) return t;
+      }
+      return false;
+    },
+    { index, want },
+    { polling: 20, timeout },
+  );
+  return handle.jsonValue();
+}
+
+/** Resolves with the page time (from the turn log) at which the page first listed `count` conversations. */
+async function waitForConversations(page, count, timeout = 10_000) {
+  const handle = await page.waitForFunction((count) => window.__turnLog.find((e) => e.conversations === count)?.t ?? false, count, { polling: 20, timeout });
+  return handle.jsonValue();
+}
+
+/** How many different texts turn `index` showed between `from` and `to` (page times): the answer growing. */
+function textStepsOf(page, index, from, to) {
+  return page.evaluate(
+    ({ index, from, to }) => new Set(window.__turnLog.filter((e) => e.t >= from && e.t <= to && e.turns[index]).map((e) => e.turns[index].text)).size,
+    { index, from, to },
+  );
+}
+
+/** A wait started ahead of the action it waits for: its rejection is handled where it is awaited (or not at all when an earlier step failed). */
+function ahead(promise) {
+  promise.catch(() => {});
+  return promise;
+}
+
+test('Two tabs on one persisted store: each shows the other\'s turns without a reload; after a reload, and in a third tab, all four are there, in order, complete', async (t) => {
+  const KEY = 'react-model-stream-demo';
+  const url = `${server.url}?tps=40`;
+  await inPage('cross-tab', async ({ page: a, context, errors }) => {
+    const storedOf = (page) => page.evaluate((key) => JSON.parse(localStorage.getItem(key) ?? 'null'), KEY);
+    const conversationsShown = (page) => page.getByTestId('conversation').count();
+
+    // Tab A first: its conversation is a structural change, written at once, so tab B opens on it
+    // (the demo shows the last stored conversation) instead of creating one of its own.
+    await installTurnLog(a);
+    await countStorageEvents(a, KEY);
+    await a.goto(url);
+    await a.getByTestId('prompt').waitFor();
+    await waitRaf(a, (key) => Object.keys(JSON.parse(localStorage.getItem(key) ?? 'null')?.state?.conversations ?? {}).length === 1, KEY);
+    const b = await context.newPage();
+    watchTab(b, 'B', errors);
+    await installTurnLog(b);
+    await countStorageEvents(b, KEY);
+    await b.goto(url);
+    await b.getByTestId('prompt').waitFor();
+    assert.equal(await conversationsShown(a), 1, 'tab A: one conversation');
+    assert.equal(await conversationsShown(b), 1, 'tab B: the same one conversation, not a second');
+    assert.deepEqual(await turnsOf(b), [], 'tab B starts empty');
+
+    // 1) A asks; B, never reloaded, shows the question, the answer as it streams, then the completed answer.
+    const promptA = 'Tab A: give me a coffee tip';
+    await a.getByTestId('prompt').fill(promptA);
+    const bUser1 = ahead(waitForTurn(b, 0, { role: 'user', text: promptA }));
+    const bAnswer1Seen = ahead(waitForTurn(b, 1, { role: 'assistant' }, 20_000));
+    const bAnswer1Done = ahead(waitForTurn(b, 1, { role: 'assistant', status: 'complete' }, 25_000));
+    await a.getByTestId('send').click();
+    const aUser1At = await waitForTurn(a, 0, { role: 'user', text: promptA });
+    const aAnswer1DoneAt = await waitForTurn(a, 1, { role: 'assistant', status: 'complete' }, 20_000);
+    const [bUser1At, bAnswer1SeenAt, bAnswer1DoneAt] = await Promise.all([bUser1, bAnswer1Seen, bAnswer1Done]);
+    const afterFirst = await turnsOf(a);
+    assert.equal(afterFirst.length, 2);
+    assert.ok(afterFirst[1].text.length > 0 && afterFirst[1].streamId, 'A has a completed answer with its stream id');
+    assert.deepEqual(await turnsOf(b), afterFirst, 'tab B shows exactly what tab A shows: the same turns, text, stream ids and statuses');
+    assert.equal(await b.getByTestId('spinner').count(), 0, 'no spinner left in tab B');
+    assert.equal(await b.getByTestId('status').getAttribute('data-status'), 'idle', "tab B's own chat never started");
+    const bSteps = await textStepsOf(b, 1, bAnswer1SeenAt, bAnswer1DoneAt);
+    assert.ok(bAnswer1DoneAt - aAnswer1DoneAt < 3000, `tab B showed the completed answer ${round(bAnswer1DoneAt - aAnswer1DoneAt)} ms after tab A`);
+
+    // 2) B asks (its request carries A's turns as history); A, never reloaded, shows it.
+    const promptB = 'Tab B: and one for the grinder?';
+    await b.getByTestId('prompt').fill(promptB);
+    const aUser2 = ahead(waitForTurn(a, 2, { role: 'user', text: promptB }));
+    const aAnswer2Seen = ahead(waitForTurn(a, 3, { role: 'assistant' }, 20_000));
+    const aAnswer2Done = ahead(waitForTurn(a, 3, { role: 'assistant', status: 'complete' }, 25_000));
+    await b.getByTestId('send').click();
+    const bUser2At = await waitForTurn(b, 2, { role: 'user', text: promptB });
+    const bAnswer2DoneAt = await waitForTurn(b, 3, { role: 'assistant', status: 'complete' }, 20_000);
+    const [aUser2At, aAnswer2SeenAt, aAnswer2DoneAt] = await Promise.all([aUser2, aAnswer2Seen, aAnswer2Done]);
+    const four = await turnsOf(b);
+    assert.deepEqual(
+      four.map((turn) => [turn.role, turn.status]),
+      [['user', 'complete'], ['assistant', 'complete'], ['user', 'complete'], ['assistant', 'complete']],
+    );
+    assert.deepEqual(four.slice(0, 2), afterFirst, "tab B kept tab A's turns as they were");
+    assert.notEqual(four[3].streamId, four[1].streamId);
+    assert.deepEqual(await turnsOf(a), four, 'tab A shows exactly what tab B shows');
+    assert.equal(await a.getByTestId('spinner').count(), 0, 'no spinner left in tab A');
+    const aSteps = await textStepsOf(a, 3, aAnswer2SeenAt, aAnswer2DoneAt);
+    assert.ok(aAnswer2DoneAt - bAnswer2DoneAt < 3000, `tab A showed the completed answer ${round(aAnswer2DoneAt - bAnswer2DoneAt)} ms after tab B`);
+
+    // The tabs settle: no write answers a write forever (no storage event in either tab for 1.5 s).
+    await sleep(1000);
+    const eventsBefore = { a: await a.evaluate(() => window.__storageEvents.length), b: await b.evaluate(() => window.__storageEvents.length) };
+    await sleep(1500);
+    const eventsAfter = { a: await a.evaluate(() => window.__storageEvents.length), b: await b.evaluate(() => window.__storageEvents.length) };
+    assert.deepEqual(eventsAfter, eventsBefore, 'the tabs stopped writing once both had everything');
+    const stored = await storedOf(a);
+    const [storedConversation] = Object.values(stored.state.conversations);
+    assert.equal(Object.keys(stored.state.conversations).length, 1, 'one conversation in localStorage');
+    assert.deepEqual(
+      storedConversation.messageIds.map((id) => [stored.state.messages[id]?.role, stored.state.messages[id]?.status, stored.state.messages[id]?.text]),
+      four.map((turn) => [turn.role, turn.status, turn.text]),
+      'localStorage holds the four turns, in order',
+    );
+    assert.equal(Object.keys(stored.state.messages).length, 4, 'and no other message');
+
+    // 3) B starts a second conversation: it appears in A's list, and A stays on its own.
+    await b.getByRole('button', { name: 'New conversation' }).click();
+    const bListAt = await waitForConversations(b, 2);
+    const aListAt = await waitForConversations(a, 2);
+    assert.deepEqual(await turnsOf(a), four, 'tab A still shows its conversation');
+    await screenshot(a, 'cross-tab-a.png');
+    await screenshot(b, 'cross-tab-b.png');
+
+    // 4) Reload A, and open a fresh tab C: both conversations, and the first has the four turns, in order, complete.
+    await a.reload();
+    await a.getByTestId('prompt').waitFor();
+    const c = await context.newPage();
+    watchTab(c, 'C', errors);
+    await installTurnLog(c);
+    await c.goto(url);
+    await c.getByTestId('prompt').waitFor();
+    for (const [label, page] of [['A (reloaded)', a], ['C', c]]) {
+      assert.equal(await conversationsShown(page), 2, `tab ${label}: both conversations`);
+      await page.getByTestId('conversation-list').getByRole('button', { name: 'Conversation 1', exact: true }).click();
+      await waitForTurn(page, 3, { role: 'assistant', status: 'complete' }, 5000);
+      assert.deepEqual(await turnsOf(page), four, `tab ${label}: the four turns, in order, none lost, all complete`);
+      assert.equal(await page.getByTestId('spinner').count(), 0, `tab ${label}: no spinner`);
+      assert.equal(await page.getByTestId('conversation-badge').count(), 0, `tab ${label}: nothing marked incomplete`);
+    }
+    await screenshot(c, 'cross-tab-c.png');
+
+    // Times are DOM change to DOM change, tab to tab (one machine's clock). A negative one is not an
+    // error: the writing tab's store writes localStorage before its own React render, and the other
+    // tab may render the merged state first.
+    assert.ok(Math.abs(bUser1At - aUser1At) < 3000 && Math.abs(aUser2At - bUser2At) < 3000, 'each user turn showed in the other tab within 3 s');
+    report(t, 'crossTab', {
+      answerChars: [four[1].text.length, four[3].text.length],
+      userTurnInBAfterAMs: round(bUser1At - aUser1At),
+      answerCompleteInBAfterAMs: round(bAnswer1DoneAt - aAnswer1DoneAt),
+      answerTextsShownInBWhileStreaming: bSteps,
+      userTurnInAAfterBMs: round(aUser2At - bUser2At),
+      answerCompleteInAAfterBMs: round(aAnswer2DoneAt - bAnswer2DoneAt),
+      answerTextsShownInAWhileStreaming: aSteps,
+      newConversationInAAfterBMs: round(aListAt - bListAt),
+      storageEventsReceived: eventsAfter,
+      storedBytes: JSON.stringify(stored).length,
+      afterReloadAndInThirdTab: '2 conversations; 4 turns in order, all complete',
+    });
+  });
+});
+
 /** The cancel endpoint broken (`mode`: '500' or 'hang'); cancelTimeoutMs=1000 through the demo's query parameter. */
 async function brokenCancel(t, mode) {
   const cancelTimeoutMs = 1000;
