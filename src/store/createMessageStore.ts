@@ -74,7 +74,7 @@ function sanitize(persisted: unknown): MessageStoreData | null {
   if (!isPlainObject(persisted) || !isPlainObject(persisted.conversations) || !isPlainObject(persisted.messages)) return null;
   const messages: [string, Message][] = [];
   for (const [id, message] of Object.entries(persisted.messages)) {
-    if (isPlainObject(message) && typeof message.id === 'string' && typeof message.status === 'string') {
+    if (isPlainObject(message) && typeof message.id === 'string' && typeof message.status === 'string' && typeof message.text === 'string') {
       // A corrupted tool call must not fail the whole hydration (zustand would then start empty and
       // the next write would overwrite the stored history): only object entries are kept.
       const toolCalls = Array.isArray(message.toolCalls) ? message.toolCalls.filter(isPlainObject) : [];
@@ -91,10 +91,15 @@ function sanitize(persisted: unknown): MessageStoreData | null {
   return { conversations: Object.fromEntries(conversations), messages: Object.fromEntries(messages) };
 }
 
-/** The cross-tab revision of a stored value (0 when it has none: written by an older version or `crossTab: false`). */
-function revisionOf(value: unknown): number {
-  const rev = isPlainObject(value) ? value.rev : undefined;
-  return typeof rev === 'number' && Number.isFinite(rev) ? rev : 0;
+/** The write id (or parent id) of a stored value; `null` when it has none (written by an older version or `crossTab: false`). */
+function writeIdOf(value: unknown, key: 'id' | 'parent'): string | null {
+  const id = isPlainObject(value) ? value[key] : undefined;
+  return typeof id === 'string' ? id : null;
+}
+
+/** A random id for this tab's writes (ids only need to differ between tabs). */
+function createTabId(): string {
+  return Math.random().toString(36).slice(2) + Date.now().toString(36);
 }
 
 /** Each cross-tab store's storage-event handler, alive as long as the store. */
@@ -322,11 +327,16 @@ export function createMessageStore(options: MessageStoreOptions = {}): MessageSt
   // The browser tells a tab of other tabs' writes to localStorage only.
   const local = defaultStorage();
   const crossTab = persistOptions.crossTab ?? (local !== undefined && storage === local);
-  // The revision of the stored value this tab last read or wrote, and that value's data: a write
-  // of another tab with a higher revision was made after it had read ours (so it may delete).
-  let knownRev = 0;
+  // Each write is tagged with an id and the id of the stored value its tab knew when writing (its
+  // parent). `base` is the stored value this tab last read, heard or wrote; a write whose parent is
+  // that value was made on top of it, so what it lacks was deleted there. Any other write may just
+  // not have seen ours: it adds and updates, never deletes.
+  const tabId = createTabId();
+  let writes = 0;
+  let baseId: string | null = null;
   let base: MessageStoreData | null = null;
-  let writingMerged = false;
+  // The merged data being shown, which the storage already holds: not written back.
+  let mergedOnly: MessageStoreData | null = null;
 
   const onError =
     persistOptions.onError ??
@@ -341,18 +351,21 @@ export function createMessageStore(options: MessageStoreOptions = {}): MessageSt
       return urgent;
     },
     onError,
-    skip: () => writingMerged,
+    // Only that exact state: a change a subscriber makes meanwhile is written as usual.
+    skip: (value) => mergedOnly !== null && value.state.messages === mergedOnly.messages && value.state.conversations === mergedOnly.conversations,
     stamp: crossTab
       ? (value) => {
-          knownRev += 1;
+          const id = `${tabId}:${(writes += 1)}`;
+          const stamped = { ...value, id, parent: baseId } as StorageValue<MessageStoreData>;
+          baseId = id;
           base = value.state;
-          return { ...value, rev: knownRev } as StorageValue<MessageStoreData>;
+          return stamped;
         }
       : undefined,
     onRead: crossTab
       ? (value) => {
           if (!value) return;
-          knownRev = Math.max(knownRev, revisionOf(value));
+          baseId = writeIdOf(value, 'id');
           base = sanitize(value.state);
         }
       : undefined,
@@ -399,17 +412,17 @@ export function createMessageStore(options: MessageStoreOptions = {}): MessageSt
       if (!isPlainObject(value) || value.version !== version) return;
       const theirs = sanitize(value.state);
       if (!theirs) return;
-      const rev = revisionOf(value);
-      const merge = mergeFromOtherTab(partialize(store.getState()), theirs, rev > knownRev ? base : null);
-      knownRev = Math.max(knownRev, rev);
+      const onTopOfOurs = baseId !== null && writeIdOf(value, 'parent') === baseId;
+      const merge = mergeFromOtherTab(partialize(store.getState()), theirs, onTopOfOurs ? base : null);
+      baseId = writeIdOf(value, 'id');
       base = theirs;
       if (merge.changed) {
         // Shown here; written back only when the storage lacks something of ours.
-        writingMerged = !merge.behind;
+        mergedOnly = merge.behind ? null : merge.data;
         try {
           store.setState(merge.data);
         } finally {
-          writingMerged = false;
+          mergedOnly = null;
         }
       } else if (merge.behind) {
         writer.setItem(name, { state: partialize(store.getState()), version });

@@ -17,7 +17,7 @@ type ThrottleOptions<S> = {
   takeUrgent: () => boolean;
   onError: (error: unknown) => void;
   /** Asked on every write: is this state one the storage already holds (merged from another tab)? Then it is not written. */
-  skip?: () => boolean;
+  skip?: (value: StorageValue<S>) => boolean;
   /** Sees each value as it is written, and may add to it (the cross-tab revision). */
   stamp?: (value: StorageValue<S>) => StorageValue<S>;
   /** Sees the value a hydration read (the cross-tab revision and base). */
@@ -81,7 +81,7 @@ export function createThrottledStorage<S>(target: PersistStorage<S>, options: Th
     },
     setItem(name, value) {
       const urgent = options.takeUrgent();
-      if (options.skip?.()) {
+      if (options.skip?.(value)) {
         // The storage already holds this state (another tab wrote it): nothing of ours is pending.
         cancelTimer();
         pending = null;

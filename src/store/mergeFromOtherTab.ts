@@ -36,8 +36,8 @@ function editable<T>(record: Record<string, T>) {
  * - In both: the one with the later `updatedAt` wins (in the same millisecond: the further one). A
  *   conversation's message list is the union: the later version's order, the other's further
  *   messages inserted by `createdAt`, so that both tabs settle on the same list.
- * - Deletions: only when `base` is given, i.e. their write was made after they had read ours
- *   (`base` is what the storage held then). What `base` had and `theirs` lacks was deleted in the
+ * - Deletions: only when `base` is given, i.e. their write was made on top of the stored value
+ *   this tab last knew (`base`; the caller checks the write's parent). What `base` had and `theirs` lacks was deleted in the
  *   other tab, and goes here too, unless this tab changed it since. Without `base` (two writes
  *   crossed) nothing is deleted: a write that merely had not seen ours yet must not erase it.
  *
@@ -80,8 +80,10 @@ export function mergeFromOtherTab(ours: MessageStoreData, theirs: MessageStoreDa
     const first = mine ? later(mine, conversation) : conversation;
     const second = first === conversation ? mine : conversation;
     const messageIds = first.messageIds.filter((messageId) => Object.hasOwn(merged, messageId));
+    const listed = new Set(messageIds);
     for (const messageId of second?.messageIds ?? []) {
-      if (!Object.hasOwn(merged, messageId) || messageIds.includes(messageId)) continue;
+      if (!Object.hasOwn(merged, messageId) || listed.has(messageId)) continue;
+      listed.add(messageId);
       const at = messageIds.findIndex((other) => createdAt(other) > createdAt(messageId));
       messageIds.splice(at < 0 ? messageIds.length : at, 0, messageId);
     }
@@ -93,7 +95,8 @@ export function mergeFromOtherTab(ours: MessageStoreData, theirs: MessageStoreDa
   }
   for (const [id, mine] of Object.entries(ours.conversations)) {
     if (Object.hasOwn(theirs.conversations, id)) continue;
-    if (deletedThere('conversations', id, mine)) {
+    // A message this tab changed since is kept (above): so is its conversation, or it would be lost to the list.
+    if (deletedThere('conversations', id, mine) && !mine.messageIds.some((messageId) => Object.hasOwn(merged, messageId))) {
       conversations.delete(id);
       changed = true;
     } else behind = true;
@@ -102,19 +105,29 @@ export function mergeFromOtherTab(ours: MessageStoreData, theirs: MessageStoreDa
   return { data: changed ? { conversations: conversations.get(), messages: merged } : ours, changed, behind };
 }
 
-const STATUS_RANK: Record<string, number> = { streaming: 0, stopping: 1 };
+/**
+ * How far a version of a message got, for two versions of the same millisecond: a copy repaired at
+ * load (`disconnected`, its `updatedAt` kept) is behind the live message it copied; a live one is
+ * behind a final one.
+ */
+function progress(message: Message): number {
+  if (message.status === 'incomplete' && message.incomplete?.reason === 'disconnected') return -1;
+  return message.status === 'streaming' ? 0 : message.status === 'stopping' ? 1 : 2;
+}
 
 /**
  * Which of two versions of a message is later: > 0 for `a`, < 0 for `b`, 0 when they are the same.
- * By `updatedAt`; in the same millisecond (two writes of a stream), the further one (a final status
- * after a live one, then the longer text), then a fixed tie-break. The same answer whichever tab asks.
+ * By `updatedAt`; in the same millisecond, the further one (see `progress`), then the longer text,
+ * then a fixed tie-break. The same answer whichever tab asks.
  */
 function compareMessages(a: Message, b: Message): number {
   if (a === b) return 0;
   if (a.updatedAt !== b.updatedAt) return a.updatedAt > b.updatedAt ? 1 : -1;
-  const rank = (STATUS_RANK[a.status] ?? 2) - (STATUS_RANK[b.status] ?? 2);
-  if (rank !== 0) return rank;
+  const further = progress(a) - progress(b);
+  if (further !== 0) return further;
   if (a.text.length !== b.text.length) return a.text.length - b.text.length;
+  // The common case, a message both tabs hold unchanged: no serialization.
+  if (a.status === b.status && a.text === b.text && a.reasoning === b.reasoning && a.toolCalls.length === b.toolCalls.length) return 0;
   const keyA = JSON.stringify(a);
   const keyB = JSON.stringify(b);
   return keyA === keyB ? 0 : keyA > keyB ? 1 : -1;
