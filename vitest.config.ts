@@ -5,8 +5,8 @@ import { playwright } from '@vitest/browser-playwright';
 import { configDefaults, defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
 
 /**
- * Three projects: `unit` (Node and jsdom, test/**), `heap` (test/heap: the 1,000-cycle heap
- * check, in a worker started with `--expose-gc`) and `storybook` (every story's play function,
+ * Four projects: `unit` (Node and jsdom, test/**), `heap` (test/heap: the 1,000-cycle heap
+ * check, in a worker started with `--expose-gc`), `react18` (the React tests on React 18) and `storybook` (every story's play function,
  * in Debian's Chromium through Vitest browser mode). No browser is ever downloaded: without
  * /usr/bin/chromium the story tests are skipped, loudly, and the others run.
  */
@@ -18,7 +18,7 @@ const unit: TestProjectInlineConfiguration = {
   test: {
     name: 'unit',
     include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
-    exclude: [...configDefaults.exclude, 'test/heap/**'],
+    exclude: [...configDefaults.exclude, 'test/heap/**', 'test/react18/**'],
     environment: 'node',
     testTimeout: 20_000,
   },
@@ -34,6 +34,38 @@ const heap: TestProjectInlineConfiguration = {
     pool: 'forks',
     execArgv: ['--expose-gc'],
     testTimeout: 600_000,
+  },
+};
+
+/**
+ * The React tests again, on React 18 (`test/react18`, an npm workspace holding react and react-dom
+ * 18.3.1, installed by the root `npm ci`): every import of react / react-dom, ours and the testing
+ * libraries' (inlined so the alias reaches them), resolves to React 18 (`test/react18/version.test.tsx`
+ * proves it). The one React 19-only test (ref cleanups) skips itself there.
+ */
+const REACT18 = fileURLToPath(new URL('./test/react18/node_modules/', import.meta.url));
+const react18: TestProjectInlineConfiguration = {
+  extends: true,
+  resolve: {
+    alias: [
+      { find: /^react$/, replacement: `${REACT18}react/index.js` },
+      { find: /^react\/(.*)$/, replacement: `${REACT18}react/$1.js` },
+      { find: /^react-dom$/, replacement: `${REACT18}react-dom/index.js` },
+      { find: /^react-dom\/(.*)$/, replacement: `${REACT18}react-dom/$1.js` },
+      // Its ESM build (`main` is CommonJS, whose `require`s the alias would not reach).
+      {
+        find: /^@testing-library\/react$/,
+        replacement: fileURLToPath(new URL('./node_modules/@testing-library/react/dist/@testing-library/react.esm.js', import.meta.url)),
+      },
+    ],
+  },
+  test: {
+    name: 'react18',
+    include: ['test/react18/**/*.test.tsx', 'test/react/**/*.test.tsx', 'test/faults/keepalive.hook.test.tsx', 'test/faults/hook-fuzz.test.tsx'],
+    exclude: [...configDefaults.exclude],
+    environment: 'node',
+    testTimeout: 20_000,
+    server: { deps: { inline: ['@testing-library/react', '@tanstack/react-query'] } },
   },
 };
 
@@ -69,6 +101,6 @@ if (!hasChromium && !scope[NOTICE]) {
 
 export default defineConfig({
   test: {
-    projects: hasChromium ? [unit, heap, storybook()] : [unit, heap],
+    projects: hasChromium ? [unit, heap, react18, storybook()] : [unit, heap, react18],
   },
 });

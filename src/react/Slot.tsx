@@ -1,11 +1,24 @@
 'use client';
-import { cloneElement, isValidElement, useCallback, type ReactElement, type ReactNode, type Ref } from 'react';
+import { cloneElement, forwardRef, isValidElement, useCallback, type ReactElement, type ReactNode, type Ref } from 'react';
 
-type SlotProps = Record<string, any> & { children?: ReactNode; ref?: Ref<any> };
+type SlotProps = Record<string, any> & { children?: ReactNode };
 
 function setRef<T>(ref: Ref<T> | undefined, node: T | null): void | (() => void) {
   if (typeof ref === 'function') return ref(node);
   if (ref) (ref as { current: T | null }).current = node;
+}
+
+/**
+ * The ref an element was given. React 19 passes it as a prop (and warns on `element.ref`); React 18
+ * keeps it on the element (and, in development, warns on `props.ref`). Both warnings are getters,
+ * so the descriptors tell which React this is without touching either.
+ */
+function refOf(element: ReactElement<Record<string, any>>): Ref<any> | undefined {
+  const inProps = Object.getOwnPropertyDescriptor(element.props, 'ref');
+  if (inProps?.get) return (element as { ref?: Ref<any> }).ref; // React 18, development
+  if (inProps) return inProps.value as Ref<any>; // React 19
+  const onElement = Object.getOwnPropertyDescriptor(element, 'ref');
+  return onElement && !onElement.get ? (onElement.value as Ref<any>) : undefined; // React 18, production
 }
 
 /**
@@ -21,22 +34,22 @@ function setRef<T>(ref: Ref<T> | undefined, node: T | null): void | (() => void)
  *
  * Internal: not exported from the package entry.
  */
-export function Slot({ children, ref, ...slotProps }: SlotProps) {
+// `forwardRef`: React 18 does not pass `ref` to a function component as a prop (React 19 does, and
+// still accepts `forwardRef`).
+export const Slot = forwardRef<unknown, SlotProps>(function Slot({ children, ...slotProps }, ref) {
   const child = isValidElement<Record<string, any>>(children) ? children : null;
-  // React 19 passes `ref` as a prop; React 18 keeps it on the element. Reading `element.ref` in
-  // React 19 only warns when the element has a ref, and then `props.ref` is set, so it is not read.
-  const childRef: Ref<any> | undefined = child ? (child.props.ref ?? (child as { ref?: Ref<any> }).ref) : undefined;
+  const childRef = child ? refOf(child) : undefined;
   // A stable callback, like Radix's `useComposedRefs`: a new one per render would detach and
   // re-attach both refs on every render.
   const composedRef = useCallback(
     (node: unknown) => {
-      const cleanups = [setRef(ref, node), setRef(childRef, node)];
+      const cleanups = [setRef(ref as Ref<unknown>, node), setRef(childRef, node)];
       // React 19 ref cleanups: when one ref returned a cleanup, React calls ours instead of
       // calling the refs with `null`, so ours does both.
       if (cleanups.some((cleanup) => typeof cleanup === 'function')) {
         return () => {
           if (typeof cleanups[0] === 'function') cleanups[0]();
-          else setRef(ref, null);
+          else setRef(ref as Ref<unknown>, null);
           if (typeof cleanups[1] === 'function') cleanups[1]();
           else setRef(childRef, null);
         };
@@ -70,6 +83,8 @@ export function Slot({ children, ref, ...slotProps }: SlotProps) {
       merged[name] = [ours, theirs].filter(Boolean).join(' ');
     }
   }
-  merged.ref = composedRef;
+  // No ref to give when neither side has one: React 18 warns when a function component that does
+  // not forward refs (a design system's Button, say) is given one.
+  if (ref || childRef) merged.ref = composedRef;
   return cloneElement(child as ReactElement<Record<string, any>>, merged);
-}
+});

@@ -1,5 +1,5 @@
 'use client';
-import { Children, isValidElement, type ButtonHTMLAttributes, type MouseEvent, type ReactNode, type Ref } from 'react';
+import { Children, forwardRef, isValidElement, type ButtonHTMLAttributes, type MouseEvent, type ReactNode } from 'react';
 import { useCancelQueryClient, useProvidedStream, type StoppableStream } from './ModelStreamProvider';
 import { Slot } from './Slot';
 
@@ -10,7 +10,6 @@ export type StopButtonProps = ButtonHTMLAttributes<HTMLButtonElement> & {
   stream?: StoppableStream | null;
   /** Render the single child instead of a `<button>`, merging props onto it (a `Slot` with Radix's merge rules). */
   asChild?: boolean;
-  ref?: Ref<HTMLButtonElement>;
 };
 
 /** `idle` when there is nothing to stop, `streaming` while it can be stopped, `stopping` after a click. */
@@ -75,7 +74,10 @@ function buttonType(asChild: boolean, children: ReactNode): 'button' | undefined
  * <StopButton stream={chat} asChild><a href="#stop">Stop</a></StopButton>
  * ```
  */
-export function StopButton({ stream: streamProp, asChild = false, onClick, disabled, children, ref, ...props }: StopButtonProps) {
+export const StopButton = forwardRef<HTMLButtonElement, StopButtonProps>(function StopButton(
+  { stream: streamProp, asChild = false, onClick, disabled, children, ...props },
+  ref,
+) {
   const provided = useProvidedStream();
   const stream = streamProp ?? provided;
   // The cancel runs on the QueryClient where the button is (the app's, else the nearest
@@ -108,4 +110,4 @@ export function StopButton({ stream: streamProp, asChild = false, onClick, disab
       {children}
     </Component>
   );
-}
+});

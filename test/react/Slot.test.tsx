@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { cleanup, render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { createRef, StrictMode, useState } from 'react';
+import { createRef, StrictMode, useState, version } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { StopButton, type StoppableStream } from '../../src/index';
 import { failOnConsole } from './setup';
@@ -104,7 +104,8 @@ describe('StopButton asChild: merging onto the child', () => {
     expect(callback).toHaveBeenLastCalledWith(null);
   });
 
-  it('a ref cleanup (React 19) runs on detach, and the other ref is reset', () => {
+  // Ref cleanups are a React 19 feature (React 18 ignores what a callback ref returns): not run on 18.
+  it.skipIf(!version.startsWith('19.'))('a ref cleanup (React 19) runs on detach, and the other ref is reset', () => {
     const ours = createRef<HTMLButtonElement>();
     const cleanupFn = vi.fn();
     const withCleanup = vi.fn(() => cleanupFn);

@@ -22,6 +22,7 @@ describe('react-model-stream (main entry) without zustand', () => {
     expect(typeof entry.useModelStream).toBe('function');
     expect(typeof entry.useMessage).toBe('function');
     expect(typeof entry.useConversationMessages).toBe('function');
-    expect(typeof entry.StopButton).toBe('function');
+    // A forwardRef component (an object), for React 18.
+    expect(entry.StopButton).toMatchObject({ $$typeof: Symbol.for('react.forward_ref') });
   });
 });
