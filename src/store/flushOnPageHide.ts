@@ -1,11 +1,12 @@
+import { createWeakHandlers } from './createWeakHandlers';
+
 /**
  * Writes of persisted stores that must not wait for their throttle when the page goes away (a
  * reload or a closed tab mid-stream: keep what was shown, not what was shown 500 ms before).
  *
  * One `pagehide` and one `visibilitychange` listener serve every store, and each store's flush is
- * held through a `WeakRef`: the page's listeners never keep a store alive, so an app (or a test)
- * that creates stores and drops them does not leak them. The store itself holds its flush strongly
- * (`flushPersisted`), so a live store is always flushed.
+ * held weakly (`createWeakHandlers`): the page's listeners never keep a store alive. The store
+ * itself holds its flush strongly (`flushPersisted`), so a live store is always flushed.
  */
 
 type Page = {
@@ -13,25 +14,12 @@ type Page = {
   document?: { visibilityState?: string };
 };
 
-const flushers = new Set<{ deref(): (() => void) | undefined }>();
+const flushers = createWeakHandlers<void>();
 /** The `addEventListener` our listeners were added with (tests replace the global's). */
 let listeningWith: Page['addEventListener'] | null = null;
 
 function flushAll() {
-  for (const ref of flushers) {
-    const flush = ref.deref();
-    if (!flush) {
-      flushers.delete(ref);
-      continue;
-    }
-    // One store's failure (its `onError` threw) must not keep the others from being written.
-    try {
-      flush();
-    } catch (error) {
-      if (typeof reportError === 'function') reportError(error);
-      else console.error(error);
-    }
-  }
+  flushers.call();
 }
 
 function onVisibilityChange() {
@@ -42,9 +30,7 @@ function onVisibilityChange() {
 export function flushOnPageHide(flush: () => void): void {
   const page = globalThis as Page;
   if (typeof page.addEventListener !== 'function') return;
-  for (const ref of flushers) if (!ref.deref()) flushers.delete(ref);
-  // Without WeakRef (very old engines) the store stays reachable, as it always did before.
-  flushers.add(typeof WeakRef === 'function' ? new WeakRef(flush) : { deref: () => flush });
+  flushers.add(flush);
   if (listeningWith === page.addEventListener) return;
   listeningWith = page.addEventListener;
   page.addEventListener('pagehide', flushAll);
