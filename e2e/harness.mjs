@@ -159,6 +159,12 @@ export async function withPage(browser, name, fn, { allowConsole = [], viewport 
     }
   });
   page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
+  // A Stop aborts its stream request on purpose, but never the cancel request: one the browser
+  // reports failed (DevTools: "(canceled)") would read as a cancel that did not reach the server.
+  page.on('requestfailed', (request) => {
+    const failure = `requestfailed: ${request.method()} ${request.url()} ${request.failure()?.errorText ?? ''}`;
+    if (/\/cancel\b/.test(new URL(request.url()).pathname) && !allowed(failure)) errors.push(failure);
+  });
   try {
     await fn({ page, context, errors });
     if (errors.length > 0) throw new Error(`The page reported errors:\n  ${errors.join('\n  ')}`);

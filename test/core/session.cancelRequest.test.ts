@@ -110,6 +110,26 @@ describe('createCancelRequest', () => {
     await expect(createCancelRequest(`${server.url}/cancel`)(request)).rejects.toThrow(/unexpected body/);
   });
 
+  test('reads a chunked answer (no content-length) whole; a 2xx page declared over 64 KB (read through the bounded reader) is an unexpected body', async () => {
+    server = await startHttpServer(({ res, url }) => {
+      if (url === '/chunked') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('{"status":"canc');
+        setTimeout(() => res.end('elled","usage":{"inputTokens":3,"outputTokens":4}}'), 20);
+        return;
+      }
+      // A broken cancel endpoint answering a huge page: its size is declared, so it is read bounded.
+      const page = 'x'.repeat(200_000);
+      res.writeHead(200, { 'content-type': 'text/html', 'content-length': String(page.length) });
+      res.end(page);
+    });
+    await expect(createCancelRequest(`${server.url}/chunked`)(request)).resolves.toMatchObject({ confirmed: true, usage: { inputTokens: 3, outputTokens: 4 } });
+    const huge = createCancelRequest(`${server.url}/huge`)(request);
+    await expect(huge).rejects.toThrow(/unexpected body/);
+    const message = await huge.catch((error: Error) => error.message);
+    expect(message.length).toBeLessThan(500);
+  });
+
   test('accepts a fetch as second argument and honours the signal', async () => {
     server = await startHttpServer(() => {
       // never answers
