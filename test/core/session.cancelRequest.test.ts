@@ -126,7 +126,10 @@ describe('createCancelRequest', () => {
     await expect(createCancelRequest(`${server.url}/chunked`)(request)).resolves.toMatchObject({ confirmed: true, usage: { inputTokens: 3, outputTokens: 4 } });
     const huge = createCancelRequest(`${server.url}/huge`)(request);
     await expect(huge).rejects.toThrow(/unexpected body/);
-    const message = await huge.catch((error: Error) => error.message);
+    const message = await huge.then(
+      () => '',
+      (error: Error) => error.message,
+    );
     expect(message.length).toBeLessThan(500);
   });
 
