@@ -49,12 +49,14 @@ function disabledProp(asChild: boolean, children: ReactNode, isDisabled: boolean
 }
 
 /**
- * `type="button"` for the rendered `<button>`, and for an `asChild` `<button>` child (whose own
- * `type` still wins): a button's default type is `submit`, and a Stop inside the chat's `<form>`
- * must not submit it (which would start the next answer).
+ * `type="button"` for the rendered `<button>`, and for an `asChild` `<button>` or component child
+ * (a design system's Button; the child's own `type` still wins): a button's default type is
+ * `submit`, and a Stop inside the chat's `<form>` must not submit it (which would start the next
+ * answer). Not for a native `<a>`, `<div>`, … where `type` means something else or nothing.
  */
 function buttonType(asChild: boolean, children: ReactNode): 'button' | undefined {
-  return !asChild || (isValidElement(children) && children.type === 'button') ? 'button' : undefined;
+  if (!asChild) return 'button';
+  return isValidElement(children) && (children.type === 'button' || typeof children.type !== 'string') ? 'button' : undefined;
 }
 
 /**

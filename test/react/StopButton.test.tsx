@@ -275,7 +275,7 @@ describe('StopButton: asChild', () => {
         <DsButton>Stop</DsButton>
       </StopButton>,
     );
-    expect(received.at(-1)).toMatchObject({ disabled: true, 'aria-disabled': true, 'data-state': 'idle' });
+    expect(received.at(-1)).toMatchObject({ disabled: true, 'aria-disabled': true, 'data-state': 'idle', type: 'button' });
     expect(screen.getByRole('button', { name: 'Stop' })).toHaveProperty('disabled', true);
     rerender(
       <StopButton stream={fakeStream('streaming')} asChild>
