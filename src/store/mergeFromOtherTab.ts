@@ -37,9 +37,13 @@ function editable<T>(record: Record<string, T>) {
  *   conversation's message list is the union: the later version's order, the other's further
  *   messages inserted by `createdAt`, so that both tabs settle on the same list.
  * - Deletions: only when `base` is given, i.e. their write was made on top of the stored value
- *   this tab last knew (`base`; the caller checks the write's parent). What `base` had and `theirs` lacks was deleted in the
- *   other tab, and goes here too, unless this tab changed it since. Without `base` (two writes
- *   crossed) nothing is deleted: a write that merely had not seen ours yet must not erase it.
+ *   this tab last knew (the caller checks the write's `parent`). What `base` had and `theirs`
+ *   lacks was deleted in the other tab, and goes here too, unless this tab changed it since (a
+ *   conversation still holding such a message stays too). Without `base` (crossed writes, or a
+ *   third tab's) nothing is deleted: a write that had not seen ours must not erase it.
+ *
+ * `editable` copies a record once and then sets in place, rather than `withEntry` (record.ts) per
+ * change: a first merge of a long history would otherwise copy the record once per message.
  *
  * Pure; unchanged messages and conversations keep their identity.
  */
