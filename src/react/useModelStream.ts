@@ -295,7 +295,8 @@ export function useModelStream<Input = string>(options: UseModelStreamOptions<In
   }, []);
 
   const session = running?.session ?? null;
-  const subscribe = useMemo(() => (session ? session.subscribe : noopSubscribe), [session]);
+  // The session's own `subscribe` (one function per session), so it changes only with the session.
+  const subscribe = session ? session.subscribe : noopSubscribe;
   const snapshot = useSyncExternalStore(
     subscribe,
     () => session?.getSnapshot() ?? IDLE_SNAPSHOT,
