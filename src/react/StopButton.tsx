@@ -21,13 +21,9 @@ export function stopButtonState(status: StoppableStream['status'] | undefined): 
 
 /** True when the children carry text, i.e. give the button an accessible name of their own. */
 function hasText(children: ReactNode): boolean {
-  let found = false;
-  Children.forEach(children, (child) => {
-    if (found) return;
-    if (typeof child === 'string' ? child.trim() !== '' : typeof child === 'number') found = true;
-    else if (isValidElement<{ children?: ReactNode }>(child)) found = hasText(child.props.children);
-  });
-  return found;
+  return Children.toArray(children).some((child) =>
+    typeof child === 'string' ? child.trim() !== '' : typeof child === 'number' || (isValidElement<{ children?: ReactNode }>(child) && hasText(child.props.children)),
+  );
 }
 
 /** Native elements that take `disabled` (it also makes them skip clicks and focus). */
