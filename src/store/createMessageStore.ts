@@ -121,8 +121,8 @@ function mergeStored(persisted: unknown, current: MessageStoreState): MessageSto
     const before = getOwn(conversations, id);
     let merged = conversation;
     if (before) {
-      const known = new Set(before.messageIds);
-      const messageIds = [...before.messageIds, ...conversation.messageIds.filter((messageId) => !known.has(messageId))];
+      // A Set keeps insertion order: the stored ids, then the in-memory ones it lacks.
+      const messageIds = [...new Set([...before.messageIds, ...conversation.messageIds])];
       merged = { ...before, ...conversation, messageIds };
     }
     conversations = withEntry(conversations, id, merged);
