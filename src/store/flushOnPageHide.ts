@@ -12,7 +12,7 @@ import { createWeakHandlers } from './createWeakHandlers';
 type Page = { document?: { visibilityState?: string } };
 
 /** Calls `flush` when the page is hidden or left, for as long as `flush` is reachable elsewhere. */
-export const flushOnPageHide: (flush: () => void) => void = createWeakHandlers<void>((flushAll) => [
+export const flushOnPageHide: (flush: () => void) => void = /* @__PURE__ */ createWeakHandlers<void>((flushAll) => [
   ['pagehide', flushAll],
   [
     'visibilitychange',

@@ -9,6 +9,6 @@ import { createWeakHandlers } from './createWeakHandlers';
 type StorageEventLike = { key: string | null; newValue: string | null; storageArea?: unknown };
 
 /** Calls `handler` for every `storage` event, for as long as `handler` is reachable elsewhere. */
-export const onOtherTabWrite: (handler: (event: StorageEventLike) => void) => void = createWeakHandlers<StorageEventLike>((callAll) => [
+export const onOtherTabWrite: (handler: (event: StorageEventLike) => void) => void = /* @__PURE__ */ createWeakHandlers<StorageEventLike>((callAll) => [
   ['storage', callAll],
 ]);
