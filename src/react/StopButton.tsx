@@ -72,7 +72,9 @@ function buttonType(asChild: boolean, children: ReactNode): 'button' | undefined
  * <StopButton stream={chat} asChild><a href="#stop">Stop</a></StopButton>
  * ```
  */
-export const StopButton = forwardRef<HTMLButtonElement, StopButtonProps>(function StopButton(
+// `/* @__PURE__ */`: a bundler cannot tell that `forwardRef` has no side effects, and would keep
+// StopButton in an app that does not use it (the package entry is one file).
+export const StopButton = /* @__PURE__ */ forwardRef<HTMLButtonElement, StopButtonProps>(function StopButton(
   { stream: streamProp, asChild = false, onClick, disabled, children, ...props },
   ref,
 ) {
