@@ -36,7 +36,9 @@ function refOf(element: ReactElement<Record<string, any>>): Ref<any> | undefined
  */
 // `forwardRef`: React 18 does not pass `ref` to a function component as a prop (React 19 does, and
 // still accepts `forwardRef`).
-export const Slot = forwardRef<unknown, SlotProps>(function Slot({ children, ...slotProps }, ref) {
+// `/* @__PURE__ */`: a bundler cannot tell that `forwardRef` has no side effects, and would keep
+// Slot in an app that does not use it (the package entry is one file).
+export const Slot = /* @__PURE__ */ forwardRef<unknown, SlotProps>(function Slot({ children, ...slotProps }, ref) {
   const child = isValidElement<Record<string, any>>(children) ? children : null;
   const childRef = child ? refOf(child) : undefined;
   // A stable callback, like Radix's `useComposedRefs`: a new one per render would detach and

@@ -21,13 +21,9 @@ export function stopButtonState(status: StoppableStream['status'] | undefined): 
 
 /** True when the children carry text, i.e. give the button an accessible name of their own. */
 function hasText(children: ReactNode): boolean {
-  let found = false;
-  Children.forEach(children, (child) => {
-    if (found) return;
-    if (typeof child === 'string' ? child.trim() !== '' : typeof child === 'number') found = true;
-    else if (isValidElement<{ children?: ReactNode }>(child)) found = hasText(child.props.children);
-  });
-  return found;
+  return Children.toArray(children).some((child) =>
+    typeof child === 'string' ? child.trim() !== '' : typeof child === 'number' || (isValidElement<{ children?: ReactNode }>(child) && hasText(child.props.children)),
+  );
 }
 
 /** Native elements that take `disabled` (it also makes them skip clicks and focus). */
@@ -76,7 +72,9 @@ function buttonType(asChild: boolean, children: ReactNode): 'button' | undefined
  * <StopButton stream={chat} asChild><a href="#stop">Stop</a></StopButton>
  * ```
  */
-export const StopButton = forwardRef<HTMLButtonElement, StopButtonProps>(function StopButton(
+// `/* @__PURE__ */`: a bundler cannot tell that `forwardRef` has no side effects, and would keep
+// StopButton in an app that does not use it (the package entry is one file).
+export const StopButton = /* @__PURE__ */ forwardRef<HTMLButtonElement, StopButtonProps>(function StopButton(
   { stream: streamProp, asChild = false, onClick, disabled, children, ...props },
   ref,
 ) {

@@ -1,6 +1,6 @@
 'use client';
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
-import type { AccumulatedToolCall } from '../core/accumulator';
+import { createAccumulator, type AccumulatedToolCall } from '../core/accumulator';
 import { createCancelRequest } from '../core/createCancelRequest';
 import { createStreamId } from '../core/ids';
 import {
@@ -179,15 +179,21 @@ function laneOf(options: { store?: MessageStore; conversationId?: string }, loca
   return options.store ? { lanes: lanesOf(options.store), key: options.conversationId ?? 'default' } : { lanes: localLanes, key: LOCAL };
 }
 
-const IDLE_SNAPSHOT: StreamSessionSnapshot = Object.freeze({
-  status: 'idle',
-  message: Object.freeze({ id: null, text: '', reasoning: '', toolCalls: Object.freeze([]), usage: null, finishReason: null, rawFinishReason: null, error: null }),
-  incomplete: null,
-  error: null,
-  streamId: '',
-  responseId: null,
-  protocol: null,
-}) as StreamSessionSnapshot;
+/** What the hook shows before the lane's first stream: a session that has not started, with the empty message every session starts with. */
+function idleSnapshot(): StreamSessionSnapshot {
+  return Object.freeze({
+    status: 'idle',
+    message: createAccumulator().message(),
+    incomplete: null,
+    error: null,
+    streamId: '',
+    responseId: null,
+    protocol: null,
+  });
+}
+
+// Pure: an app importing only other exports of the entry drops it (and the accumulator with it).
+const IDLE_SNAPSHOT = /* @__PURE__ */ idleSnapshot();
 
 const noopSubscribe = () => () => {};
 
@@ -295,7 +301,8 @@ export function useModelStream<Input = string>(options: UseModelStreamOptions<In
   }, []);
 
   const session = running?.session ?? null;
-  const subscribe = useMemo(() => (session ? session.subscribe : noopSubscribe), [session]);
+  // The session's own `subscribe` (one function per session), so it changes only with the session.
+  const subscribe = session ? session.subscribe : noopSubscribe;
   const snapshot = useSyncExternalStore(
     subscribe,
     () => session?.getSnapshot() ?? IDLE_SNAPSHOT,

@@ -121,8 +121,8 @@ function mergeStored(persisted: unknown, current: MessageStoreState): MessageSto
     const before = getOwn(conversations, id);
     let merged = conversation;
     if (before) {
-      const known = new Set(before.messageIds);
-      const messageIds = [...before.messageIds, ...conversation.messageIds.filter((messageId) => !known.has(messageId))];
+      // A Set keeps insertion order: the stored ids, then the in-memory ones it lacks.
+      const messageIds = [...new Set([...before.messageIds, ...conversation.messageIds])];
       merged = { ...before, ...conversation, messageIds };
     }
     conversations = withEntry(conversations, id, merged);
@@ -317,7 +317,7 @@ export function createMessageStore(options: MessageStoreOptions = {}): MessageSt
   const jsonStorage = storage ? createJSONStorage<MessageStoreData>(() => storage) : undefined;
 
   if (!persistOptions || !jsonStorage) {
-    const store = createStore<MessageStoreState>()((set, get) => initialize(set, get));
+    const store = createStore<MessageStoreState>()(initialize);
     return Object.assign(store, { flushPersisted() {} });
   }
 
@@ -389,12 +389,12 @@ export function createMessageStore(options: MessageStoreOptions = {}): MessageSt
   };
   if (persistOptions.migrate) zustandOptions.migrate = persistOptions.migrate;
 
-  const store = createStore<MessageStoreState>()(persist((set, get) => initialize(set, get), zustandOptions));
+  const store = createStore<MessageStoreState>()(persist(initialize, zustandOptions));
   created = store;
 
   // A reload or a closed tab mid-stream: write what was shown, not what was shown up to 500 ms
   // before. Held weakly by the page's listeners; the store's `flushPersisted` keeps it alive.
-  const flushPersisted = () => writer.flush();
+  const flushPersisted = writer.flush;
   flushOnPageHide(flushPersisted);
 
   if (crossTab) {

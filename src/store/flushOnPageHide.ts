@@ -9,30 +9,15 @@ import { createWeakHandlers } from './createWeakHandlers';
  * itself holds its flush strongly (`flushPersisted`), so a live store is always flushed.
  */
 
-type Page = {
-  addEventListener?: (type: string, listener: () => void) => void;
-  document?: { visibilityState?: string };
-};
-
-const flushers = createWeakHandlers<void>();
-/** The `addEventListener` our listeners were added with (tests replace the global's). */
-let listeningWith: Page['addEventListener'] | null = null;
-
-function flushAll() {
-  flushers.call();
-}
-
-function onVisibilityChange() {
-  if ((globalThis as Page).document?.visibilityState === 'hidden') flushAll();
-}
+type Page = { document?: { visibilityState?: string } };
 
 /** Calls `flush` when the page is hidden or left, for as long as `flush` is reachable elsewhere. */
-export function flushOnPageHide(flush: () => void): void {
-  const page = globalThis as Page;
-  if (typeof page.addEventListener !== 'function') return;
-  flushers.add(flush);
-  if (listeningWith === page.addEventListener) return;
-  listeningWith = page.addEventListener;
-  page.addEventListener('pagehide', flushAll);
-  page.addEventListener('visibilitychange', onVisibilityChange);
-}
+export const flushOnPageHide: (flush: () => void) => void = /* @__PURE__ */ createWeakHandlers<void>((flushAll) => [
+  ['pagehide', flushAll],
+  [
+    'visibilitychange',
+    () => {
+      if ((globalThis as Page).document?.visibilityState === 'hidden') flushAll();
+    },
+  ],
+]);

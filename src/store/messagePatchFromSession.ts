@@ -16,7 +16,6 @@ function statusFromSession(status: string, hasIncomplete: boolean): MessageStatu
 }
 
 function errorText(error: unknown): string | undefined {
-  if (error == null) return undefined;
   if (error instanceof Error) return error.message || error.name;
   if (typeof error === 'string') return error;
   return undefined;

@@ -7,18 +7,8 @@ import { createWeakHandlers } from './createWeakHandlers';
  */
 
 type StorageEventLike = { key: string | null; newValue: string | null; storageArea?: unknown };
-type Page = { addEventListener?: (type: string, listener: (event: StorageEventLike) => void) => void };
-
-const handlers = createWeakHandlers<StorageEventLike>();
-/** The `addEventListener` our listener was added with (tests replace the global's). */
-let listeningWith: Page['addEventListener'] | null = null;
 
 /** Calls `handler` for every `storage` event, for as long as `handler` is reachable elsewhere. */
-export function onOtherTabWrite(handler: (event: StorageEventLike) => void): void {
-  const page = globalThis as Page;
-  if (typeof page.addEventListener !== 'function') return;
-  handlers.add(handler);
-  if (listeningWith === page.addEventListener) return;
-  listeningWith = page.addEventListener;
-  page.addEventListener('storage', handlers.call);
-}
+export const onOtherTabWrite: (handler: (event: StorageEventLike) => void) => void = /* @__PURE__ */ createWeakHandlers<StorageEventLike>((callAll) => [
+  ['storage', callAll],
+]);
