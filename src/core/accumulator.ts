@@ -111,6 +111,7 @@ export function createAccumulator(options: AccumulatorOptions = {}): Accumulator
     }
   };
 
+  /** The call with this id, created if it is new; a name arriving later fills an empty one. */
   const startCall = (callId: string, name: string): MutableCall => {
     let call = byId.get(callId);
     if (!call) {
@@ -199,15 +200,16 @@ export function createAccumulator(options: AccumulatorOptions = {}): Accumulator
           return;
         case 'tool-call-delta': {
           if (frozen) return;
-          const call = byId.get(event.id) ?? startCall(event.id, '');
+          // A call not announced by a start event starts here, without a name.
+          const call = startCall(event.id, '');
           if (call.state === 'streaming') appendArgs(call, event.delta);
           return;
         }
         case 'tool-call-end': {
           if (frozen) return;
-          const call = byId.get(event.id) ?? startCall(event.id, '');
+          const call = startCall(event.id, '');
           if (call.state !== 'streaming') return;
-          if ('args' in event && event.args !== undefined) {
+          if (event.args !== undefined) {
             call.finalArgs = { value: event.args };
             // Input sent whole, without fragments: show its text too.
             if (call.argsText === '') call.argsText = JSON.stringify(event.args) ?? '';
@@ -223,7 +225,8 @@ export function createAccumulator(options: AccumulatorOptions = {}): Accumulator
             outputTokens: next.outputTokens ?? usage?.outputTokens ?? null,
           };
           if (next.estimated) merged.estimated = true;
-          usage = merged;
+          // Frozen once here: `message()` hands it out as it is.
+          usage = Object.freeze(merged);
           dirty = true;
           return;
         }
@@ -261,7 +264,7 @@ export function createAccumulator(options: AccumulatorOptions = {}): Accumulator
         text,
         reasoning,
         toolCalls: cachedCalls,
-        usage: usage ? Object.freeze({ ...usage }) : null,
+        usage,
         finishReason,
         rawFinishReason,
         error,
