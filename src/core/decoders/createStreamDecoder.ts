@@ -23,14 +23,14 @@ export const STREAM_CANCELLED_EVENT = 'stream-cancelled';
 
 const DEFAULT_MAX_EVENT_SIZE = 16 * 1024 * 1024;
 
-const HANDLERS: Record<Exclude<Protocol, 'text' | 'ndjson'>, HandlerFactory> = {
+const HANDLERS: Record<Exclude<Protocol, 'text'>, HandlerFactory> = {
   'openai-chat': createOpenAIChatHandler,
   'openai-responses': createOpenAIResponsesHandler,
   anthropic: createAnthropicHandler,
   'ai-sdk': createAiSdkHandler,
+  // NDJSON is openai-node's `toReadableStream()`: one Chat chunk per line.
+  ndjson: createOpenAIChatHandler,
 };
-
-type JsonProtocol = keyof typeof HANDLERS;
 
 /**
  * Creates the decoder behind `decodeStream`, `collectStream` and the stream session: UTF-8
@@ -66,17 +66,11 @@ export function createStreamDecoder(options: DecodeOptions, emit: EmitEvent): St
   const requested = options.protocol ?? 'auto';
   if (requested !== 'auto') {
     protocol = requested;
-    framing = requested === 'text' ? 'text' : requested === 'ndjson' ? 'ndjson' : 'sse';
-    if (requested === 'ndjson') {
-      // NDJSON is openai-node's `toReadableStream()`: one Chat chunk per line.
-      handler = createOpenAIChatHandler(emit, options);
-    } else if (requested !== 'text') {
-      handler = HANDLERS[requested](emit, options);
-    }
+    framing = requested === 'text' || requested === 'ndjson' ? requested : 'sse';
+    if (requested !== 'text') handler = HANDLERS[requested](emit, options);
   } else {
-    const fromType = detectProtocolFromContentType(options.contentType);
-    if (fromType) framing = fromType;
-    if (fromType === 'text') protocol = 'text';
+    framing = detectProtocolFromContentType(options.contentType);
+    if (framing === 'text') protocol = 'text';
     // A 200 HTML page (a login page, a proxy's or gateway's error page) is not a model stream and
     // must never be shown as the answer. Naming `protocol` (e.g. 'text') reads it anyway.
     htmlPage = /^\s*(text\/html|application\/xhtml\+xml)\s*(;|$)/i.test(options.contentType ?? '');
@@ -105,7 +99,7 @@ export function createStreamDecoder(options: DecodeOptions, emit: EmitEvent): St
         );
       }
       protocol = isSse ? detected : 'ndjson';
-      handler = HANDLERS[detected as JsonProtocol](emit, options);
+      handler = HANDLERS[detected](emit, options);
     }
     handler(data, eventName);
   };
