@@ -40,6 +40,11 @@ export function emitDelta(emit: EmitEvent, type: 'text-delta' | 'reasoning-delta
   if (typeof value === 'string' && value !== '') emit({ type, delta: value });
 }
 
+/** Emits a fragment of tool call `id`'s arguments when `value` is a non-empty string. */
+export function emitArgsDelta(emit: EmitEvent, id: string, value: unknown): void {
+  if (typeof value === 'string' && value !== '') emit({ type: 'tool-call-delta', id, delta: value });
+}
+
 /** Emits an in-stream `error`, with a `code` only when the wire gave one. */
 export function emitError(emit: EmitEvent, message: string, code?: unknown): void {
   emit(code != null ? { type: 'error', message, code: String(code) } : { type: 'error', message });
