@@ -35,7 +35,6 @@ export const createAiSdkHandler: HandlerFactory = (emit, options) => {
   };
 
   return (part) => {
-    if (part === null || typeof part !== 'object') return;
     switch (part.type) {
       case 'start':
         if (typeof part.messageId === 'string') emit({ type: 'id', id: part.messageId });

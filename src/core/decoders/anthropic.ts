@@ -22,7 +22,6 @@ export const createAnthropicHandler: HandlerFactory = (emit) => {
   let finished = false;
 
   return (data, eventName) => {
-    if (data === null || typeof data !== 'object') return;
     const type = typeof data.type === 'string' ? data.type : eventName;
     switch (type) {
       case 'message_start': {

@@ -101,7 +101,8 @@ export function createStreamDecoder(options: DecodeOptions, emit: EmitEvent): St
       protocol = isSse ? detected : 'ndjson';
       handler = HANDLERS[detected](emit, options);
     }
-    handler(data, eventName);
+    // Events are objects; another JSON value (`42`, `null`) carries nothing and is skipped.
+    if (data !== null && typeof data === 'object') handler(data, eventName);
   };
 
   const onSseEvent = (eventName: string | undefined, raw: string) => {

@@ -6,7 +6,8 @@ export type EmitEvent = (event: StreamEvent) => void;
 /**
  * A protocol handler turns one parsed JSON event into normalized events. Framing (SSE, NDJSON),
  * `[DONE]`, `stream-cancelled` and protocol detection live in `createStreamDecoder`, so a handler
- * only knows its provider's JSON. `eventName` is the SSE `event:` field (undefined for NDJSON or
+ * only knows its provider's JSON. `data` is always an object (or array): the decoder ignores other
+ * JSON values. `eventName` is the SSE `event:` field (undefined for NDJSON or
  * data-only SSE). Handlers keep their per-stream state in a closure, one handler per stream.
  */
 export type JsonEventHandler = (data: any, eventName: string | undefined) => void;

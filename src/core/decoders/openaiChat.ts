@@ -30,7 +30,7 @@ export const createOpenAIChatHandler: HandlerFactory = (emit) => {
 
   return (chunk) => {
     // openai-node throws on the first `error` member and reads nothing after it; so do we.
-    if (failed || chunk === null || typeof chunk !== 'object') return;
+    if (failed) return;
     if (chunk.error) {
       failed = true;
       const error = chunk.error;

@@ -74,7 +74,6 @@ export const createOpenAIResponsesHandler: HandlerFactory = (emit) => {
   };
 
   return (data, eventName) => {
-    if (data === null || typeof data !== 'object') return;
     const type = typeof data.type === 'string' ? data.type : eventName;
     switch (type) {
       case 'response.created':
