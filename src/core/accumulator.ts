@@ -92,7 +92,8 @@ export function createAccumulator(options: AccumulatorOptions = {}): Accumulator
   let reasoning = '';
   const calls: MutableCall[] = [];
   const byId = new Map<string, MutableCall>();
-  let usage: Usage | null = null;
+  /** Frozen (`message()` hands it out as it is); `estimated` is present only when true, as `snapshot()` has it. */
+  let usage: StreamSnapshot['usage'] = null;
   let finishReason: FinishReason | null = null;
   let rawFinishReason: string | null = null;
   let error: string | null = null;
@@ -220,12 +221,11 @@ export function createAccumulator(options: AccumulatorOptions = {}): Accumulator
         }
         case 'usage': {
           const next = event.usage;
-          const merged: Usage = {
+          const merged: NonNullable<StreamSnapshot['usage']> = {
             inputTokens: next.inputTokens ?? usage?.inputTokens ?? null,
             outputTokens: next.outputTokens ?? usage?.outputTokens ?? null,
           };
           if (next.estimated) merged.estimated = true;
-          // Frozen once here: `message()` hands it out as it is.
           usage = Object.freeze(merged);
           dirty = true;
           return;
@@ -284,9 +284,7 @@ export function createAccumulator(options: AccumulatorOptions = {}): Accumulator
         id,
         text,
         toolCalls,
-        usage: usage
-          ? { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, ...(usage.estimated ? { estimated: true } : {}) }
-          : null,
+        usage: usage ? { ...usage } : null,
         finishReason,
         rawFinishReason,
         error,
