@@ -103,7 +103,8 @@ export async function readTextUpTo(response: Response, limit: number): Promise<s
         done = true;
         break;
       }
-      const chunk = result.value.byteLength > limit - bytes ? result.value.subarray(0, limit - bytes) : result.value;
+      // `subarray` stops at the end of a chunk that fits whole.
+      const chunk = result.value.subarray(0, limit - bytes);
       bytes += chunk.byteLength;
       text += utf8.decode(chunk, { stream: true });
     }
