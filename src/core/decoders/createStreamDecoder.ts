@@ -4,7 +4,7 @@ import type { DecodeOptions, Protocol, StreamEvent } from '../types';
 import { createAiSdkHandler } from './aiSdk';
 import { createAnthropicHandler } from './anthropic';
 import { detectProtocolFromContentType, detectProtocolFromEvent } from './detectProtocol';
-import { emitUsage, type EmitEvent, type HandlerFactory, type JsonEventHandler } from './handler';
+import { emitUsage, parseJsonOrUndefined, type EmitEvent, type HandlerFactory, type JsonEventHandler } from './handler';
 import { createOpenAIChatHandler } from './openaiChat';
 import { createOpenAIResponsesHandler } from './openaiResponses';
 
@@ -150,15 +150,7 @@ export function createStreamDecoder(options: DecodeOptions, emit: EmitEvent): St
       const line = buffer.trim();
       // A last line without its newline is read when it is whole JSON; a line cut mid-way is
       // discarded, like an SSE event cut before its blank line.
-      if (line !== '') {
-        let whole = true;
-        try {
-          JSON.parse(line);
-        } catch {
-          whole = false;
-        }
-        if (whole) onJson(line, undefined, false);
-      }
+      if (line !== '' && parseJsonOrUndefined(line) !== undefined) onJson(line, undefined, false);
     } else {
       if (buffer.length > maxEventSize) {
         throw new StreamProtocolError('buffer-overflow', `An NDJSON line grew past ${maxEventSize} characters.`, buffer.slice(0, 1000));
@@ -229,12 +221,8 @@ export function createStreamDecoder(options: DecodeOptions, emit: EmitEvent): St
 
 /** The usage and flag the server helper puts in its `stream-cancelled` event, as normalized events. */
 function emitCancelled(raw: string, emit: (event: StreamEvent) => void) {
-  let data: any = null;
-  try {
-    data = JSON.parse(raw);
-  } catch {
-    // The event itself is the signal; a payload we cannot read only costs the usage.
-  }
+  // The event itself is the signal; a payload we cannot read only costs the usage.
+  const data = parseJsonOrUndefined(raw);
   emitUsage(emit, data?.usage, 'inputTokens', 'outputTokens', data?.usageEstimated === true);
   emit({ type: 'finish', finishReason: 'cancelled', rawFinishReason: STREAM_CANCELLED_EVENT });
 }

@@ -14,6 +14,15 @@ export type JsonEventHandler = (data: any, eventName: string | undefined) => voi
 
 export type HandlerFactory = (emit: EmitEvent, options: DecodeOptions) => JsonEventHandler;
 
+/** `text` parsed as JSON, or `undefined` when it is not JSON. */
+export function parseJsonOrUndefined(text: string): any {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 /** A count from the wire, or `null` when it is missing or not a finite number. */
 export function toCount(value: unknown): number | null {
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
