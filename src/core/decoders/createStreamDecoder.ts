@@ -231,10 +231,9 @@ const SSE_LINE = /^(?::|data:|event:|id:|retry:|data$|event$)/;
 
 /** Chooses a framing from the first line of a stream that came without a content type. */
 function sniffFraming(text: string, final: boolean): 'sse' | 'ndjson' | 'text' | null {
-  const trimmed = text.replace(/^\s+/, '');
+  const trimmed = text.trimStart();
   if (trimmed === '') return final ? 'text' : null;
   if (trimmed[0] === '{') return 'ndjson';
-  const lineEnd = trimmed.search(/[\r\n]/);
-  if (lineEnd === -1 && !final && trimmed.length < 16) return null;
+  if (!final && trimmed.length < 16 && !/[\r\n]/.test(trimmed)) return null;
   return SSE_LINE.test(trimmed) ? 'sse' : 'text';
 }
