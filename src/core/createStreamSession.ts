@@ -441,14 +441,11 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
 
   const onDecodedEvent = (event: StreamEvent) => {
     accumulator.apply(event);
-    if ((event.type === 'finish' || event.type === 'error') && !windingDown) {
+    // While stopping, the stop contract bounds the end instead (and `stop()` clears this timer).
+    if ((event.type === 'finish' || event.type === 'error') && !windingDown && !stopRequested) {
       windingDown = true;
-      if (!stopRequested) {
-        afterFinishTimer = setTimeout(() => {
-          // The answer is over but the server holds the connection open.
-          if (!stopRequested) endByItself();
-        }, AFTER_FINISH_MS);
-      }
+      // For when the answer is over but the server holds the connection open.
+      afterFinishTimer = setTimeout(endByItself, AFTER_FINISH_MS);
     }
     call(options.onEvent, event);
     scheduleFlush();
