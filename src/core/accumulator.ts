@@ -164,13 +164,14 @@ export function createAccumulator(options: AccumulatorOptions = {}): Accumulator
     let args: unknown;
     if (call.finalArgs) args = call.finalArgs.value;
     else if (call.state === 'complete') args = call.parser && !call.parseFailed && call.parser.done() ? call.parser.value() : parseObject(call.argsText);
-    else args = call.parser ? (call.parser.value() ?? null) : null;
+    else args = call.parser?.value();
     call.cached = Object.freeze({
       id: call.id,
       name: call.name,
       index: call.index,
       argsText: call.argsText,
-      args: args === undefined ? null : args,
+      // `undefined` without a parser, or from one whose value has not started yet.
+      args: args ?? null,
       state: call.state,
     });
     return call.cached;
