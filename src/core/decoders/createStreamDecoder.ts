@@ -135,7 +135,7 @@ export function createStreamDecoder(options: DecodeOptions, emit: EmitEvent): St
     });
 
   const feedNdjson = (text: string, final: boolean) => {
-    let buffer = ndjsonRest === '' ? text : ndjsonRest + text;
+    let buffer = ndjsonRest + text;
     let start = 0;
     let newline = buffer.indexOf('\n');
     while (newline !== -1) {
@@ -144,7 +144,7 @@ export function createStreamDecoder(options: DecodeOptions, emit: EmitEvent): St
       start = newline + 1;
       newline = buffer.indexOf('\n', start);
     }
-    buffer = start === 0 ? buffer : buffer.slice(start);
+    buffer = buffer.slice(start);
     if (final) {
       ndjsonRest = '';
       const line = buffer.trim();
