@@ -92,7 +92,8 @@ export function createAccumulator(options: AccumulatorOptions = {}): Accumulator
   let reasoning = '';
   const calls: MutableCall[] = [];
   const byId = new Map<string, MutableCall>();
-  let usage: Usage | null = null;
+  /** Frozen (`message()` hands it out as it is); `estimated` is present only when true, as `snapshot()` has it. */
+  let usage: StreamSnapshot['usage'] = null;
   let finishReason: FinishReason | null = null;
   let rawFinishReason: string | null = null;
   let error: string | null = null;
@@ -111,6 +112,7 @@ export function createAccumulator(options: AccumulatorOptions = {}): Accumulator
     }
   };
 
+  /** The call with this id, created if it is new; a name arriving later fills an empty one. */
   const startCall = (callId: string, name: string): MutableCall => {
     let call = byId.get(callId);
     if (!call) {
@@ -162,13 +164,14 @@ export function createAccumulator(options: AccumulatorOptions = {}): Accumulator
     let args: unknown;
     if (call.finalArgs) args = call.finalArgs.value;
     else if (call.state === 'complete') args = call.parser && !call.parseFailed && call.parser.done() ? call.parser.value() : parseObject(call.argsText);
-    else args = call.parser ? (call.parser.value() ?? null) : null;
+    else args = call.parser?.value();
     call.cached = Object.freeze({
       id: call.id,
       name: call.name,
       index: call.index,
       argsText: call.argsText,
-      args: args === undefined ? null : args,
+      // `undefined` without a parser, or from one whose value has not started yet.
+      args: args ?? null,
       state: call.state,
     });
     return call.cached;
@@ -199,15 +202,16 @@ export function createAccumulator(options: AccumulatorOptions = {}): Accumulator
           return;
         case 'tool-call-delta': {
           if (frozen) return;
-          const call = byId.get(event.id) ?? startCall(event.id, '');
+          // A call not announced by a start event starts here, without a name.
+          const call = startCall(event.id, '');
           if (call.state === 'streaming') appendArgs(call, event.delta);
           return;
         }
         case 'tool-call-end': {
           if (frozen) return;
-          const call = byId.get(event.id) ?? startCall(event.id, '');
+          const call = startCall(event.id, '');
           if (call.state !== 'streaming') return;
-          if ('args' in event && event.args !== undefined) {
+          if (event.args !== undefined) {
             call.finalArgs = { value: event.args };
             // Input sent whole, without fragments: show its text too.
             if (call.argsText === '') call.argsText = JSON.stringify(event.args) ?? '';
@@ -218,12 +222,12 @@ export function createAccumulator(options: AccumulatorOptions = {}): Accumulator
         }
         case 'usage': {
           const next = event.usage;
-          const merged: Usage = {
+          const merged: NonNullable<StreamSnapshot['usage']> = {
             inputTokens: next.inputTokens ?? usage?.inputTokens ?? null,
             outputTokens: next.outputTokens ?? usage?.outputTokens ?? null,
           };
           if (next.estimated) merged.estimated = true;
-          usage = merged;
+          usage = Object.freeze(merged);
           dirty = true;
           return;
         }
@@ -261,7 +265,7 @@ export function createAccumulator(options: AccumulatorOptions = {}): Accumulator
         text,
         reasoning,
         toolCalls: cachedCalls,
-        usage: usage ? Object.freeze({ ...usage }) : null,
+        usage,
         finishReason,
         rawFinishReason,
         error,
@@ -281,9 +285,7 @@ export function createAccumulator(options: AccumulatorOptions = {}): Accumulator
         id,
         text,
         toolCalls,
-        usage: usage
-          ? { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, ...(usage.estimated ? { estimated: true } : {}) }
-          : null,
+        usage: usage ? { ...usage } : null,
         finishReason,
         rawFinishReason,
         error,

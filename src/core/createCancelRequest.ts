@@ -1,5 +1,5 @@
 import type { CancelFunction, CancelOutcome } from './createStreamSession';
-import { readUsage } from './decoders/handler';
+import { parseJsonOrUndefined, readUsage } from './decoders/handler';
 import { StreamHttpError } from './errors';
 
 /** How much of an error body (stream or cancel answer) is kept for `StreamHttpError.body`. */
@@ -69,12 +69,8 @@ export function createCancelRequest(
     // larger size is still read bounded, and one that never ends is cut by `cancelTimeoutMs`.
     const declared = Number(response.headers.get('content-length') ?? 0);
     const text = declared > MAX_ERROR_BODY_BYTES ? await readTextUpTo(response, MAX_ERROR_BODY_BYTES) : await response.text();
-    let data: any = null;
-    try {
-      data = JSON.parse(text);
-    } catch {
-      // handled below: not an answer we know
-    }
+    // Not JSON is handled below: not an answer we know.
+    const data = parseJsonOrUndefined(text);
     if (data?.status === 'cancelled') return { confirmed: true, usage: readUsage(data.usage, 'inputTokens', 'outputTokens', data.usageEstimated === true) };
     if (data?.status === 'already-finished') return { confirmed: false, alreadyFinished: true };
     throw new Error(
@@ -103,7 +99,8 @@ export async function readTextUpTo(response: Response, limit: number): Promise<s
         done = true;
         break;
       }
-      const chunk = result.value.byteLength > limit - bytes ? result.value.subarray(0, limit - bytes) : result.value;
+      // `subarray` stops at the end of a chunk that fits whole.
+      const chunk = result.value.subarray(0, limit - bytes);
       bytes += chunk.byteLength;
       text += utf8.decode(chunk, { stream: true });
     }

@@ -201,6 +201,12 @@ async function within<T>(promise: Promise<T>, ms: number, late: () => T): Promis
   }
 }
 
+/** Clears `timer` once `promise` settles, either way (and leaves no rejection unhandled). */
+function clearWhenSettled(promise: Promise<unknown>, timer: ReturnType<typeof setTimeout>) {
+  const clear = () => clearTimeout(timer);
+  promise.then(clear, clear);
+}
+
 /**
  * Creates a stream session: it starts the `fetch` with a client-chosen `x-stream-id` and
  * `x-stream-cancel-secret`, decodes the answer into a message, exposes it through
@@ -270,7 +276,7 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
     protocol: null,
   });
 
-  let startPromise: Promise<StreamSessionSnapshot> | null = null;
+  let started = false;
   let resolveFinal: (snapshot: StreamSessionSnapshot) => void = noop;
   const finalPromise = new Promise<StreamSessionSnapshot>((resolve) => (resolveFinal = resolve));
 
@@ -424,8 +430,10 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
     if (how === 'eof') endByItself();
     else if (how === 'error') fail('error', toError(failure));
     else {
-      const message = failure instanceof Error ? failure.message : String(failure);
-      fail('disconnected', new StreamAbortedError('disconnected', `The connection dropped mid-stream (${message}); the text so far is kept.`, { cause: failure }));
+      fail(
+        'disconnected',
+        new StreamAbortedError('disconnected', `The connection dropped mid-stream (${toError(failure).message}); the text so far is kept.`, { cause: failure }),
+      );
     }
   };
 
@@ -433,14 +441,11 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
 
   const onDecodedEvent = (event: StreamEvent) => {
     accumulator.apply(event);
-    if ((event.type === 'finish' || event.type === 'error') && !windingDown) {
+    // While stopping, the stop contract bounds the end instead (and `stop()` clears this timer).
+    if ((event.type === 'finish' || event.type === 'error') && !windingDown && !stopRequested) {
       windingDown = true;
-      if (!stopRequested) {
-        afterFinishTimer = setTimeout(() => {
-          // The answer is over but the server holds the connection open.
-          if (!stopRequested) endByItself();
-        }, AFTER_FINISH_MS);
-      }
+      // For when the answer is over but the server holds the connection open.
+      afterFinishTimer = setTimeout(endByItself, AFTER_FINISH_MS);
     }
     call(options.onEvent, event);
     scheduleFlush();
@@ -565,11 +570,7 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
       // with six streams open to one HTTP/1.1 origin queues the cancel behind them; the local abort
       // that follows frees a connection and the queued cancel then reaches the server, so it
       // still learns that the user said stop (not merely that the client went away).
-      const grace = setTimeout(() => cancelController.abort(failure), cancelTimeoutMs);
-      pendingCancel.then(
-        () => clearTimeout(grace),
-        () => clearTimeout(grace),
-      );
+      clearWhenSettled(pendingCancel, setTimeout(() => cancelController.abort(failure), cancelTimeoutMs));
       throw failure;
     });
   };
@@ -592,11 +593,7 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
     if (origin === null || origin !== originOf(options.api) || streamClosed || openStreamsTo(origin) !== connectionsPerHost) return;
     // A timer, not a direct call: the cancel's `fetch` (behind a TanStack mutation's microtasks)
     // is issued by then, so it is queued for the connection this frees.
-    const timer = setTimeout(abortFetch, origin.startsWith('http:') ? 0 : QUEUED_CANCEL_GRACE_MS);
-    answer.then(
-      () => clearTimeout(timer),
-      () => clearTimeout(timer),
-    );
+    clearWhenSettled(answer, setTimeout(abortFetch, origin.startsWith('http:') ? 0 : QUEUED_CANCEL_GRACE_MS));
   };
 
   const runStop = async (): Promise<StopResult> => {
@@ -642,12 +639,12 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
     streamId,
     cancelSecret,
     start() {
-      if (!startPromise) {
-        startPromise = finalPromise;
+      if (!started) {
+        started = true;
         // A throw here is a bug, not a stream fault; still a defined end rather than a rejection.
         run().catch((thrown) => fail('error', toError(thrown)));
       }
-      return startPromise;
+      return finalPromise;
     },
     stop() {
       if (stopPromise) return stopPromise;

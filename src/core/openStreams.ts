@@ -55,7 +55,7 @@ export function openStreamsTo(origin: string): number {
  * happy-dom, whose `fetch` is Node's (their user agents name them).
  */
 export function defaultConnectionsPerHost(): number {
-  const agent = typeof navigator === 'object' && navigator !== null ? navigator.userAgent : undefined;
+  const agent: unknown = globalThis.navigator?.userAgent;
   if (typeof agent !== 'string' || !agent.startsWith('Mozilla/') || /\b(jsdom|HappyDOM)\//i.test(agent)) return Infinity;
   return BROWSER_CONNECTIONS_PER_HOST;
 }

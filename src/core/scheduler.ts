@@ -40,7 +40,7 @@ const HIDDEN_MS = 250;
 export const frameScheduler: NotifyScheduler = (flush) => {
   // Looked up at call time, so a DOM environment installed after import (jsdom, happy-dom) is used.
   // A hidden tab runs no animation frames: a timer keeps the store (and its persisted copy) current.
-  const hidden = typeof document !== 'undefined' && document.visibilityState === 'hidden';
+  const hidden = globalThis.document?.visibilityState === 'hidden';
   if (!hidden && typeof requestAnimationFrame === 'function' && typeof cancelAnimationFrame === 'function') {
     const handle = requestAnimationFrame(() => flush());
     return () => cancelAnimationFrame(handle);

@@ -1,5 +1,5 @@
 import type { FinishReason } from '../types';
-import { emitDelta, emitError, emitUsage, type HandlerFactory } from './handler';
+import { emitArgsDelta, emitDelta, emitError, emitUsage, type HandlerFactory } from './handler';
 
 const FINISH = new Set<string>(['stop', 'length', 'content-filter', 'tool-calls', 'error', 'other']);
 
@@ -35,7 +35,6 @@ export const createAiSdkHandler: HandlerFactory = (emit, options) => {
   };
 
   return (part) => {
-    if (part === null || typeof part !== 'object') return;
     switch (part.type) {
       case 'start':
         if (typeof part.messageId === 'string') emit({ type: 'id', id: part.messageId });
@@ -53,7 +52,7 @@ export const createAiSdkHandler: HandlerFactory = (emit, options) => {
       case 'tool-input-delta': {
         const id = String(part.toolCallId);
         start(id, undefined);
-        if (typeof part.inputTextDelta === 'string' && part.inputTextDelta !== '') emit({ type: 'tool-call-delta', id, delta: part.inputTextDelta });
+        emitArgsDelta(emit, id, part.inputTextDelta);
         return;
       }
       case 'tool-input-available':

@@ -1,5 +1,5 @@
 import type { FinishReason } from '../types';
-import { emitDelta, emitError, emitUsage, type HandlerFactory } from './handler';
+import { emitArgsDelta, emitDelta, emitError, emitUsage, type HandlerFactory } from './handler';
 
 const FINISH: Record<string, FinishReason> = {
   end_turn: 'stop',
@@ -22,7 +22,6 @@ export const createAnthropicHandler: HandlerFactory = (emit) => {
   let finished = false;
 
   return (data, eventName) => {
-    if (data === null || typeof data !== 'object') return;
     const type = typeof data.type === 'string' ? data.type : eventName;
     switch (type) {
       case 'message_start': {
@@ -50,9 +49,7 @@ export const createAnthropicHandler: HandlerFactory = (emit) => {
           emitDelta(emit, 'text-delta', delta.text);
         } else if (delta.type === 'input_json_delta') {
           const id = tools.get(data.index);
-          if (id !== undefined && typeof delta.partial_json === 'string' && delta.partial_json !== '') {
-            emit({ type: 'tool-call-delta', id, delta: delta.partial_json });
-          }
+          if (id !== undefined) emitArgsDelta(emit, id, delta.partial_json);
         } else if (delta.type === 'thinking_delta') {
           emitDelta(emit, 'reasoning-delta', delta.thinking);
         }

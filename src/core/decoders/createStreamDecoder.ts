@@ -4,7 +4,7 @@ import type { DecodeOptions, Protocol, StreamEvent } from '../types';
 import { createAiSdkHandler } from './aiSdk';
 import { createAnthropicHandler } from './anthropic';
 import { detectProtocolFromContentType, detectProtocolFromEvent } from './detectProtocol';
-import { emitUsage, type EmitEvent, type HandlerFactory, type JsonEventHandler } from './handler';
+import { emitUsage, parseJsonOrUndefined, type EmitEvent, type HandlerFactory, type JsonEventHandler } from './handler';
 import { createOpenAIChatHandler } from './openaiChat';
 import { createOpenAIResponsesHandler } from './openaiResponses';
 
@@ -23,14 +23,14 @@ export const STREAM_CANCELLED_EVENT = 'stream-cancelled';
 
 const DEFAULT_MAX_EVENT_SIZE = 16 * 1024 * 1024;
 
-const HANDLERS: Record<Exclude<Protocol, 'text' | 'ndjson'>, HandlerFactory> = {
+const HANDLERS: Record<Exclude<Protocol, 'text'>, HandlerFactory> = {
   'openai-chat': createOpenAIChatHandler,
   'openai-responses': createOpenAIResponsesHandler,
   anthropic: createAnthropicHandler,
   'ai-sdk': createAiSdkHandler,
+  // NDJSON is openai-node's `toReadableStream()`: one Chat chunk per line.
+  ndjson: createOpenAIChatHandler,
 };
-
-type JsonProtocol = keyof typeof HANDLERS;
 
 /**
  * Creates the decoder behind `decodeStream`, `collectStream` and the stream session: UTF-8
@@ -66,17 +66,11 @@ export function createStreamDecoder(options: DecodeOptions, emit: EmitEvent): St
   const requested = options.protocol ?? 'auto';
   if (requested !== 'auto') {
     protocol = requested;
-    framing = requested === 'text' ? 'text' : requested === 'ndjson' ? 'ndjson' : 'sse';
-    if (requested === 'ndjson') {
-      // NDJSON is openai-node's `toReadableStream()`: one Chat chunk per line.
-      handler = createOpenAIChatHandler(emit, options);
-    } else if (requested !== 'text') {
-      handler = HANDLERS[requested](emit, options);
-    }
+    framing = requested === 'text' || requested === 'ndjson' ? requested : 'sse';
+    if (requested !== 'text') handler = HANDLERS[requested](emit, options);
   } else {
-    const fromType = detectProtocolFromContentType(options.contentType);
-    if (fromType) framing = fromType;
-    if (fromType === 'text') protocol = 'text';
+    framing = detectProtocolFromContentType(options.contentType);
+    if (framing === 'text') protocol = 'text';
     // A 200 HTML page (a login page, a proxy's or gateway's error page) is not a model stream and
     // must never be shown as the answer. Naming `protocol` (e.g. 'text') reads it anyway.
     htmlPage = /^\s*(text\/html|application\/xhtml\+xml)\s*(;|$)/i.test(options.contentType ?? '');
@@ -105,9 +99,10 @@ export function createStreamDecoder(options: DecodeOptions, emit: EmitEvent): St
         );
       }
       protocol = isSse ? detected : 'ndjson';
-      handler = HANDLERS[detected as JsonProtocol](emit, options);
+      handler = HANDLERS[detected](emit, options);
     }
-    handler(data, eventName);
+    // Events are objects; another JSON value (`42`, `null`) carries nothing and is skipped.
+    if (data !== null && typeof data === 'object') handler(data, eventName);
   };
 
   const onSseEvent = (eventName: string | undefined, raw: string) => {
@@ -140,7 +135,7 @@ export function createStreamDecoder(options: DecodeOptions, emit: EmitEvent): St
     });
 
   const feedNdjson = (text: string, final: boolean) => {
-    let buffer = ndjsonRest === '' ? text : ndjsonRest + text;
+    let buffer = ndjsonRest + text;
     let start = 0;
     let newline = buffer.indexOf('\n');
     while (newline !== -1) {
@@ -149,21 +144,13 @@ export function createStreamDecoder(options: DecodeOptions, emit: EmitEvent): St
       start = newline + 1;
       newline = buffer.indexOf('\n', start);
     }
-    buffer = start === 0 ? buffer : buffer.slice(start);
+    buffer = buffer.slice(start);
     if (final) {
       ndjsonRest = '';
       const line = buffer.trim();
       // A last line without its newline is read when it is whole JSON; a line cut mid-way is
       // discarded, like an SSE event cut before its blank line.
-      if (line !== '') {
-        let whole = true;
-        try {
-          JSON.parse(line);
-        } catch {
-          whole = false;
-        }
-        if (whole) onJson(line, undefined, false);
-      }
+      if (line !== '' && parseJsonOrUndefined(line) !== undefined) onJson(line, undefined, false);
     } else {
       if (buffer.length > maxEventSize) {
         throw new StreamProtocolError('buffer-overflow', `An NDJSON line grew past ${maxEventSize} characters.`, buffer.slice(0, 1000));
@@ -234,12 +221,8 @@ export function createStreamDecoder(options: DecodeOptions, emit: EmitEvent): St
 
 /** The usage and flag the server helper puts in its `stream-cancelled` event, as normalized events. */
 function emitCancelled(raw: string, emit: (event: StreamEvent) => void) {
-  let data: any = null;
-  try {
-    data = JSON.parse(raw);
-  } catch {
-    // The event itself is the signal; a payload we cannot read only costs the usage.
-  }
+  // The event itself is the signal; a payload we cannot read only costs the usage.
+  const data = parseJsonOrUndefined(raw);
   emitUsage(emit, data?.usage, 'inputTokens', 'outputTokens', data?.usageEstimated === true);
   emit({ type: 'finish', finishReason: 'cancelled', rawFinishReason: STREAM_CANCELLED_EVENT });
 }
@@ -248,10 +231,9 @@ const SSE_LINE = /^(?::|data:|event:|id:|retry:|data$|event$)/;
 
 /** Chooses a framing from the first line of a stream that came without a content type. */
 function sniffFraming(text: string, final: boolean): 'sse' | 'ndjson' | 'text' | null {
-  const trimmed = text.replace(/^\s+/, '');
+  const trimmed = text.trimStart();
   if (trimmed === '') return final ? 'text' : null;
   if (trimmed[0] === '{') return 'ndjson';
-  const lineEnd = trimmed.search(/[\r\n]/);
-  if (lineEnd === -1 && !final && trimmed.length < 16) return null;
+  if (!final && trimmed.length < 16 && !/[\r\n]/.test(trimmed)) return null;
   return SSE_LINE.test(trimmed) ? 'sse' : 'text';
 }

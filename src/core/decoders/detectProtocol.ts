@@ -14,15 +14,8 @@ export function detectProtocolFromContentType(contentType: string | null | undef
   return null;
 }
 
-const ANTHROPIC_EVENTS = new Set([
-  'message_start',
-  'message_delta',
-  'message_stop',
-  'content_block_start',
-  'content_block_delta',
-  'content_block_stop',
-  'ping',
-]);
+/** Every Anthropic event type but `error`: message_ and content_block_ start, delta and stop, and ping. */
+const ANTHROPIC_EVENT = /^((message|content_block)_(start|delta|stop)|ping)$/;
 
 /**
  * Every AI SDK UI message stream part type: start, finish, abort, start-step, finish-step,
@@ -42,7 +35,7 @@ export function detectProtocolFromEvent(data: unknown, eventName?: string): Excl
   const event = data as Record<string, any>;
   const type: unknown = event.type ?? eventName;
   if (typeof type === 'string') {
-    if (ANTHROPIC_EVENTS.has(type)) return 'anthropic';
+    if (ANTHROPIC_EVENT.test(type)) return 'anthropic';
     if (type.startsWith('response.') || type === 'keepalive') return 'openai-responses';
     if (AI_SDK_PART.test(type)) return 'ai-sdk';
     if (type === 'error') {

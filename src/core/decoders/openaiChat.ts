@@ -1,5 +1,5 @@
 import type { FinishReason } from '../types';
-import { emitDelta, emitError, emitUsage, type HandlerFactory } from './handler';
+import { emitArgsDelta, emitDelta, emitError, emitUsage, type HandlerFactory } from './handler';
 
 const FINISH: Record<string, FinishReason> = {
   stop: 'stop',
@@ -30,7 +30,7 @@ export const createOpenAIChatHandler: HandlerFactory = (emit) => {
 
   return (chunk) => {
     // openai-node throws on the first `error` member and reads nothing after it; so do we.
-    if (failed || chunk === null || typeof chunk !== 'object') return;
+    if (failed) return;
     if (chunk.error) {
       failed = true;
       const error = chunk.error;
@@ -67,8 +67,7 @@ export const createOpenAIChatHandler: HandlerFactory = (emit) => {
               } else {
                 id = known;
               }
-              const args = call.function?.arguments;
-              if (typeof args === 'string' && args !== '') emit({ type: 'tool-call-delta', id, delta: args });
+              emitArgsDelta(emit, id, call.function?.arguments);
             }
           }
           // Legacy `function_call` (before parallel tool calls): one call per message.
@@ -78,7 +77,7 @@ export const createOpenAIChatHandler: HandlerFactory = (emit) => {
               legacyCall = 'function_call';
               emit({ type: 'tool-call-start', id: legacyCall, name: String(fn.name ?? '') });
             }
-            if (typeof fn.arguments === 'string' && fn.arguments !== '') emit({ type: 'tool-call-delta', id: legacyCall, delta: fn.arguments });
+            emitArgsDelta(emit, legacyCall, fn.arguments);
           }
         }
         const raw = choice.finish_reason;

@@ -14,7 +14,7 @@ export const createOpenAIResponsesHandler: HandlerFactory = (emit) => {
   /** item_id → call state */
   const calls = new Map<string, { id: string; argsLength: number; ended: boolean }>();
 
-  const startCall = (itemId: string, callId: unknown, name: unknown) => {
+  const startCall = (itemId: string, callId?: unknown, name?: unknown) => {
     let call = calls.get(itemId);
     if (!call) {
       call = { id: typeof callId === 'string' && callId !== '' ? callId : itemId, argsLength: 0, ended: false };
@@ -74,7 +74,6 @@ export const createOpenAIResponsesHandler: HandlerFactory = (emit) => {
   };
 
   return (data, eventName) => {
-    if (data === null || typeof data !== 'object') return;
     const type = typeof data.type === 'string' ? data.type : eventName;
     switch (type) {
       case 'response.created':
@@ -101,7 +100,7 @@ export const createOpenAIResponsesHandler: HandlerFactory = (emit) => {
         return;
       case 'response.function_call_arguments.delta': {
         const itemId = String(data.item_id);
-        appendArgs(calls.get(itemId) ?? startCall(itemId, undefined, undefined), data.delta);
+        appendArgs(calls.get(itemId) ?? startCall(itemId), data.delta);
         return;
       }
       case 'response.function_call_arguments.done':
