@@ -14,6 +14,7 @@ export const createOpenAIResponsesHandler: HandlerFactory = (emit) => {
   /** item_id → call state */
   const calls = new Map<string, { id: string; argsLength: number; ended: boolean }>();
 
+  /** The call of this item, announced (tool-call-start) the first time the item is seen. */
   const startCall = (itemId: string, callId?: unknown, name?: unknown) => {
     let call = calls.get(itemId);
     if (!call) {
@@ -35,7 +36,7 @@ export const createOpenAIResponsesHandler: HandlerFactory = (emit) => {
   // `.done` and `output_item.done` carry the whole argument text. When no delta came (a proxy
   // that drops them), the full text stands in for the fragments; otherwise it is not repeated.
   const endCall = (itemId: string, fullArgs: unknown, callId?: unknown, name?: unknown) => {
-    const call = calls.get(itemId) ?? startCall(itemId, callId, name);
+    const call = startCall(itemId, callId, name);
     if (call.ended) return;
     if (call.argsLength === 0) appendArgs(call, fullArgs);
     call.ended = true;
@@ -100,7 +101,7 @@ export const createOpenAIResponsesHandler: HandlerFactory = (emit) => {
         return;
       case 'response.function_call_arguments.delta': {
         const itemId = String(data.item_id);
-        appendArgs(calls.get(itemId) ?? startCall(itemId), data.delta);
+        appendArgs(startCall(itemId), data.delta);
         return;
       }
       case 'response.function_call_arguments.done':
