@@ -273,6 +273,12 @@ async function checkAndCancel(request: Request, streamId: string, options: Handl
       return jsonError(404, 'No stream with this id is running (it may never have started, or finished over a minute ago).');
     case 'forbidden':
       return jsonError(403, `The ${CANCEL_SECRET_HEADER} header does not match this stream.`);
+    case 'full':
+      return jsonResponse(
+        503,
+        { status: 'full', error: 'No stream with this id is running, and too many cancels are already waiting for streams that have not started: this one was not recorded. Try again.' },
+        { 'retry-after': '1' },
+      );
     case 'unavailable':
       return jsonError(504, 'The server instance streaming this id did not confirm the cancel in time; it may have stopped.');
   }

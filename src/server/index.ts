@@ -15,6 +15,7 @@ export type {
   StreamRegistry,
   StreamRegistration,
   RegisterResult,
+  CancelOptions,
   CancelResult,
   CancelReport,
   CancelUsage,

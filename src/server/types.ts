@@ -53,13 +53,27 @@ export type RegisterResult = StreamRegistration | 'conflict' | 'cancelled';
  * - `not-found`: no such stream, and tombstones are off.
  * - `forbidden`: the secret does not match.
  * - `unavailable`: the instance serving the stream did not confirm in time (Redis registry only).
+ * - `full`: no stream with this id, and the registry already holds as many tombstones as it may.
+ *   None was left, so this cancel will **not** catch the stream if it starts later (never answered
+ *   as `pending`; a tombstone already promised is never evicted to make room).
  */
 export type CancelResult =
   | { status: 'cancelled'; report: CancelReport; pending?: boolean }
   | { status: 'already-finished' }
   | { status: 'not-found' }
   | { status: 'forbidden' }
-  | { status: 'unavailable' };
+  | { status: 'unavailable' }
+  | { status: 'full' };
+
+/** Options of `StreamRegistry.cancel`. */
+export type CancelOptions = {
+  /**
+   * Leave a tombstone when no stream has this id (default `true`). `handleCancel` passes `false`
+   * for a client over its rate limit: it may still cancel a stream it holds the secret of, but it
+   * cannot fill the registry with tombstones for made-up ids (the answer is then `not-found`).
+   */
+  tombstone?: boolean;
+};
 
 /** A registry of live streams, their secret hashes, and how to cancel them. */
 export interface StreamRegistry {
@@ -69,7 +83,7 @@ export interface StreamRegistry {
    */
   register(streamId: string, secretHash: string, onCancel: CancelListener): Promise<RegisterResult>;
   /** Cancels a stream if `secretHash` matches the one it registered with (compared in constant time). */
-  cancel(streamId: string, secretHash: string): Promise<CancelResult>;
+  cancel(streamId: string, secretHash: string, options?: CancelOptions): Promise<CancelResult>;
   /** Live streams served by this instance (finished markers and tombstones are not counted). */
   size(): number;
   /** Stops timers and connections. The registry must not be used afterwards. */
