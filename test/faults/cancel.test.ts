@@ -91,4 +91,3 @@ describe('cancel', () => {
     expect(final.message.finishReason).toBe('stop');
   });
 });
-});
