@@ -715,7 +715,7 @@ test('Cancel endpoint whose registry does not know the stream (a second instance
       // that is already streaming: never "server confirmed".
       assert.equal(await badge.getAttribute('data-server-confirmed'), 'false');
       assert.match(badgeText, /server did not confirm/);
-      assert.match(badgeText, /does not know this stream/);
+      assert.match(badgeText, /does not know this running stream/);
       const s = await waitForServerStream(server.url, streamId, (x) => x.cancelStatus !== null && x.closedAt !== null);
       assert.equal(s.cancelStatus, 404);
       report(t, 'cancel-unshared-registry', {
@@ -727,7 +727,7 @@ test('Cancel endpoint whose registry does not know the stream (a second instance
     },
     // Said once on the console in development (the demo runs through Vite's dev server); Chrome
     // logs the 404 as a failed resource load.
-    { allowConsole: [/does not know this stream/, /status of 404/] },
+    { allowConsole: [/does not know this running stream/, /status of 404/] },
   );
 });
 

@@ -37,12 +37,12 @@ export type Accumulator = {
   /** Applies one normalized event. */
   apply(event: StreamEvent): void;
   /**
-   * Freezes the visible content at `shown` (default: the message now): `message()` keeps its text,
+   * Freezes the visible content at `shown` (e.g. the last message shown): `message()` keeps its text,
    * reasoning and tool calls, so that what the user saw when they pressed Stop is what is kept,
    * while ids, usage, finish and errors are still read. Later deltas are still folded in, out of
-   * sight, for `thaw()`. A tool call shown `streaming` is shown `incomplete` once the stream ends.
+   * sight, for `thaw()`. A tool call shown `streaming` is `incomplete` after `markUnfinished()`.
    */
-  freeze(shown?: AccumulatedMessage): void;
+  freeze(shown: AccumulatedMessage): void;
   /** Undoes `freeze()`: `message()` shows everything received (a stop that came after the end). */
   thaw(): void;
   /** Marks every tool call that has not ended as `incomplete` (the stream ended without finishing it). */
@@ -101,9 +101,7 @@ export function createAccumulator(options: AccumulatorOptions = {}): Accumulator
   let rawFinishReason: string | null = null;
   let error: string | null = null;
   /** What the user saw at the stop (see `freeze`); `null` when not frozen. */
-  let shownAtStop: AccumulatedMessage | null = null;
-  /** `markUnfinished()` was called: the stream is over. */
-  let over = false;
+  let shown: Pick<AccumulatedMessage, 'text' | 'reasoning' | 'toolCalls'> | null = null;
 
   let dirty = true;
   let toolCallsDirty = true;
@@ -249,18 +247,21 @@ export function createAccumulator(options: AccumulatorOptions = {}): Accumulator
           return;
       }
     },
-    freeze(shown) {
-      shownAtStop = shown ?? this.message();
+    freeze(message) {
+      shown = message;
       dirty = true;
     },
     thaw() {
-      shownAtStop = null;
+      shown = null;
       dirty = true;
     },
     markUnfinished() {
-      over = true;
-      if (shownAtStop) dirty = true;
       endOpenCalls('incomplete');
+      // Frozen: a call still streaming when the user stopped was cut there, whatever came after.
+      if (shown) {
+        shown = { ...shown, toolCalls: shown.toolCalls.map((call) => (call.state === 'streaming' ? { ...call, state: 'incomplete' } : call)) };
+        dirty = true;
+      }
     },
     message() {
       if (!dirty && cachedMessage) return cachedMessage;
@@ -268,19 +269,12 @@ export function createAccumulator(options: AccumulatorOptions = {}): Accumulator
         cachedCalls = Object.freeze(calls.map(buildCall));
         toolCallsDirty = false;
       }
-      const shown = shownAtStop;
-      // Frozen: a call that was still streaming when the user stopped was cut there, whatever
-      // arrived for it afterwards.
-      const cut = shown && (over || finishReason !== null);
+      const view = shown ?? { text, reasoning, toolCalls: cachedCalls };
       cachedMessage = Object.freeze({
         id,
-        text: shown ? shown.text : text,
-        reasoning: shown ? shown.reasoning : reasoning,
-        toolCalls: shown
-          ? cut
-            ? Object.freeze(shown.toolCalls.map((call) => (call.state === 'streaming' ? Object.freeze({ ...call, state: 'incomplete' as const }) : call)))
-            : shown.toolCalls
-          : cachedCalls,
+        text: view.text,
+        reasoning: view.reasoning,
+        toolCalls: view.toolCalls,
         usage,
         finishReason,
         rawFinishReason,

@@ -192,19 +192,14 @@ let warnedUnknownStream = false;
 
 /**
  * A `pending` cancel answer for a stream whose response had started: the cancel endpoint does not
- * know a running stream. Said once on the console in development, since it is a deployment fault.
+ * know a running stream (docs/session.md). Said once on the console in development: a deployment fault.
  */
 function unknownStreamError(): StreamCancelError {
   const failure = new StreamCancelError(
     'unknown-stream',
-    'The cancel endpoint does not know this stream although its answer had started, so the model may still be generating. ' +
-      'The likely cause: the stream and cancel routes do not share one registry (several server instances or Edge isolates ' +
-      'with the in-memory registry, or a Redis that lost its keys); use createRedisStreamRegistry or run both routes in one process.',
+    'Not stopped on the server: the cancel endpoint does not know this running stream (its registry is likely not shared with the instance streaming it).',
   );
-  if (!warnedUnknownStream && isDevelopment()) {
-    warnedUnknownStream = true;
-    console.warn(`[react-model-stream] ${failure.message}`);
-  }
+  if (!warnedUnknownStream && isDevelopment()) console.warn((warnedUnknownStream = true) && failure.message);
   return failure;
 }
 
@@ -313,8 +308,6 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
    * says so): that is the pending cancel taking effect.
    */
   let responseStarted = false;
-  /** How the read loop ended; `null` while it runs. */
-  let closedBy: 'eof' | 'dropped' | 'error' | null = null;
   let streamClosed = false;
   let resolveStreamClosed: () => void = noop;
   const streamClosedPromise = new Promise<void>((resolve) => (resolveStreamClosed = resolve));
@@ -458,7 +451,6 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
    * outcome; otherwise it is decided here.
    */
   const closed = (how: 'eof' | 'dropped' | 'error', failure?: unknown) => {
-    closedBy = how;
     streamClosed = true;
     resolveStreamClosed();
     releaseConnection();
@@ -633,8 +625,8 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
     clearWhenSettled(answer, setTimeout(abortFetch, origin.startsWith('http:') ? 0 : QUEUED_CANCEL_GRACE_MS));
   };
 
-  /** The stream said how it ended by itself: its finish event, or a clean close of plain text. */
-  const endedByItself = () => accumulator.message().finishReason !== null || (closedBy === 'eof' && decoder?.protocol === 'text');
+  /** The stream said how it ended by itself: its finish event, or the close of plain text (it has no other). */
+  const endedByItself = () => accumulator.message().finishReason !== null || (streamClosed && decoder?.protocol === 'text');
 
   const runStop = async (): Promise<StopResult> => {
     // 1. In the task of the click: `stopping`, and the visible message freezes at what was shown

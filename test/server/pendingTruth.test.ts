@@ -54,7 +54,7 @@ function expectUnconfirmed(final: Awaited<ReturnType<typeof stopOnOtherInstance>
   expect(final.status).toBe('incomplete');
   expect(final.incomplete?.reason).toBe('cancelled');
   expect(final.incomplete?.serverConfirmed).toBe(false);
-  expect(final.incomplete?.error).toMatch(/does not know this stream/);
+  expect(final.incomplete?.error).toMatch(/does not know this running stream/);
   expect(final.error).toBeInstanceOf(StreamCancelError);
   expect((final.error as StreamCancelError).type).toBe('unknown-stream');
 }
@@ -78,7 +78,7 @@ describe('a pending answer for a stream whose response had started is not a conf
     const paced2 = createPacedUpstream('openai-chat', { intervalMs: 2, events: 200 });
     const a2 = await instance(registryA, paced2.upstream);
     expectUnconfirmed((await stopOnOtherInstance(a2, b, paced2)).final);
-    expect(warn.mock.calls.filter(([message]) => String(message).includes('does not know this stream'))).toHaveLength(1);
+    expect(warn.mock.calls.filter(([message]) => String(message).includes("does not know this running stream"))).toHaveLength(1);
   });
 
   it('a pending answer before the response started is confirmed; the stream that arrives after it is cancelled at once (SSE and plain text)', async () => {
