@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { collectStream } from '../../src/core/collectStream';
 import { createCancelRequest } from '../../src/core/createCancelRequest';
 import { createStreamSession, type CancelOutcome, type StreamSessionSnapshot } from '../../src/core/createStreamSession';
@@ -88,6 +88,92 @@ describe('every interleaving of a cancel with the end: one answer, and the strea
       });
     }
   }
+});
+
+/**
+ * A `fetch` whose response bodies pass through a gate the test opens and closes: a client behind a
+ * slow network, so the server can have forwarded the finish before the client read it.
+ */
+function gatedFetch() {
+  let open = true;
+  let wake: (() => void) | null = null;
+  const received: string[] = [];
+  const gated: typeof fetch = async (input, init) => {
+    const response = await fetch(input, init);
+    if (!response.body || !String(input).endsWith('/stream')) return response;
+    const source = response.body.getReader();
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        const { done, value } = await source.read();
+        if (done) {
+          controller.close();
+          return;
+        }
+        received.push(new TextDecoder().decode(value));
+        while (!open) await new Promise<void>((resolve) => (wake = resolve));
+        controller.enqueue(value);
+      },
+      cancel: (reason) => source.cancel(reason),
+    });
+    return new Response(body, { status: response.status, headers: response.headers });
+  };
+  return {
+    fetch: gated,
+    received: () => received.join(''),
+    close: () => {
+      open = false;
+    },
+    open: () => {
+      open = true;
+      wake?.();
+    },
+  };
+}
+
+describe('the session agrees with the answer when the finish is on its way to it', () => {
+  it('finish forwarded but not read yet: already-finished, and the message is the whole answer, complete, with the provider usage', async () => {
+    const fake = createManualUpstream();
+    current = await setup({ upstream: fake.upstream, protocol: 'openai-chat' });
+    const gate = gatedFetch();
+    const session = createStreamSession({ api: current.streamUrl, cancelApi: current.cancelUrl, fetch: gate.fetch, throttle: false });
+    const done = session.start();
+    fake.send(deltaOf('openai-chat', 0));
+    await vi.waitFor(() => expect(session.getSnapshot().message.text).toBe('w00 '), { timeout: 5000, interval: 5 });
+    gate.close();
+    const [finish, usage, last] = closingOf('openai-chat', 2).split(/(?<=\n\n)/);
+    fake.send(deltaOf('openai-chat', 1) + finish!);
+    await vi.waitFor(() => expect(gate.received()).toContain('"finish_reason":"stop"'), { timeout: 5000, interval: 5 });
+    const stopping = session.stop();
+    expect(session.getSnapshot().message.text).toBe('w00 '); // frozen meanwhile
+    await vi.waitFor(() => expect(current!.registry.counts().streams).toBe(0), { timeout: 5000, interval: 5 });
+    gate.open();
+    fake.send(usage! + last!);
+    fake.end();
+    expect(await stopping).toEqual({ serverConfirmed: false });
+    const final = await done;
+    expect(final.status).toBe('complete');
+    expect(final.message).toMatchObject({ text: 'w00 w01 ', finishReason: 'stop', usage: { inputTokens: 12, outputTokens: 2 } });
+  });
+
+  it('deltas in flight but no finish: cancelled, and the message is what was shown, with the usage of the answer', async () => {
+    const fake = createManualUpstream();
+    current = await setup({ upstream: fake.upstream, protocol: 'openai-chat' });
+    const gate = gatedFetch();
+    const session = createStreamSession({ api: current.streamUrl, cancelApi: current.cancelUrl, fetch: gate.fetch, throttle: false });
+    const done = session.start();
+    fake.send(deltaOf('openai-chat', 0));
+    await vi.waitFor(() => expect(session.getSnapshot().message.text).toBe('w00 '), { timeout: 5000, interval: 5 });
+    gate.close();
+    fake.send(deltaOf('openai-chat', 1));
+    await vi.waitFor(() => expect(gate.received()).toContain('w01'), { timeout: 5000, interval: 5 });
+    const stopping = session.stop();
+    await vi.waitFor(() => expect(current!.registry.counts().streams).toBe(0), { timeout: 5000, interval: 5 });
+    gate.open();
+    expect(await stopping).toEqual({ serverConfirmed: true });
+    const final = await done;
+    expect(final.incomplete).toEqual({ reason: 'cancelled', serverConfirmed: true });
+    expect(final.message).toMatchObject({ text: 'w00 ', finishReason: 'cancelled', usage: { inputTokens: null, outputTokens: 2, estimated: true } });
+  });
 });
 
 /** One race: a session on `streamUrl`, stopped at a random moment near the end, its cancel sent to `cancelUrl`. */
