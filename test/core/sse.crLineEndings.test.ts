@@ -36,6 +36,14 @@ describe('SSE with CR-only line ends, an event ending exactly at a chunk boundar
     expect(snapshot.finishReason).toBeNull();
   });
 
+  it('at the end of input, an event ending in \\r\\r (or \\r\\n\\r) is read; one ending in a single \\r has no blank line and is discarded', async () => {
+    const read = async (last: string) => (await collectStream(streamOf([`${events[0]}\r\r`, `${contentA}${last}`]), { protocol: 'openai-chat' })).text;
+    expect(await read('\r\r')).toBe('A');
+    expect(await read('\r\n\r')).toBe('A');
+    expect(await read('\r')).toBe('');
+    expect(await read('\r\n')).toBe('');
+  });
+
   it('the same through a real Response, with the protocol detected from the first line', async () => {
     const response = new Response(streamOf([COMPLETE, CUT_OFF]));
     expect((await collectStream(response.body!)).text).toBe('A');
