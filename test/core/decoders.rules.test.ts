@@ -50,6 +50,13 @@ describe('SSE framing rules, on every SSE fixture', () => {
     expect(snapshot.text).toBe('kept');
   });
 
+  it('a line that cannot become a field is dropped unbuffered: a long one across chunks is no buffer overflow', async () => {
+    const garbage = 'x'.repeat(600);
+    const chunks = [data({ type: 'text-delta', id: '0', delta: 'before ' }), garbage, garbage, garbage, `\n${data({ type: 'text-delta', id: '0', delta: 'after' })}`];
+    const snapshot = await collectStream(streamOf(chunks), { protocol: 'ai-sdk', maxEventSize: 1000 });
+    expect(snapshot.text).toBe('before after');
+  });
+
   it('several data: lines are joined with a newline', async () => {
     const body = 'data: {"type":"text-delta",\ndata: "id":"0","delta":"joined"}\n\n';
     expect((await collectStream(streamOf([body]), { protocol: 'ai-sdk' })).text).toBe('joined');

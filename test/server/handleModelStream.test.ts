@@ -92,6 +92,29 @@ describe('handleModelStream: pass-through', () => {
     await registry.close();
   });
 
+  it('CR-only line ends: an event ending in \\r\\r at a chunk end is forwarded at once, also when only that event tells the framing', async () => {
+    for (const contentType of ['text/event-stream', null]) {
+      const registry = createStreamRegistry();
+      // Without a content type, the framing comes from the side decoder's first event.
+      const fake = createManualUpstream({ contentType });
+      const res = await handleModelStream(new Request('http://x/stream', { method: 'POST', headers: streamHeaders(newStream()) }), {
+        registry,
+        upstream: fake.upstream,
+      });
+      const reader = res.body!.getReader();
+      const event = deltaOf('openai-chat', 0).replace(/\n/g, '\r');
+      fake.send(event);
+      // Nothing more comes from the upstream until the client has the event.
+      const first = await Promise.race([reader.read(), new Promise<string>((resolve) => setTimeout(() => resolve('nothing within 1 s'), 1000))]);
+      expect({ contentType, first: typeof first === 'string' ? first : new TextDecoder().decode(first.value) }).toEqual({ contentType, first: event });
+      fake.send('data: {"id"');
+      fake.end();
+      expect(new TextDecoder().decode((await reader.read()).value)).toBe('data: {"id"');
+      expect((await reader.read()).done).toBe(true);
+      await registry.close();
+    }
+  });
+
   it('passes plain text through as it comes, never splitting a multi-byte character', async () => {
     const registry = createStreamRegistry();
     const fake = createManualUpstream({ contentType: 'text/plain; charset=utf-8' });

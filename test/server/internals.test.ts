@@ -5,6 +5,9 @@ import { estimateUsage } from '../../src/server/internal/estimateUsage';
 import { readBodyCapped } from '../../src/server/internal/readBodyCapped';
 import { hashSecret, isValidSecret, isValidStreamId, secretHashesEqual } from '../../src/server/internal/validation';
 import { createAccumulator } from '../../src/core/accumulator';
+import { createStreamDecoder, STREAM_CANCELLED_EVENT } from '../../src/core/decoders/createStreamDecoder';
+import type { StreamEvent } from '../../src/core/types';
+import { fixtureVariants, unitsOf, type FixtureVariant } from '../helpers/fixtures';
 
 const enc = (text: string) => new TextEncoder().encode(text);
 const dec = (bytes: Uint8Array | null) => (bytes === null ? null : new TextDecoder().decode(bytes));
@@ -88,6 +91,89 @@ describe('createBoundaryBuffer', () => {
     const buffer = createBoundaryBuffer(10);
     buffer.push(enc('data: 0123456789'));
     expect(dec(buffer.take('sse'))).toBe('data: 0123456789');
+  });
+
+  describe('on every SSE fixture, with LF, CRLF and CR line ends', () => {
+    const sseVariants = fixtureVariants().filter((v) => v.framing === 'sse');
+
+    /**
+     * Where what is forwarded may end: after an event's blank line, or (CRLF) at the CR of that
+     * blank line, whose LF has not come yet (a CR alone already ends the line; the LF follows).
+     */
+    const boundariesOf = (variant: FixtureVariant) => {
+      const ends = unitsOf(variant)
+        .map(([, end]) => end)
+        .filter((end) => variant.bytes[end - 1] === 10 || variant.bytes[end - 1] === 13); // not a cut-off last event
+      return [0, ...ends.flatMap((end) => (variant.ending === 'crlf' ? [end - 1, end] : [end]))];
+    };
+    /** The farthest boundary at or before `at`: all that may, and must, have been forwarded by then. */
+    const lastBoundary = (boundaries: number[], at: number) => boundaries.filter((b) => b <= at).at(-1)!;
+
+    it('split in two at every byte, CR-only: forwards each complete event at once, nothing of an incomplete one', () => {
+      for (const variant of sseVariants.filter((v) => v.ending === 'cr')) {
+        const { bytes } = variant;
+        const boundaries = boundariesOf(variant);
+        for (let cut = 1; cut < bytes.length; cut++) {
+          const buffer = createBoundaryBuffer();
+          buffer.push(bytes.subarray(0, cut));
+          const first = buffer.take('sse');
+          buffer.push(bytes.subarray(cut));
+          const second = buffer.take('sse');
+          const rest = buffer.flush();
+          const forwarded = [first?.length ?? 0, second?.length ?? 0];
+          const want = [lastBoundary(boundaries, cut), lastBoundary(boundaries, bytes.length) - lastBoundary(boundaries, cut)];
+          if (forwarded[0] !== want[0] || forwarded[1] !== want[1]) {
+            expect({ fixture: variant.name, cut, forwarded }).toEqual({ fixture: variant.name, cut, forwarded: want });
+          }
+          const whole = Buffer.concat([first ?? new Uint8Array(), second ?? new Uint8Array(), rest ?? new Uint8Array()]);
+          if (!whole.equals(bytes)) expect({ fixture: variant.name, cut, whole: dec(whole) }).toEqual({ fixture: variant.name, cut, whole: dec(bytes) });
+        }
+      }
+    });
+
+    it('every byte a chunk boundary (each event cut at every offset), LF and CRLF: take() always ends at the last boundary', () => {
+      // CR-only is split literally above. Here one run cuts every event at the same offset: each
+      // position is a boundary once, and the buffer's state starts over at each event's end.
+      for (const variant of sseVariants.filter((v) => v.ending !== 'cr')) {
+        const { bytes } = variant;
+        const boundaries = boundariesOf(variant);
+        const units = unitsOf(variant);
+        const longest = Math.max(...units.map(([start, end]) => end - start));
+        for (let offset = 0; offset < longest; offset++) {
+          const cuts = units.filter(([start, end]) => start + offset > 0 && start + offset < end).map(([start]) => start + offset);
+          const buffer = createBoundaryBuffer();
+          let pushed = 0;
+          let forwarded = 0;
+          for (const cut of [...cuts, bytes.length]) {
+            buffer.push(bytes.subarray(pushed, cut));
+            pushed = cut;
+            forwarded += buffer.take('sse')?.length ?? 0;
+            if (forwarded !== lastBoundary(boundaries, pushed)) {
+              expect({ fixture: variant.name, offset, pushed, forwarded }).toEqual({ fixture: variant.name, offset, pushed, forwarded: lastBoundary(boundaries, pushed) });
+            }
+          }
+          expect(forwarded + (buffer.flush()?.length ?? 0)).toBe(bytes.length);
+        }
+      }
+    });
+
+    it('a cancel at any boundary: the client reads the forwarded events whole, then the stream-cancelled terminal', () => {
+      const terminal = enc(`event: ${STREAM_CANCELLED_EVENT}\ndata: {"usage":{"inputTokens":1,"outputTokens":2},"usageEstimated":true}\n\n`);
+      for (const variant of sseVariants) {
+        for (const boundary of boundariesOf(variant)) {
+          const events: StreamEvent[] = [];
+          const decoder = createStreamDecoder({ protocol: variant.protocol }, (event) => events.push(event));
+          decoder.push(variant.bytes.subarray(0, boundary));
+          decoder.push(terminal);
+          decoder.end();
+          expect({ fixture: variant.name, boundary, last: events.at(-1) }).toEqual({
+            fixture: variant.name,
+            boundary,
+            last: { type: 'finish', finishReason: 'cancelled', rawFinishReason: STREAM_CANCELLED_EVENT },
+          });
+        }
+      }
+    });
   });
 });
 

@@ -57,7 +57,6 @@ export function createStreamDecoder(options: DecodeOptions, emit: EmitEvent): St
   let handler: JsonEventHandler | null = null;
   let sse: EventSourceParser | null = null;
   let sniffed = ''; // text held back while 'auto' has neither a content type nor a full first line
-  let lastChar = '';
   let ndjsonRest = '';
   let ended = false;
   let failure: unknown = null;
@@ -182,14 +181,10 @@ export function createStreamDecoder(options: DecodeOptions, emit: EmitEvent): St
     } else if (framing === 'ndjson') {
       feedNdjson(text, final);
     } else {
+      // A CR at a chunk's end already ends its line (eventsource-parser 4 only drops an LF that
+      // may follow it), so nothing is left to finish at the end of input.
       sse ??= startSse();
-      if (text !== '') {
-        sse.feed(text);
-        lastChar = text[text.length - 1]!;
-      }
-      // eventsource-parser waits to see whether a CR at the end of a chunk is half of a CRLF.
-      // At the end of input it cannot be, so a lone CR finishes its line.
-      if (final && lastChar === '\r') sse.feed('\n');
+      if (text !== '') sse.feed(text);
     }
   };
 
