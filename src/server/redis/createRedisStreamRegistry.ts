@@ -404,7 +404,7 @@ export function createRedisStreamRegistry(options: RedisStreamRegistryOptions): 
       ['EVAL', REASSERT_SCRIPT, '2', key, tombstoneKey(streamId, entry.secretHash), entry.secretHash, instanceId, String(streamTtlMs), String(finishedTtlMs)],
       (late) => act(late),
     )
-      .then(act, () => {})
+      .then(act, () => retrySoon())
       .finally(() => reasserting.delete(streamId));
   };
   const reassertAll = () => {
@@ -417,12 +417,22 @@ export function createRedisStreamRegistry(options: RedisStreamRegistryOptions): 
     runRepairs();
   }
 
+  // A re-assert that failed (a cluster node that accepts connections before it serves its slots
+  // answers CLUSTERDOWN for a moment) is tried again soon, not only at the next heartbeat.
+  const tickMs = Math.max(100, Math.floor(streamTtlMs / 3));
+  let soon: ReturnType<typeof setTimeout> | null = null;
+  const retrySoon = () => {
+    if (soon !== null || closed || local.size === 0) return;
+    soon = setTimeout(() => {
+      soon = null;
+      onReconnected();
+    }, Math.min(250, tickMs));
+    (soon as { unref?: () => void }).unref?.();
+  };
+
   const startTicker = () => {
     if (ticker !== null || closed) return;
-    ticker = setInterval(() => {
-      reassertAll();
-      runRepairs();
-    }, Math.max(100, Math.floor(streamTtlMs / 3)));
+    ticker = setInterval(onReconnected, tickMs);
     (ticker as { unref?: () => void }).unref?.();
   };
   const stopTickerIfIdle = () => {
@@ -626,6 +636,7 @@ export function createRedisStreamRegistry(options: RedisStreamRegistryOptions): 
       if (closed) return;
       closed = true;
       if (ticker !== null) clearInterval(ticker);
+      if (soon !== null) clearTimeout(soon);
       ticker = null;
       for (const resolve of waitingReplies.values()) resolve(null);
       waitingReplies.clear();
