@@ -244,7 +244,8 @@ export function createRedisStreamRegistry(options: RedisStreamRegistryOptions): 
   const streamTtlMs = options.streamTtlMs ?? 30_000;
   const finishedTtlMs = options.finishedTtlMs ?? 60_000;
   const tombstoneTtlMs = options.tombstoneTtlMs ?? 10_000;
-  const maxTombstones = options.maxTombstones ?? 10_000;
+  // A whole number for the script (`Infinity` would not parse there): no cap at all is MAX_SAFE_INTEGER.
+  const maxTombstones = Math.max(0, Math.floor(Math.min(options.maxTombstones ?? 10_000, Number.MAX_SAFE_INTEGER)));
   const cancelTimeoutMs = options.cancelTimeoutMs ?? 1000;
   const commandTimeoutMs = options.commandTimeoutMs ?? 3000;
 
