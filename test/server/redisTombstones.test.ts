@@ -129,6 +129,18 @@ describe.skipIf(!hasRedisServer)('createRedisStreamRegistry tombstones (real red
     expect(await inspector.keys('*')).toEqual([]);
   });
 
+  it('a tombstone left by the previous version ("1", a string) is still taken, and a new cancel for it keeps it', async () => {
+    const a = await registry();
+    const hash = sha256('old'.repeat(11));
+    await inspector.set(`rms:{old-1}:tomb:${hash}`, '1', { PX: 10_000 });
+    await inspector.set(`rms:{old-2}:tomb:${hash}`, '1', { PX: 10_000 });
+    expect(await a.cancel('old-2', hash)).toMatchObject({ status: 'cancelled', pending: true });
+    expect(await inspector.type(`rms:{old-2}:tomb:${hash}`)).toBe('set');
+    expect(await a.register('old-1', hash, () => null)).toBe('cancelled');
+    expect(await a.register('old-2', hash, () => null)).toBe('cancelled');
+    expect(await tombstoneKeys()).toEqual([]);
+  });
+
   it('cancels racing registrations: a pending answer always cancels its stream, and no reservation outlives its tombstone', async () => {
     const a = await registry({ maxTombstones: 1000 });
     const b = await registry({ maxTombstones: 1000 });

@@ -153,6 +153,8 @@ return expires`;
 const TOMB_SCRIPT = `
 local h = redis.call('HMGET', KEYS[1], 'secretHash', 'state', 'owner')
 if h[1] then return {'found', h[1], h[2] or '', h[3] or ''} end
+-- A tombstone of the previous version ("1", a string) becomes a set: still a tombstone.
+if redis.call('TYPE', KEYS[2]).ok == 'string' then redis.call('DEL', KEYS[2]) end
 redis.call('SADD', KEYS[2], ARGV[1])
 if redis.call('SCARD', KEYS[2]) > 4 then redis.call('SPOP', KEYS[2]) end
 redis.call('PEXPIREAT', KEYS[2], ARGV[2])
@@ -160,7 +162,7 @@ return {'tombstoned'}`;
 
 // KEYS[1] tombstone key; ARGV[1] nonce. Undoes the tombstone of a cancel answered 503.
 const UNTOMB_SCRIPT = `
-redis.call('SREM', KEYS[1], ARGV[1])
+if redis.call('TYPE', KEYS[1]).ok == 'set' then redis.call('SREM', KEYS[1], ARGV[1]) end
 return redis.call('EXISTS', KEYS[1])`;
 
 // KEYS[1] stream key; ARGV: finishedTtlMs, usage JSON or '', stopped report JSON or '', owner,
