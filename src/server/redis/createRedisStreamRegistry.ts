@@ -22,7 +22,11 @@ type RedisStreamRegistryCommonOptions = {
    * Redis Cluster slot.
    */
   keyPrefix?: string;
-  /** TTL of a live stream's key, refreshed every third of it while the stream runs (so a crashed instance's streams expire). Default 30 000 ms. */
+  /**
+   * TTL of a live stream's key. Every third of it the owner re-asserts the key (extends it, or puts
+   * it back if Redis lost it), so a crashed instance's streams expire and a restarted Redis learns
+   * the live streams again. Default 30 000 ms.
+   */
   streamTtlMs?: number;
   /** How long a finished stream answers a late cancel with `already-finished`. Default 60 000 ms. */
   finishedTtlMs?: number;
@@ -407,7 +411,8 @@ export function createRedisStreamRegistry(options: RedisStreamRegistryOptions): 
       ['EVAL', REASSERT_SCRIPT, '2', key, tombstoneKey(streamId, entry.secretHash), entry.secretHash, instanceId, String(streamTtlMs), String(finishedTtlMs)],
       (late) => act(late),
     )
-      .then(act, () => retrySoon())
+      // Offline: the reconnection ('ready') re-asserts. Connected but refused (CLUSTERDOWN) or slow: soon.
+      .then(act, (error) => (error instanceof ClientOfflineError || error instanceof ClientClosedError ? undefined : retrySoon()))
       .finally(() => reasserting.delete(streamId));
   };
   const reassertAll = () => {
