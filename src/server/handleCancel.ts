@@ -46,6 +46,21 @@ export type HandleCancelOptions = {
    */
   rateLimit?: false | CancelRateLimitOptions | RateLimiter;
   /**
+   * How long the request body may take to arrive, in milliseconds, from the moment the handler
+   * starts reading it (so the wait for its first byte counts too) to its last byte. Default 5000.
+   * A body that does not arrive in time (a client that sends a few bytes and stalls, or none) is
+   * answered `408` with a JSON error and `Connection: close`, so the connection is released rather
+   * than held until the server's own request timeout (300 s in Node). A cancel body is about 60
+   * bytes, sent with the headers; the client gives up on its cancel after `cancelTimeoutMs` (3 s)
+   * anyway. `Infinity`: no bound.
+   *
+   * @example
+   * ```ts
+   * handleCancel(request, { registry, bodyTimeoutMs: 2_000 });
+   * ```
+   */
+  bodyTimeoutMs?: number;
+  /**
    * Lets pages on other origins call this endpoint (a cancel endpoint on its own host). Without it
    * the endpoint sends no CORS headers and answers `OPTIONS` with 405: same-origin only.
    * See {@link CancelCorsOptions}.
@@ -147,6 +162,9 @@ function keyForTrustProxy(trustProxy: CancelRateLimitOptions['trustProxy']): (re
 /** Largest cancel body read, in bytes. `{"streamId":"<128 chars>"}` is about 150. */
 export const MAX_CANCEL_BODY_BYTES = 4096;
 
+/** `bodyTimeoutMs` by default: how long a cancel body may take to arrive. */
+export const DEFAULT_CANCEL_BODY_TIMEOUT_MS = 5000;
+
 /**
  * The cancel endpoint: `POST` with JSON `{ "streamId": "…" }` and header `x-stream-cancel-secret`.
  * Stops the stream served by `handleModelStream` (on this instance, or on another through a shared
@@ -160,7 +178,9 @@ export const MAX_CANCEL_BODY_BYTES = 4096;
  * - `404` unknown id (without `status: 'pending'` when the registry keeps no tombstones), `403` wrong or missing secret
  *   (compared in constant time) or refused by `authorize`, `400` a body that is not JSON
  *   `{streamId}` with a valid id or a content type other than `application/json`, `405` not a
- *   `POST` (with `Allow: POST`), `413` a body over 4 KB, `503` the registry failed, `504` the
+ *   `POST` (with `Allow: POST`), `413` a body over 4 KB, `408` a body that did not arrive within
+ *   `bodyTimeoutMs` (with `Connection: close`), `503` the registry failed (or, with
+ *   `{"status":"full"}` and `Retry-After`, it holds as many early cancels as it may), `504` the
  *   instance serving the stream did not confirm in time, `429` too many failed attempts from this
  *   client's key (`Retry-After` in seconds; see `rateLimit`): every `403`/`404` of an over-limit
  *   key is answered `429`, while the right secret still cancels.
@@ -220,8 +240,17 @@ async function answerCancel(request: Request, options: HandleCancelOptions): Pro
     request.body?.cancel().catch(() => {});
     return jsonError(400, 'The cancel request must have content-type application/json and the body {"streamId": "…"}.');
   }
-  const body = await readBodyCapped(request, MAX_CANCEL_BODY_BYTES);
+  const bodyTimeoutMs = options.bodyTimeoutMs ?? DEFAULT_CANCEL_BODY_TIMEOUT_MS;
+  if (typeof bodyTimeoutMs !== 'number' || !(bodyTimeoutMs > 0)) {
+    request.body?.cancel().catch(() => {});
+    return jsonError(500, `handleCancel: bodyTimeoutMs must be a number of milliseconds > 0, not ${String(bodyTimeoutMs)}; the stream was not cancelled.`);
+  }
+  const body = await readBodyCapped(request, MAX_CANCEL_BODY_BYTES, bodyTimeoutMs);
   if (!body.ok) {
+    if (body.reason === 'timeout') {
+      // The rest of the body may never come: the connection cannot serve another request.
+      return jsonError(408, `The cancel request body did not arrive within ${bodyTimeoutMs} ms; send {"streamId": "…"} with the request.`, { connection: 'close' });
+    }
     return body.reason === 'too-large'
       ? jsonError(413, `The cancel request body is larger than ${MAX_CANCEL_BODY_BYTES} bytes; send only {"streamId": "…"}.`)
       : jsonError(400, 'The cancel request body could not be read as UTF-8 text.');
