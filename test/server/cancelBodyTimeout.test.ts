@@ -156,6 +156,16 @@ describe('a cancel body that never finishes', () => {
     expect(result.closedAfterMs!).toBeLessThan(6500);
   }, 15_000);
 
+  it('an answer sent before the body (400: not JSON) while the client stalls: the idle socket is closed by node:http within seconds, not 300 s', async () => {
+    const port = await listen();
+    const result = await stalledRequest(port, head(100).replace('application/json', 'text/plain'), '{"str', 12_000);
+    expect(parseRaw(result.text).status).toBe(400);
+    expect(result.answeredAfterMs!).toBeLessThan(1000);
+    // Node's keep-alive timeout (5 s, plus its 1 s buffer on Node 20) ends the connection.
+    expect(result.closedAfterMs).not.toBeNull();
+    expect(result.closedAfterMs!).toBeLessThan(8000);
+  }, 15_000);
+
   it('a slow but complete body within the bound is answered normally, and the connection stays usable', async () => {
     const port = await listen({ bodyTimeoutMs: 1000 });
     const body = JSON.stringify({ streamId: 'not-started-yet' });
