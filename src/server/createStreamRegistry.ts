@@ -10,7 +10,7 @@ export type StreamRegistryOptions = {
    */
   tombstoneTtlMs?: number;
   /**
-   * Most tombstones kept at once (default 10 000: about 2.5 MiB, 263 bytes each measured). At the
+   * Most tombstones kept at once (default 10 000: about 2.5 MiB, ≈ 265 bytes each measured). At the
    * cap, expired ones are swept first; if none has expired, the new cancel is refused with
    * `{ status: 'full' }` (`handleCancel` answers `503 {"status":"full"}` with `Retry-After: 1`)
    * rather than evicting a tombstone already answered `pending`: a flood of cancels for made-up ids
