@@ -5,7 +5,8 @@ import { peerAddress } from './internal/peerAddress';
  *
  * - `hit(key)`: `0` when the key may try (the attempt is counted at once, so a burst of parallel
  *   guesses cannot all slip in before the first one fails), else the milliseconds until its window
- *   ends (the attempt is refused and not counted).
+ *   ends (not counted; `handleCancel` then still lets a right secret cancel, and answers any
+ *   failure `429`).
  * - `refund(key)`: takes back one counted attempt; `handleCancel` calls it when the attempt did not
  *   fail (anything but `403`/`404`), so successful cancels never use up the limit.
  *
@@ -15,7 +16,7 @@ import { peerAddress } from './internal/peerAddress';
  * every call (or let `handleCancel` keep its default one per registry).
  */
 export type RateLimiter = {
-  /** Failed attempts allowed per key and window; the next attempt in that window answers `429`. */
+  /** Failed attempts allowed per key and window; past it, `handleCancel` answers every failure `429` (a right secret still cancels). */
   readonly max: number;
   /** The window length in milliseconds, from a key's first failure. */
   readonly windowMs: number;
