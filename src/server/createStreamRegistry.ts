@@ -9,7 +9,20 @@ export type StreamRegistryOptions = {
    * `0` turns tombstones off: such a cancel then answers 404.
    */
   tombstoneTtlMs?: number;
-  /** Most tombstones kept at once; past it the oldest is dropped (a flood of cancels for made-up ids cannot grow memory). Default 10 000. */
+  /**
+   * Most tombstones kept at once (default 10 000: about 2.5 MiB, ≈ 265 bytes each measured). At the
+   * cap, expired ones are swept first; if none has expired, the new cancel is refused with
+   * `{ status: 'full' }` (`handleCancel` answers `503 {"status":"full"}` with `Retry-After: 1`)
+   * rather than evicting a tombstone already answered `pending`: a flood of cancels for made-up ids
+   * can neither grow memory nor make a promised cancel fail silently. Renewing a tombstone that is
+   * already there (the same id and secret again) never needs room.
+   *
+   * @example
+   * ```ts
+   * // room for 50 000 cancels that beat their stream within the 10 s TTL: about 13 MiB at most
+   * const registry = createStreamRegistry({ maxTombstones: 50_000 });
+   * ```
+   */
   maxTombstones?: number;
 };
 
@@ -22,6 +35,9 @@ export type InMemoryStreamRegistry = StreamRegistry & {
 type LiveEntry = { secretHash: string; onCancel: CancelListener };
 /** `stopped`: what a stream stopped without a cancel knew; taken by the first late cancel. */
 type Marker = { secretHash: string; expiresAt: number; stopped?: CancelReport };
+
+/** `maxTombstones` by default: about 2.5 MiB of tombstones (measured: test/heap/tombstones.test.ts). */
+export const DEFAULT_MAX_TOMBSTONES = 10_000;
 
 /** What a cancel answers when the stream has not registered yet: it will be cancelled the moment it does. */
 const PENDING_REPORT: CancelReport = { usage: null, usageEstimated: false };
@@ -45,7 +61,10 @@ const PENDING_REPORT: CancelReport = { usage: null, usageEstimated: false };
 export function createStreamRegistry(options: StreamRegistryOptions = {}): InMemoryStreamRegistry {
   const finishedTtlMs = options.finishedTtlMs ?? 60_000;
   const tombstoneTtlMs = options.tombstoneTtlMs ?? 10_000;
-  const maxTombstones = options.maxTombstones ?? 10_000;
+  const maxTombstones = options.maxTombstones ?? DEFAULT_MAX_TOMBSTONES;
+  if (typeof maxTombstones !== 'number' || !(maxTombstones >= 0)) {
+    throw new RangeError(`createStreamRegistry: maxTombstones must be a number ≥ 0, not ${String(maxTombstones)}.`);
+  }
 
   const live = new Map<string, LiveEntry>();
   const finished = new Map<string, Marker>();
@@ -88,6 +107,14 @@ export function createStreamRegistry(options: StreamRegistryOptions = {}): InMem
     ensureSweep();
   };
 
+  /** Drops expired tombstones from the front (insertion order is expiry order: one TTL for all). */
+  const sweepExpiredTombstones = (now: number) => {
+    for (const [key, expiresAt] of tombstones) {
+      if (expiresAt > now) return;
+      tombstones.delete(key);
+    }
+  };
+
   const takeTombstone = (key: string): boolean => {
     const expiresAt = tombstones.get(key);
     if (expiresAt === undefined) return false;
@@ -115,7 +142,7 @@ export function createStreamRegistry(options: StreamRegistryOptions = {}): InMem
       };
     },
 
-    async cancel(streamId, secretHash): Promise<CancelResult> {
+    async cancel(streamId, secretHash, cancelOptions): Promise<CancelResult> {
       const entry = live.get(streamId);
       if (entry) {
         if (!secretHashesEqual(entry.secretHash, secretHash)) return { status: 'forbidden' };
@@ -139,11 +166,17 @@ export function createStreamRegistry(options: StreamRegistryOptions = {}): InMem
         delete marker.stopped;
         return { status: 'cancelled', report: stopped };
       }
-      if (tombstoneTtlMs <= 0 || closed) return { status: 'not-found' };
+      if (tombstoneTtlMs <= 0 || closed || cancelOptions?.tombstone === false) return { status: 'not-found' };
       const key = `${streamId}\n${secretHash}`;
+      const now = Date.now();
+      // Renewing a tombstone that is there takes no room; a new one needs a free slot. A tombstone
+      // already answered `pending` is a promise: it is never evicted to make room.
+      if (!tombstones.has(key) && tombstones.size >= maxTombstones) {
+        sweepExpiredTombstones(now);
+        if (tombstones.size >= maxTombstones) return { status: 'full' };
+      }
       tombstones.delete(key); // re-insert at the end: insertion order is expiry order
-      tombstones.set(key, Date.now() + tombstoneTtlMs);
-      while (tombstones.size > maxTombstones) tombstones.delete(tombstones.keys().next().value!);
+      tombstones.set(key, now + tombstoneTtlMs);
       ensureSweep();
       return { status: 'cancelled', report: PENDING_REPORT, pending: true };
     },

@@ -1,7 +1,15 @@
 import { readBodyCapped } from './internal/readBodyCapped';
 import { CANCEL_SECRET_HEADER, hashSecret, isValidSecret, isValidStreamId, jsonError, jsonResponse } from './internal/validation';
-import type { StreamRegistry } from './types';
-import { createRateLimiter, defaultRateLimitKey, DEFAULT_RATE_LIMIT_MAX, DEFAULT_RATE_LIMIT_WINDOW_MS, type CancelRateLimitOptions, type RateLimiter } from './createRateLimiter';
+import type { CancelOptions, StreamRegistry } from './types';
+import {
+  createRateLimiter,
+  defaultRateLimitKey,
+  rateLimitKeyFor,
+  DEFAULT_RATE_LIMIT_MAX,
+  DEFAULT_RATE_LIMIT_WINDOW_MS,
+  type CancelRateLimitOptions,
+  type RateLimiter,
+} from './createRateLimiter';
 
 export type HandleCancelOptions = {
   /** The registry the streams were registered in (the same one `handleModelStream` uses). */
@@ -12,17 +20,46 @@ export type HandleCancelOptions = {
    */
   authorize?: (request: Request, streamId: string) => boolean | Promise<boolean>;
   /**
-   * Limits **failed** cancel attempts (answers `403` and `404`) per client: over the limit the
-   * answer is `429` with `Retry-After` (seconds), before the secret is checked or the registry asked.
-   * Successful cancels are never counted. Default on: 30 failures per minute per key, the key being
-   * the first `x-forwarded-for` address, else `x-real-ip`; a request with no key is not limited (these
-   * headers can be forged unless your proxy sets them: pass `key` with the platform's client address).
+   * Limits **failed** cancel attempts (answers `403` and `404`) per client key. Successful cancels
+   * are never counted. Default on: 30 failures per minute per key.
+   *
+   * Over the limit, a cancel with the right secret still cancels (a right secret is never refused
+   * because of other clients' failures, e.g. on a shared proxy address); every failure answers
+   * `429` with `Retry-After` (seconds) instead of `403`/`404`, so an over-limit client learns
+   * nothing, and no tombstone is left for an unknown id.
+   *
+   * The key comes only from what the app trusts: `key`, else `trustProxy` (how many proxies in
+   * front append to `x-forwarded-for`), else the socket's address when `toNodeHandler` built the
+   * request and it is a public one (a loopback or private peer is most likely your own proxy), else
+   * none: a request without a key is not limited. Never a client-written header by default (see
+   * `defaultRateLimitKey`).
    * - omitted or an options object: a limiter kept per `registry` (in a module-level `WeakMap`), so it
    *   survives across requests even though the options object is created on every call;
    * - a limiter from `createRateLimiter`: that one (share it between routes, or set `maxKeys`);
    * - `false`: off (e.g. when the platform or a gateway limits already).
+   *
+   * @example
+   * ```ts
+   * handleCancel(request, { registry, rateLimit: { trustProxy: 1 } }); // behind one reverse proxy
+   * handleCancel(request, { registry, rateLimit: { key: (req) => req.headers.get('cf-connecting-ip') } }); // Cloudflare
+   * ```
    */
   rateLimit?: false | CancelRateLimitOptions | RateLimiter;
+  /**
+   * How long the request body may take to arrive, in milliseconds, from the moment the handler
+   * starts reading it (so the wait for its first byte counts too) to its last byte. Default 5000.
+   * A body that does not arrive in time (a client that sends a few bytes and stalls, or none) is
+   * answered `408` with a JSON error and `Connection: close`, so the connection is released rather
+   * than held until the server's own request timeout (300 s in Node). A cancel body is about 60
+   * bytes, sent with the headers; the client gives up on its cancel after `cancelTimeoutMs` (3 s)
+   * anyway. `Infinity`: no bound.
+   *
+   * @example
+   * ```ts
+   * handleCancel(request, { registry, bodyTimeoutMs: 2_000 });
+   * ```
+   */
+  bodyTimeoutMs?: number;
   /**
    * Lets pages on other origins call this endpoint (a cancel endpoint on its own host). Without it
    * the endpoint sends no CORS headers and answers `OPTIONS` with 405: same-origin only.
@@ -95,7 +132,7 @@ function isRateLimiter(value: CancelRateLimitOptions | RateLimiter): value is Ra
 }
 
 function limiterFor(registry: StreamRegistry, rateLimit: CancelRateLimitOptions | RateLimiter | undefined): { limiter: RateLimiter; key: (request: Request) => string | null } {
-  if (rateLimit && isRateLimiter(rateLimit)) return { limiter: rateLimit, key: rateLimit.key ?? defaultRateLimitKey };
+  if (rateLimit && isRateLimiter(rateLimit)) return { limiter: rateLimit, key: rateLimit.key ?? ((request) => defaultRateLimitKey(request)) };
   const max = rateLimit?.max ?? DEFAULT_RATE_LIMIT_MAX;
   const windowMs = rateLimit?.windowMs ?? DEFAULT_RATE_LIMIT_WINDOW_MS;
   let byConfig = limitersByRegistry.get(registry);
@@ -107,11 +144,26 @@ function limiterFor(registry: StreamRegistry, rateLimit: CancelRateLimitOptions 
     limiter = createRateLimiter({ max, windowMs });
     byConfig.set(config, limiter);
   }
-  return { limiter, key: rateLimit?.key ?? defaultRateLimitKey };
+  return { limiter, key: rateLimit?.key ?? keyForTrustProxy(rateLimit?.trustProxy) };
+}
+
+/** The default key for a `trustProxy` setting; a bad setting fails when a request is keyed (500). */
+function keyForTrustProxy(trustProxy: CancelRateLimitOptions['trustProxy']): (request: Request) => string | null {
+  if (trustProxy === undefined || trustProxy === false) return (request) => defaultRateLimitKey(request);
+  try {
+    return rateLimitKeyFor(trustProxy);
+  } catch (error) {
+    return () => {
+      throw error;
+    };
+  }
 }
 
 /** Largest cancel body read, in bytes. `{"streamId":"<128 chars>"}` is about 150. */
 export const MAX_CANCEL_BODY_BYTES = 4096;
+
+/** `bodyTimeoutMs` by default: how long a cancel body may take to arrive. */
+export const DEFAULT_CANCEL_BODY_TIMEOUT_MS = 5000;
 
 /**
  * The cancel endpoint: `POST` with JSON `{ "streamId": "…" }` and header `x-stream-cancel-secret`.
@@ -126,9 +178,12 @@ export const MAX_CANCEL_BODY_BYTES = 4096;
  * - `404` unknown id (without `status: 'pending'` when the registry keeps no tombstones), `403` wrong or missing secret
  *   (compared in constant time) or refused by `authorize`, `400` a body that is not JSON
  *   `{streamId}` with a valid id or a content type other than `application/json`, `405` not a
- *   `POST` (with `Allow: POST`), `413` a body over 4 KB, `503` the registry failed, `504` the
+ *   `POST` (with `Allow: POST`), `413` a body over 4 KB, `408` a body that did not arrive within
+ *   `bodyTimeoutMs` (with `Connection: close`), `503` the registry failed (or, with
+ *   `{"status":"full"}` and `Retry-After`, it holds as many early cancels as it may), `504` the
  *   instance serving the stream did not confirm in time, `429` too many failed attempts from this
- *   client (`Retry-After` in seconds; see `rateLimit`).
+ *   client's key (`Retry-After` in seconds; see `rateLimit`): every `403`/`404` of an over-limit
+ *   key is answered `429`, while the right secret still cancels.
  *
  * @example
  * ```ts
@@ -185,8 +240,17 @@ async function answerCancel(request: Request, options: HandleCancelOptions): Pro
     request.body?.cancel().catch(() => {});
     return jsonError(400, 'The cancel request must have content-type application/json and the body {"streamId": "…"}.');
   }
-  const body = await readBodyCapped(request, MAX_CANCEL_BODY_BYTES);
+  const bodyTimeoutMs = options.bodyTimeoutMs ?? DEFAULT_CANCEL_BODY_TIMEOUT_MS;
+  if (typeof bodyTimeoutMs !== 'number' || !(bodyTimeoutMs > 0)) {
+    request.body?.cancel().catch(() => {});
+    return jsonError(500, `handleCancel: bodyTimeoutMs must be a number of milliseconds > 0, not ${String(bodyTimeoutMs)}; the stream was not cancelled.`);
+  }
+  const body = await readBodyCapped(request, MAX_CANCEL_BODY_BYTES, bodyTimeoutMs);
   if (!body.ok) {
+    if (body.reason === 'timeout') {
+      // The rest of the body may never come: the connection cannot serve another request.
+      return jsonError(408, `The cancel request body did not arrive within ${bodyTimeoutMs} ms; send {"streamId": "…"} with the request.`, { connection: 'close' });
+    }
     return body.reason === 'too-large'
       ? jsonError(413, `The cancel request body is larger than ${MAX_CANCEL_BODY_BYTES} bytes; send only {"streamId": "…"}.`)
       : jsonError(400, 'The cancel request body could not be read as UTF-8 text.');
@@ -217,6 +281,13 @@ async function answerCancel(request: Request, options: HandleCancelOptions): Pro
   if (key === null) return checkAndCancel(request, streamId, options);
   const waitMs = limiter.hit(key);
   if (waitMs > 0) {
+    // Over the limit, but the key may be shared (a proxy, a NAT) and a guesser's failures must not
+    // block an honest user's Stop: the right secret still cancels. No tombstone for an unknown id
+    // (an over-limit client cannot fill the registry), and every failure looks the same (429), so
+    // this client learns nothing about ids or secrets. Server faults (5xx) keep their answers.
+    const response = await checkAndCancel(request, streamId, options, { tombstone: false });
+    if (response.status !== 403 && response.status !== 404) return response;
+    response.body?.cancel().catch(() => {});
     const seconds = Math.max(1, Math.ceil(waitMs / 1000));
     return jsonError(429, `Too many failed cancel attempts; try again in ${seconds} s.`, { 'retry-after': String(seconds) });
   }
@@ -231,7 +302,7 @@ async function answerCancel(request: Request, options: HandleCancelOptions): Pro
 }
 
 /** The secret, `authorize` and the registry: a `403`/`404` from here is a failed attempt. */
-async function checkAndCancel(request: Request, streamId: string, options: HandleCancelOptions): Promise<Response> {
+async function checkAndCancel(request: Request, streamId: string, options: HandleCancelOptions, cancelOptions?: CancelOptions): Promise<Response> {
   const { registry, authorize } = options;
   const secret = request.headers.get(CANCEL_SECRET_HEADER);
   if (secret === null) {
@@ -252,7 +323,7 @@ async function checkAndCancel(request: Request, streamId: string, options: Handl
   const secretHash = await hashSecret(secret);
   let result;
   try {
-    result = await registry.cancel(streamId, secretHash);
+    result = await (cancelOptions ? registry.cancel(streamId, secretHash, cancelOptions) : registry.cancel(streamId, secretHash));
   } catch {
     return jsonError(503, 'The stream registry is unavailable; the stream was not cancelled. Try again.');
   }

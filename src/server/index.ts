@@ -6,8 +6,8 @@
  */
 export { createStreamRegistry, type StreamRegistryOptions, type InMemoryStreamRegistry } from './createStreamRegistry';
 export { handleModelStream, type HandleModelStreamOptions, type DisconnectPolicy } from './handleModelStream';
-export { handleCancel, MAX_CANCEL_BODY_BYTES, type HandleCancelOptions, type CancelCorsOptions } from './handleCancel';
-export { createRateLimiter, defaultRateLimitKey, type RateLimiter, type RateLimiterOptions, type CancelRateLimitOptions } from './createRateLimiter';
+export { handleCancel, MAX_CANCEL_BODY_BYTES, DEFAULT_CANCEL_BODY_TIMEOUT_MS, type HandleCancelOptions, type CancelCorsOptions } from './handleCancel';
+export { createRateLimiter, defaultRateLimitKey, type RateLimiter, type RateLimiterOptions, type CancelRateLimitOptions, type TrustProxy } from './createRateLimiter';
 export { toNodeHandler } from './toNodeHandler';
 export { CHARS_PER_TOKEN, estimateUsage } from './internal/estimateUsage';
 export { hashSecret, STREAM_ID_HEADER, CANCEL_SECRET_HEADER } from './internal/validation';

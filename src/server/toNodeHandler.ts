@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { setPeerAddress } from './internal/peerAddress';
 
 /**
  * Adapts a Web-standard handler (`(request: Request) => Promise<Response>`, as `handleModelStream`
@@ -10,6 +11,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
  * - The Response body is written chunk by chunk as it arrives, with headers flushed first and
  *   backpressure honoured (`drain`); a client that goes away cancels the body.
  * - A handler that throws answers `500` JSON if nothing was sent yet, else the connection is reset.
+ * - The socket's remote address is kept with the Request: `handleCancel`'s default rate limit key
+ *   (see `defaultRateLimitKey`; behind a reverse proxy it is the proxy's, so set `trustProxy`).
  *
  * Only `import type` from `node:http`: nothing Node-specific is loaded at run time.
  *
@@ -33,6 +36,8 @@ export function toNodeHandler(handler: (request: Request) => Promise<Response>):
     let request: Request;
     try {
       request = toRequest(req, abort.signal);
+      // The cancel endpoint's default rate limit key: the socket's address, which no client writes.
+      setPeerAddress(request, req.socket?.remoteAddress);
     } catch {
       sendError(res, 400, 'The request could not be read.');
       return;

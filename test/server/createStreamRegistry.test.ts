@@ -96,14 +96,20 @@ describe('createStreamRegistry', () => {
     await registry.close();
   });
 
-  it('bounds the tombstones: a flood of cancels for made-up ids keeps at most maxTombstones', async () => {
+  it('bounds the tombstones: a flood of cancels for made-up ids keeps at most maxTombstones, refusing the newcomers (full)', async () => {
     const registry = createStreamRegistry({ maxTombstones: 100 });
     for (let i = 0; i < 5000; i++) await registry.cancel(`made-up-${i}`, HASH_A);
     expect(registry.counts().tombstones).toBe(100);
-    // The newest survive.
-    expect(await registry.register('made-up-4999', HASH_A, () => REPORT)).toBe('cancelled');
-    expect(typeof (await registry.register('made-up-0', HASH_A, () => REPORT))).toBe('object');
+    expect(await registry.cancel('made-up-5000', HASH_A)).toEqual({ status: 'full' });
+    // The promised (oldest) survive; the refused ones promised nothing.
+    expect(await registry.register('made-up-0', HASH_A, () => REPORT)).toBe('cancelled');
+    expect(typeof (await registry.register('made-up-4999', HASH_A, () => REPORT))).toBe('object');
     await registry.close();
+  });
+
+  it('refuses a nonsense maxTombstones', () => {
+    expect(() => createStreamRegistry({ maxTombstones: Number.NaN })).toThrow(RangeError);
+    expect(() => createStreamRegistry({ maxTombstones: -1 })).toThrow(RangeError);
   });
 
   it('starts no timer until there is something to expire, and close() stops it', async () => {

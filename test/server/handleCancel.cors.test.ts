@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createStreamRegistry, type InMemoryStreamRegistry } from '../../src/server/createStreamRegistry';
-import { handleCancel, type CancelCorsOptions } from '../../src/server/handleCancel';
+import { handleCancel, type CancelCorsOptions, type HandleCancelOptions } from '../../src/server/handleCancel';
 import { handleModelStream } from '../../src/server/handleModelStream';
 import { createManualUpstream, deltaOf } from './helpers/fakeUpstream';
 import { newStream, startServer, streamHeaders, textReader, type TestServer } from './helpers/http';
@@ -19,13 +19,13 @@ afterEach(async () => {
   server = registry = null;
 });
 
-async function start(cors?: CancelCorsOptions) {
+async function start(cors?: CancelCorsOptions, rateLimit?: HandleCancelOptions['rateLimit']) {
   registry = createStreamRegistry();
   const reg = registry;
   const fake = createManualUpstream();
   server = await startServer({
     '/stream': (request) => handleModelStream(request, { registry: reg, upstream: fake.upstream }),
-    '/cancel': (request) => handleCancel(request, { registry: reg, ...(cors ? { cors } : {}) }),
+    '/cancel': (request) => handleCancel(request, { registry: reg, ...(cors ? { cors } : {}), ...(rateLimit !== undefined ? { rateLimit } : {}) }),
   });
   return { fake, streamUrl: `${server.url}/stream`, cancelUrl: `${server.url}/cancel` };
 }
@@ -117,7 +117,8 @@ describe('handleCancel: cors', () => {
   });
 
   it('error answers carry the headers too, and expose Retry-After on a 429', async () => {
-    const { cancelUrl } = await start({ origin: '*' });
+    // Keyed on the address our (one) proxy appended to x-forwarded-for.
+    const { cancelUrl } = await start({ origin: '*' }, { trustProxy: 1 });
     const ids = newStream();
     const res = await fetch(cancelUrl, {
       method: 'POST',

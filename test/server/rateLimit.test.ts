@@ -36,7 +36,10 @@ function cancelRequest(streamId: string, secret: string | null, headers: Record<
   });
 }
 
+/** The client at `ip`, through two proxies we run (a CDN that appended `ip`, a load balancer that appended the CDN's address). */
 const from = (ip: string) => ({ 'x-forwarded-for': `${ip}, 10.0.0.1` });
+/** The key those two proxies make trustworthy: the second `x-forwarded-for` entry from the right. */
+const PROXIES = { trustProxy: 2 } as const;
 
 /** Without headers of its own, a request comes from one client address (a request with no key is not limited). */
 async function cancel(options: HandleCancelOptions, streamId: string, secret: string | null, headers: Record<string, string> = from('198.51.100.7')) {
@@ -44,25 +47,27 @@ async function cancel(options: HandleCancelOptions, streamId: string, secret: st
 }
 
 describe('handleCancel: rate limit on failed attempts', () => {
-  it('is on by default: 30 wrong secrets, then 429 with Retry-After, before the secret is even checked', async () => {
+  it('is on by default: 30 wrong secrets, then 429 with Retry-After for every failure; the right secret still cancels', async () => {
     const registry = newRegistry();
     const streamId = await live(registry);
-    for (let i = 0; i < 30; i++) expect((await cancel({ registry }, streamId, WRONG, from('1.2.3.4'))).status).toBe(403);
-    const limited = await cancel({ registry }, streamId, WRONG, from('1.2.3.4'));
+    const options = { registry, rateLimit: PROXIES }; // the default 30 per minute, keyed on the client address
+    for (let i = 0; i < 30; i++) expect((await cancel(options, streamId, WRONG, from('1.2.3.4'))).status).toBe(403);
+    const limited = await cancel(options, streamId, WRONG, from('1.2.3.4'));
     expect(limited.status).toBe(429);
     expect(limited.headers.get('content-type')).toBe('application/json; charset=utf-8');
     const retryAfter = Number(limited.headers.get('retry-after'));
     expect(retryAfter).toBeGreaterThanOrEqual(59);
     expect(retryAfter).toBeLessThanOrEqual(60);
     expect((await limited.json()).error).toMatch(/Too many failed cancel attempts/);
-    // Blocked means blocked: even the right secret from this key waits, so guessing gains nothing.
-    expect((await cancel({ registry }, streamId, SECRET, from('1.2.3.4'))).status).toBe(429);
-    expect(registry.counts().streams).toBe(1);
+    // A right secret is never refused because of failures (the key may be shared by honest users);
+    // guessing one is pointless anyway (256 bits), and every wrong guess now answers 429.
+    expect((await cancel(options, streamId, SECRET, from('1.2.3.4'))).status).toBe(200);
+    expect(registry.counts().streams).toBe(0);
   });
 
   it('a correct cancel from the same key works while under the limit; successful cancels are not counted', async () => {
     const registry = newRegistry();
-    const rateLimit = createRateLimiter({ max: 3, windowMs: 60_000 });
+    const rateLimit = createRateLimiter({ max: 3, windowMs: 60_000, ...PROXIES });
     const options = { registry, rateLimit };
     const target = await live(registry);
     for (let i = 0; i < 2; i++) expect((await cancel(options, target, WRONG, from('5.5.5.5'))).status).toBe(403);
@@ -82,7 +87,7 @@ describe('handleCancel: rate limit on failed attempts', () => {
 
   it('counts 404s (unknown ids) and missing secrets as failures, but not malformed requests (400)', async () => {
     const registry = newRegistry();
-    const options = { registry, rateLimit: { max: 2 } };
+    const options = { registry, rateLimit: { max: 2, ...PROXIES } };
     expect((await cancel(options, 'never-started', SECRET)).status).toBe(404); // a tombstone: pending
     expect((await cancel(options, 'never-started-2', null)).status).toBe(403);
     const bad = await handleCancel(
@@ -90,13 +95,14 @@ describe('handleCancel: rate limit on failed attempts', () => {
       options,
     );
     expect(bad.status).toBe(400);
-    expect((await cancel(options, 'never-started-3', SECRET)).status).toBe(429);
+    expect((await cancel(options, 'never-started-3', SECRET)).status).toBe(429); // and no tombstone
+    expect(registry.counts().tombstones).toBe(1);
   });
 
   it('windows expire (injectable clock)', async () => {
     let now = 1_000_000;
     const registry = newRegistry();
-    const rateLimit = createRateLimiter({ max: 2, windowMs: 10_000, now: () => now });
+    const rateLimit = createRateLimiter({ max: 2, windowMs: 10_000, now: () => now, ...PROXIES });
     const options = { registry, rateLimit };
     const streamId = await live(registry);
     for (let i = 0; i < 2; i++) expect((await cancel(options, streamId, WRONG)).status).toBe(403);
@@ -116,15 +122,15 @@ describe('handleCancel: rate limit on failed attempts', () => {
     expect((await cancel({ registry, rateLimit: false }, streamId, SECRET)).status).toBe(200);
   });
 
-  it('different keys are independent (x-forwarded-for first entry, x-real-ip, custom key); no key is not limited', async () => {
+  it('different keys are independent (trusted x-forwarded-for entry, custom key); no key is not limited', async () => {
     const registry = newRegistry();
     const streamId = await live(registry);
-    const options = { registry, rateLimit: { max: 1 } };
+    const options = { registry, rateLimit: { max: 1, ...PROXIES } };
     expect((await cancel(options, streamId, WRONG, from('1.1.1.1'))).status).toBe(403);
     expect((await cancel(options, streamId, WRONG, from('1.1.1.1'))).status).toBe(429);
     expect((await cancel(options, streamId, WRONG, from('2.2.2.2'))).status).toBe(403);
-    expect((await cancel(options, streamId, WRONG, { 'x-real-ip': '3.3.3.3' })).status).toBe(403);
-    expect((await cancel(options, streamId, WRONG, { 'x-real-ip': '3.3.3.3' })).status).toBe(429);
+    // x-real-ip is client-written unless the app says otherwise (with `key`): not a key.
+    for (let i = 0; i < 3; i++) expect((await cancel(options, streamId, WRONG, { 'x-real-ip': '3.3.3.3' })).status).toBe(403);
     // No address at all: not limited (a shared budget would let one client block everyone's Stop).
     for (let i = 0; i < 5; i++) expect((await cancel(options, streamId, WRONG, {})).status).toBe(403);
     // A custom key (here a header standing in for the platform's client address).
@@ -138,15 +144,15 @@ describe('handleCancel: rate limit on failed attempts', () => {
     const a = newRegistry();
     const b = newRegistry();
     const streamId = await live(a);
-    for (let i = 0; i < 3; i++) expect((await cancel({ registry: a, rateLimit: { max: 3 } }, streamId, WRONG)).status).toBe(403);
-    expect((await cancel({ registry: a, rateLimit: { max: 3 } }, streamId, WRONG)).status).toBe(429);
-    expect((await cancel({ registry: b, rateLimit: { max: 3 } }, streamId, WRONG)).status).toBe(404);
+    for (let i = 0; i < 3; i++) expect((await cancel({ registry: a, rateLimit: { max: 3, ...PROXIES } }, streamId, WRONG)).status).toBe(403);
+    expect((await cancel({ registry: a, rateLimit: { max: 3, ...PROXIES } }, streamId, WRONG)).status).toBe(429);
+    expect((await cancel({ registry: b, rateLimit: { max: 3, ...PROXIES } }, streamId, WRONG)).status).toBe(404);
   });
 
   it('a burst of parallel guesses cannot slip past the limit', async () => {
     const registry = newRegistry();
     const streamId = await live(registry);
-    const statuses = await Promise.all(Array.from({ length: 20 }, () => cancel({ registry, rateLimit: { max: 5 } }, streamId, WRONG).then((res) => res.status)));
+    const statuses = await Promise.all(Array.from({ length: 20 }, () => cancel({ registry, rateLimit: { max: 5, ...PROXIES } }, streamId, WRONG).then((res) => res.status)));
     expect(statuses.filter((status) => status === 403)).toHaveLength(5);
     expect(statuses.filter((status) => status === 429)).toHaveLength(15);
   });
@@ -200,11 +206,12 @@ describe('createRateLimiter', () => {
     expect(() => createRateLimiter({ windowMs: Number.NaN })).toThrow(RangeError);
   });
 
-  it('defaultRateLimitKey: first x-forwarded-for entry, then x-real-ip, else null', () => {
+  it('defaultRateLimitKey: no client-written header without trustProxy; with it, the entry that many from the right (more in cancelRateLimitKey.test.ts)', () => {
     const req = (headers: Record<string, string>) => new Request('http://x/', { headers });
-    expect(defaultRateLimitKey(req({ 'x-forwarded-for': ' 9.9.9.9 , 10.0.0.1', 'x-real-ip': '8.8.8.8' }))).toBe('9.9.9.9');
-    expect(defaultRateLimitKey(req({ 'x-real-ip': '8.8.8.8' }))).toBe('8.8.8.8');
-    expect(defaultRateLimitKey(req({ 'x-forwarded-for': '' }))).toBeNull();
+    expect(defaultRateLimitKey(req({ 'x-forwarded-for': ' 9.9.9.9 , 10.0.0.1', 'x-real-ip': '8.8.8.8' }))).toBeNull();
+    expect(defaultRateLimitKey(req({ 'x-forwarded-for': ' 9.9.9.9 , 10.0.0.1', 'x-real-ip': '8.8.8.8' }), 2)).toBe('9.9.9.9');
+    expect(defaultRateLimitKey(req({ 'x-real-ip': '8.8.8.8' }), 1)).toBeNull();
+    expect(defaultRateLimitKey(req({ 'x-forwarded-for': '' }), 1)).toBeNull();
     expect(defaultRateLimitKey(req({}))).toBeNull();
   });
 });
