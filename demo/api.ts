@@ -24,6 +24,12 @@ type StreamInfo = {
 };
 
 const registry = createStreamRegistry();
+/**
+ * What a second server instance (or an Edge isolate) with its own in-memory registry knows: no
+ * stream of this process. `?registry=unshared` on the page sends its cancels here, to show the
+ * client telling the truth: "server did not confirm", with the likely cause.
+ */
+const unsharedRegistry = createStreamRegistry();
 const model = createFakeModel({ protocol: 'ai-sdk', tokensPerSecond: 50 });
 const log: DemoLogEntry[] = [];
 const streams = new Map<string, StreamInfo>();
@@ -110,8 +116,10 @@ export async function chat(request: Request): Promise<Response> {
 }
 
 export async function cancel(request: Request, cors?: CancelCorsOptions): Promise<Response> {
+  const unshared = new URL(request.url).searchParams.get('registry') === 'unshared';
+  const options = { registry: unshared ? unsharedRegistry : registry, ...(cors ? { cors } : {}) };
   // A browser's CORS preflight (second origin) is not a cancel: answered, not logged.
-  if (request.method === 'OPTIONS') return handleCancel(request, { registry, ...(cors ? { cors } : {}) });
+  if (request.method === 'OPTIONS') return handleCancel(request, options);
   let streamId: string | undefined;
   try {
     streamId = ((await request.clone().json()) as { streamId?: string }).streamId;
@@ -120,8 +128,8 @@ export async function cancel(request: Request, cors?: CancelCorsOptions): Promis
   }
   const info = typeof streamId === 'string' ? streams.get(streamId) : undefined;
   if (info && info.cancelArrivedAt === null) info.cancelArrivedAt = epoch(performance.now());
-  record('cancel arrived', streamId);
-  const response = await handleCancel(request, { registry, ...(cors ? { cors } : {}) });
+  record(unshared ? 'cancel arrived (unshared registry)' : 'cancel arrived', streamId);
+  const response = await handleCancel(request, options);
   if (info && info.cancelStatus === null) info.cancelStatus = response.status;
   record(`cancel answered ${response.status}`, streamId);
   return response;
@@ -157,4 +165,5 @@ export function debug(): unknown {
 
 export function closeApi() {
   registry.close?.();
+  unsharedRegistry.close?.();
 }

@@ -698,6 +698,39 @@ test('Cancel endpoint answers 500: the UI still stops within cancelTimeoutMs and
 
 test('Cancel endpoint hangs: the UI stops at cancelTimeoutMs and says the server did not confirm', (t) => brokenCancel(t, 'hang'));
 
+test('Cancel endpoint whose registry does not know the stream (a second instance, an Edge isolate): the UI says the server did not confirm, and why', async (t) => {
+  await inPage(
+    'cancel-unshared-registry',
+    async ({ page }) => {
+      await installRecorder(page);
+      await page.goto(`${server.url}?tps=20&registry=unshared`);
+      await startAndWaitForText(page, 30);
+      const streamId = await lastAssistant(page).getAttribute('data-stream-id');
+      await page.getByTestId('stop').click();
+      const [click] = await stopsOf(page);
+      const badgeAt = await waitForBadge(page, 'cancelled');
+      const badge = lastAssistant(page).getByTestId('incomplete-badge');
+      const badgeText = await badge.textContent();
+      // The answer was 404 "pending" (no such stream there), which is no confirmation for a stream
+      // that is already streaming: never "server confirmed".
+      assert.equal(await badge.getAttribute('data-server-confirmed'), 'false');
+      assert.match(badgeText, /server did not confirm/);
+      assert.match(badgeText, /does not know this running stream/);
+      const s = await waitForServerStream(server.url, streamId, (x) => x.cancelStatus !== null && x.closedAt !== null);
+      assert.equal(s.cancelStatus, 404);
+      report(t, 'cancel-unshared-registry', {
+        cancelAnswer: s.cancelStatus,
+        uiStoppedAfterClickMs: round(badgeAt - click.t),
+        badge: badgeText,
+        serverSaw: s.closedBy === 'client' ? 'client closed the connection (disconnect)' : s.closedBy,
+      });
+    },
+    // Said once on the console in development (the demo runs through Vite's dev server); Chrome
+    // logs the 404 as a failed resource load.
+    { allowConsole: [/does not know this running stream/, /status of 404/] },
+  );
+});
+
 test('Keyboard only: Tab to the StopButton, Enter stops; again with Space', async (t) => {
   await inPage('keyboard', async ({ page }) => {
     await installRecorder(page);

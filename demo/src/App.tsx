@@ -16,6 +16,9 @@ declare global {
 // ?protocol=anthropic     initial wire format
 // ?cancelOrigin=same      send cancels to the page's own origin instead of the second one
 // ?lanes=6                open the "Parallel streams" panel with this many lanes preset
+// ?registry=unshared      send cancels to an endpoint whose registry does not know the streams (as a
+//                         second instance or an Edge isolate with the in-memory registry would):
+//                         Stop then says "server did not confirm", and why
 
 const params = new URLSearchParams(window.location.search);
 const numberParam = (name: string): number | undefined => {
@@ -30,7 +33,9 @@ const initialLanes = Math.min(8, Math.max(0, Math.round(numberParam('lanes') ?? 
 const cancelPort = window.__DEMO__?.cancelPort;
 const useSeparateCancelOrigin = params.get('cancelOrigin') !== 'same' && typeof cancelPort === 'number';
 /** Over HTTP/1.1 the browser opens at most 6 connections per host: cancels go to a second origin (see demo/server.mjs). */
-const cancelApi = useSeparateCancelOrigin ? `${window.location.protocol}//${window.location.hostname}:${cancelPort}/api/chat/cancel` : '/api/chat/cancel';
+const cancelApi =
+  (useSeparateCancelOrigin ? `${window.location.protocol}//${window.location.hostname}:${cancelPort}/api/chat/cancel` : '/api/chat/cancel') +
+  (params.get('registry') === 'unshared' ? '?registry=unshared' : '');
 
 // One persisted store for the page: reload mid-stream and the message comes back marked
 // "disconnected" instead of spinning.

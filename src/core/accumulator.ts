@@ -37,11 +37,14 @@ export type Accumulator = {
   /** Applies one normalized event. */
   apply(event: StreamEvent): void;
   /**
-   * Freezes the visible content: later text, reasoning and tool-call deltas are dropped so that
-   * what the user saw when they pressed Stop is what is kept. Ids, usage, finish and errors are
-   * still read.
+   * Freezes the visible content at `shown` (e.g. the last message shown): `message()` keeps its text,
+   * reasoning and tool calls, so that what the user saw when they pressed Stop is what is kept,
+   * while ids, usage, finish and errors are still read. Later deltas are still folded in, out of
+   * sight, for `thaw()`. A tool call shown `streaming` is `incomplete` after `markUnfinished()`.
    */
-  freeze(): void;
+  freeze(shown: AccumulatedMessage): void;
+  /** Undoes `freeze()`: `message()` shows everything received (a stop that came after the end). */
+  thaw(): void;
   /** Marks every tool call that has not ended as `incomplete` (the stream ended without finishing it). */
   markUnfinished(): void;
   /** The current message; the same object until the next change (cheap to call once per frame). */
@@ -97,7 +100,8 @@ export function createAccumulator(options: AccumulatorOptions = {}): Accumulator
   let finishReason: FinishReason | null = null;
   let rawFinishReason: string | null = null;
   let error: string | null = null;
-  let frozen = false;
+  /** What the user saw at the stop (see `freeze`); `null` when not frozen. */
+  let shown: Pick<AccumulatedMessage, 'text' | 'reasoning' | 'toolCalls'> | null = null;
 
   let dirty = true;
   let toolCallsDirty = true;
@@ -187,28 +191,23 @@ export function createAccumulator(options: AccumulatorOptions = {}): Accumulator
           }
           return;
         case 'text-delta':
-          if (frozen) return;
           text += event.delta;
           dirty = true;
           return;
         case 'reasoning-delta':
-          if (frozen) return;
           reasoning += event.delta;
           dirty = true;
           return;
         case 'tool-call-start':
-          if (frozen) return;
           startCall(event.id, event.name);
           return;
         case 'tool-call-delta': {
-          if (frozen) return;
           // A call not announced by a start event starts here, without a name.
           const call = startCall(event.id, '');
           if (call.state === 'streaming') appendArgs(call, event.delta);
           return;
         }
         case 'tool-call-end': {
-          if (frozen) return;
           const call = startCall(event.id, '');
           if (call.state !== 'streaming') return;
           if (event.args !== undefined) {
@@ -248,11 +247,21 @@ export function createAccumulator(options: AccumulatorOptions = {}): Accumulator
           return;
       }
     },
-    freeze() {
-      frozen = true;
+    freeze(message) {
+      shown = message;
+      dirty = true;
+    },
+    thaw() {
+      shown = null;
+      dirty = true;
     },
     markUnfinished() {
       endOpenCalls('incomplete');
+      // Frozen: a call still streaming when the user stopped was cut there, whatever came after.
+      if (shown) {
+        shown = { ...shown, toolCalls: shown.toolCalls.map((call) => (call.state === 'streaming' ? { ...call, state: 'incomplete' } : call)) };
+        dirty = true;
+      }
     },
     message() {
       if (!dirty && cachedMessage) return cachedMessage;
@@ -260,11 +269,12 @@ export function createAccumulator(options: AccumulatorOptions = {}): Accumulator
         cachedCalls = Object.freeze(calls.map(buildCall));
         toolCallsDirty = false;
       }
+      const view = shown ?? { text, reasoning, toolCalls: cachedCalls };
       cachedMessage = Object.freeze({
         id,
-        text,
-        reasoning,
-        toolCalls: cachedCalls,
+        text: view.text,
+        reasoning: view.reasoning,
+        toolCalls: view.toolCalls,
         usage,
         finishReason,
         rawFinishReason,

@@ -27,8 +27,9 @@ export type CancelRequestOptions = {
  * - `200 {"status":"cancelled","usage":{…}|null,"usageEstimated":bool}` → `{ confirmed: true, usage }`
  *   (`usage.estimated: true` when the server estimated it);
  * - `200 {"status":"already-finished"}` → `{ confirmed: false, alreadyFinished: true }`;
- * - `404 {"status":"pending"}` (the stream has not started; the server cancels it when it does)
- *   → `{ confirmed: true, usage: null }`;
+ * - `404 {"status":"pending"}` (no such stream yet; the server cancels it when it starts)
+ *   → `{ confirmed: true, pending: true, usage: null }`: the session counts it as confirmed only
+ *   while the stream's own response has not started;
  * - any other status (`403` wrong secret, `404` unknown id, `5xx`, …) rejects with a
  *   `StreamHttpError` carrying the status and (up to 64 KB of) the body text;
  * - a 2xx answer that is not one of the above rejects with an `Error` that says so.
@@ -58,9 +59,9 @@ export function createCancelRequest(
     const response = await fetchFn(cancelApi, init);
     if (!response.ok) {
       const body = await readTextUpTo(response, MAX_ERROR_BODY_BYTES);
-      // 404 "pending": the stream has not reached the server yet, and the server will cancel it
-      // the moment it does (a tombstone). The model never runs: that is a confirmed cancel.
-      if (response.status === 404 && /"status"\s*:\s*"pending"/.test(body)) return { confirmed: true, usage: null };
+      // 404 "pending": the server knows no stream with this id yet and will cancel it the moment
+      // it starts (a tombstone). The session decides whether that confirms the stop.
+      if (response.status === 404 && /"status"\s*:\s*"pending"/.test(body)) return { confirmed: true, pending: true, usage: null };
       throw new StreamHttpError(response.status, response.statusText, body, 'The cancel request');
     }
     // `text()`, not a reader: Chromium reports about a third of the answered cancels read through a

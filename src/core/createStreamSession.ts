@@ -1,9 +1,10 @@
 import { createAccumulator, type AccumulatedMessage } from './accumulator';
 import { createCancelRequest, globalFetch, MAX_ERROR_BODY_BYTES, readTextUpTo } from './createCancelRequest';
 import { createStreamDecoder, type StreamDecoder } from './decoders/createStreamDecoder';
-import { StreamAbortedError, StreamHttpError, StreamModelError } from './errors';
-import { createCancelSecret, createStreamId } from './ids';
+import { StreamAbortedError, StreamCancelError, StreamHttpError, StreamModelError } from './errors';
+import { createCancelSecret, createStreamId, STREAM_CANCELLED_HEADER } from './ids';
 import { defaultConnectionsPerHost, openStreamsTo, originOf, trackOpenStream } from './openStreams';
+import { isDevelopment } from './isDevelopment';
 import { createIntervalScheduler, frameScheduler, syncScheduler, type NotifyScheduler } from './scheduler';
 import type { Protocol, StreamEvent, Usage } from './types';
 
@@ -70,6 +71,12 @@ export type CancelOutcome = {
   usage?: Usage | null;
   /** The server says the stream had already finished (nothing to cancel). */
   alreadyFinished?: boolean;
+  /**
+   * The server knows no stream with this id yet and will cancel it when it starts (a tombstone).
+   * That confirms a stop only while this stream's response has not started: once it has, the
+   * cancel endpoint does not know a running stream, and the stop ends `serverConfirmed: false`.
+   */
+  pending?: boolean;
 };
 
 /**
@@ -181,6 +188,21 @@ const QUEUED_CANCEL_GRACE_MS = 500;
 
 const noop = () => {};
 
+let warnedUnknownStream = false;
+
+/**
+ * A `pending` cancel answer for a stream whose response had started: the cancel endpoint does not
+ * know a running stream (docs/session.md). Said once on the console in development: a deployment fault.
+ */
+function unknownStreamError(): StreamCancelError {
+  const failure = new StreamCancelError(
+    'unknown-stream',
+    'Not stopped on the server: the cancel endpoint does not know this running stream (its registry is likely not shared with the instance streaming it).',
+  );
+  if (!warnedUnknownStream && isDevelopment()) console.warn((warnedUnknownStream = true) && failure.message);
+  return failure;
+}
+
 /** Reports an error thrown by a user callback without breaking the session. */
 export function report(error: unknown) {
   if (typeof reportError === 'function') reportError(error);
@@ -280,6 +302,12 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
   let resolveFinal: (snapshot: StreamSessionSnapshot) => void = noop;
   const finalPromise = new Promise<StreamSessionSnapshot>((resolve) => (resolveFinal = resolve));
 
+  /**
+   * The stream's response has started (its headers arrived): from then on a `pending` cancel
+   * answer cannot be true. Not for the answer to a stream whose cancel arrived first (its header
+   * says so): that is the pending cancel taking effect.
+   */
+  let responseStarted = false;
   let streamClosed = false;
   let resolveStreamClosed: () => void = noop;
   const streamClosedPromise = new Promise<void>((resolve) => (resolveStreamClosed = resolve));
@@ -497,6 +525,7 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
       closed('error', new StreamHttpError(response.status, response.statusText, text));
       return;
     }
+    responseStarted = !response.headers.has(STREAM_CANCELLED_HEADER);
 
     decoder = createStreamDecoder(
       {
@@ -596,9 +625,13 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
     clearWhenSettled(answer, setTimeout(abortFetch, origin.startsWith('http:') ? 0 : QUEUED_CANCEL_GRACE_MS));
   };
 
+  /** The stream said how it ended by itself: its finish event, or the close of plain text (it has no other). */
+  const endedByItself = () => accumulator.message().finishReason !== null || (streamClosed && decoder?.protocol === 'text');
+
   const runStop = async (): Promise<StopResult> => {
-    // 1. In the task of the click: `stopping`, and the visible message freezes.
-    accumulator.freeze();
+    // 1. In the task of the click: `stopping`, and the visible message freezes at what was shown
+    // (the last notification, not the deltas received since, which the user never saw).
+    accumulator.freeze(snapshot.message);
     clearTimers(); // from here the stop contract bounds everything
     setStatus('stopping');
 
@@ -611,8 +644,10 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
         freeConnectionIfCancelQueued(answer);
         outcome = await answer;
         // The server's final usage / cancel event may still arrive: wait a little for the stream
-        // to end by itself (deltas stay frozen; usage and finish are applied).
-        if (!streamClosed && drainMs > 0) await within(streamClosedPromise, drainMs, noop);
+        // to end by itself (deltas stay frozen; usage and finish are applied). After
+        // `already-finished` the model's finish is on its way: wait for it as after any finish.
+        const wait = outcome.alreadyFinished ? AFTER_FINISH_MS : drainMs;
+        if (!streamClosed && wait > 0) await within(streamClosedPromise, wait, noop);
       }
     } catch (thrown) {
       failure = toError(thrown);
@@ -621,13 +656,20 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
       abortFetch();
     }
 
+    // The server says the model had finished before the cancel reached it: the stop came after
+    // the end, so the message is the whole answer, as the stream ends it (one story on both sides).
+    if (outcome?.alreadyFinished && endedByItself()) {
+      accumulator.thaw();
+      endByItself();
+      return { serverConfirmed: false };
+    }
     // Usage from the cancel answer wins over what the stream said; otherwise the last known stays.
     if (outcome?.usage) accumulator.apply({ type: 'usage', usage: outcome.usage });
     // A `stream-cancelled` event (or AI SDK `abort`) read during the drain is a confirmation too.
-    const serverConfirmed = outcome?.confirmed === true || accumulator.message().finishReason === 'cancelled';
-    // 4. Always `cancelled`, even when the stream happened to finish by itself while the cancel was
-    // in flight: the user said stop and the visible message was frozen at that instant, so what is
-    // stored may lack the end the model sent; calling it `complete` would be wrong.
+    const cancelledInStream = accumulator.message().finishReason === 'cancelled';
+    if (outcome?.pending && responseStarted && !cancelledInStream && !failure) failure = unknownStreamError();
+    const serverConfirmed = (outcome?.confirmed === true && failure === null) || cancelledInStream;
+    // 4. `cancelled`: the user said stop and the visible message was frozen at that instant.
     const result: StopResult = failure ? { serverConfirmed, error: failure.message } : { serverConfirmed };
     end('incomplete', { reason: 'cancelled', ...result }, failure);
     return result;

@@ -65,6 +65,21 @@ export class StreamAbortedError extends Error {
 }
 
 /**
+ * A stop the server did not confirm for a reason worth naming. `'unknown-stream'`: the cancel
+ * endpoint answered `pending` (no such stream yet) for a stream whose answer had already started,
+ * so it does not know a running stream: the routes do not share one registry.
+ */
+export class StreamCancelError extends Error {
+  override readonly name = 'StreamCancelError';
+  constructor(
+    readonly type: 'unknown-stream',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
  * The model (or the server in front of it) reported an error inside the stream: an OpenAI `error`
  * chunk, an Anthropic `error` event (`overloaded_error`, …), a Responses `error` / `response.failed`,
  * an AI SDK `error` part. The text received before it is kept.

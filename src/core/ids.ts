@@ -53,3 +53,10 @@ export function createCancelSecret(): string {
   const bytes = webCrypto().getRandomValues(new Uint8Array(32));
   return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
+
+/**
+ * A response header the server helpers set on the answer to a stream whose cancel arrived before it
+ * (a tombstone): the model was never called. It tells the client that a `pending` cancel answer was
+ * true even for plain text and NDJSON, whose body carries no cancel event.
+ */
+export const STREAM_CANCELLED_HEADER = 'x-stream-cancelled';

@@ -30,10 +30,11 @@ export {
 } from './createStreamSession';
 export { createCancelRequest, type CancelRequestOptions } from './createCancelRequest';
 export { frameScheduler, createIntervalScheduler, syncScheduler, type NotifyScheduler } from './scheduler';
-export { createStreamId, createCancelSecret } from './ids';
+export { createStreamId, createCancelSecret, STREAM_CANCELLED_HEADER } from './ids';
 export {
   StreamHttpError,
   StreamModelError,
+  StreamCancelError,
   StreamProtocolError,
   StreamAbortedError,
   PartialJsonError,

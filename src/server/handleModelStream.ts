@@ -1,6 +1,7 @@
 import { createAccumulator } from '../core/accumulator';
 import { createStreamDecoder, STREAM_CANCELLED_EVENT, type StreamDecoder } from '../core/decoders/createStreamDecoder';
 import { detectProtocolFromContentType } from '../core/decoders/detectProtocol';
+import { STREAM_CANCELLED_HEADER } from '../core/ids';
 import type { Protocol } from '../core/types';
 import { createBoundaryBuffer, type Framing } from './internal/createBoundaryBuffer';
 import { estimateUsage } from './internal/estimateUsage';
@@ -66,7 +67,12 @@ function contentTypeOf(kind: TerminalKind, protocol: Protocol | 'auto'): string 
 
 /** A complete answer for a stream cancelled before its upstream answered: just the cancel terminal. */
 function cancelledResponse(kind: TerminalKind, protocol: Protocol | 'auto', report: CancelReport): Response {
-  const headers = new Headers({ 'content-type': contentTypeOf(kind, protocol), 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
+  const headers = new Headers({
+    'content-type': contentTypeOf(kind, protocol),
+    'cache-control': 'no-cache',
+    'x-accel-buffering': 'no',
+    [STREAM_CANCELLED_HEADER]: 'true',
+  });
   if (kind === 'ai-sdk') headers.set(AI_SDK_HEADER, 'v1');
   const bytes = terminalBytes(kind, report);
   return new Response(bytes ? new Blob([bytes as Uint8Array<ArrayBuffer>]).stream() : null, { status: 200, headers });
@@ -144,6 +150,12 @@ export async function handleModelStream(request: Request, options: HandleModelSt
   const accumulator = createAccumulator();
   let decoder: StreamDecoder | null = null;
   let decoderFailed = false;
+  /**
+   * The upstream's finish (or in-stream error) event was read, and with it forwarded to the client:
+   * the model is done. A cancel from now on answers `already-finished` and leaves the rest (the
+   * provider's usage chunk, `[DONE]`) to pass through, so the client and the cancel answer agree.
+   */
+  let modelFinished = false;
   let upstreamResponse: Response | null = null;
   let reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
   let knownFraming: Framing | null = protocol === 'auto' ? null : framingOf(protocol);
@@ -224,8 +236,8 @@ export async function handleModelStream(request: Request, options: HandleModelSt
     // Aborted by a disconnect, its registration not yet finished: the model was stopped before it
     // finished, as the cancel wanted (see `finishRegistration` below).
     if (state === 'disconnected') return report;
-    // Ended on its own: the cancel is late.
-    if (state === 'ended') return null;
+    // Ended on its own, or its finish already went out: the cancel is late.
+    if (state === 'ended' || modelFinished) return null;
     state = 'cancelled';
     report = estimateUsage(accumulator.message());
     const reason = new DOMException('The stream was cancelled through the cancel endpoint.', 'AbortError');
@@ -254,8 +266,8 @@ export async function handleModelStream(request: Request, options: HandleModelSt
       stopReading(reason);
       // The model was stopped before it finished: a cancel that follows (a browser whose cancel
       // waited for this very connection to close) answers `cancelled` with this usage.
-      report = estimateUsage(accumulator.message());
-      finishRegistration(report);
+      report = modelFinished ? null : estimateUsage(accumulator.message());
+      finishRegistration(report ?? undefined);
       detachListeners();
     }
     // 'continue': the pump keeps reading (and decoding, so a later cancel still knows the usage)
@@ -408,7 +420,12 @@ export async function handleModelStream(request: Request, options: HandleModelSt
     const fromType = detectProtocolFromContentType(contentType);
     if (fromType) knownFraming = fromType;
   }
-  decoder = createStreamDecoder({ protocol, contentType }, accumulator.apply);
+  // The events of a chunk are decoded before its bytes are forwarded (`feed`), in the same task:
+  // by the time a cancel can run, a finish seen here has been forwarded with its event.
+  decoder = createStreamDecoder({ protocol, contentType }, (event) => {
+    accumulator.apply(event);
+    if (event.type === 'finish' || event.type === 'error') modelFinished = true;
+  });
 
   if (response.body === null) {
     endNormally();

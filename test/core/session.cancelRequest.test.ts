@@ -92,14 +92,14 @@ describe('createCancelRequest', () => {
     }
   });
 
-  test('a 404 "pending" (the stream has not started; the server will cancel it on arrival) is a confirmed cancel', async () => {
+  test('a 404 "pending" (no such stream yet; the server will cancel it on arrival) is confirmed and flagged pending (the session decides)', async () => {
     server = await startHttpServer(({ res }) => {
       res.writeHead(404, { 'content-type': 'application/json' });
       res.end('{"status":"pending","error":"No stream with this id is running yet"}');
     });
     const cancel = createCancelRequest(`${server.url}/cancel`);
     const outcome = await cancel({ streamId: 's', cancelSecret: 'x'.repeat(43), signal: new AbortController().signal });
-    expect(outcome).toEqual({ confirmed: true, usage: null });
+    expect(outcome).toEqual({ confirmed: true, pending: true, usage: null });
   });
 
   test('rejects on a 2xx answer it does not understand', async () => {

@@ -375,7 +375,7 @@ describe('stop()', () => {
     ]);
   });
 
-  test('when the stream finishes by itself while the cancel is in flight, the message is still cancelled', async () => {
+  test('when the stream finishes by itself while the cancel is in flight and the server answers already-finished, the message is the whole answer, complete', async () => {
     let finish!: () => void;
     server = await startHttpServer(({ res }) => {
       res.writeHead(200, SSE);
@@ -394,9 +394,9 @@ describe('stop()', () => {
     await vi.waitFor(() => expect(session.getSnapshot().message.text).toBe('Almost'), WAIT);
     expect(await session.stop()).toEqual({ serverConfirmed: false });
     const final = await done;
-    expect(final.status).toBe('incomplete');
-    expect(final.incomplete).toEqual({ reason: 'cancelled', serverConfirmed: false });
-    expect(final.message.text).toBe('Almost');
+    expect(final.status).toBe('complete');
+    expect(final.incomplete).toBeNull();
+    expect(final.message.text).toBe('Almost done.');
   });
 
   test('once the model sent its finish event, stop sends nothing and the stream completes', async () => {

@@ -62,7 +62,7 @@ describe('cancel', () => {
     await expect(streamClosed!).resolves.toEqual({ aborted: true });
   });
 
-  test('14. the stream ends naturally exactly when the cancel arrives: ends cancelled (documented rule)', async () => {
+  test('14. the stream ends naturally exactly when the cancel arrives: the server says already-finished, so the message is the whole answer, complete', async () => {
     let endStream: (() => void) | null = null;
     server = await startHttpServer(({ url, res }) => {
       if (url === '/cancel') {
@@ -81,14 +81,13 @@ describe('cancel', () => {
     await waitForText(session, 'almost done');
     const stopped = await session.stop();
     const final = await finalPromise;
-    // docs/session.md: "A stream that finishes by itself while the cancel is in flight still ends
-    // `cancelled`": the visible text was frozen at the click, so what is stored is what was seen.
+    // docs/session.md: the cancel answer and the message tell one story. `already-finished` means
+    // the model's finish went out before the cancel: the stop came after the end.
     expect(stopped).toEqual({ serverConfirmed: false });
-    expect(final.status).toBe('incomplete');
-    expect(final.incomplete).toEqual({ reason: 'cancelled', serverConfirmed: false });
+    expect(final.status).toBe('complete');
+    expect(final.incomplete).toBeNull();
     expect(final.error).toBeNull();
-    expect(final.message.text).toBe('almost done');
-    // The finish that arrived during the drain is read (the freeze drops deltas only).
+    expect(final.message.text).toBe('almost done — the end');
     expect(final.message.finishReason).toBe('stop');
   });
 });

@@ -358,7 +358,7 @@ describe('handleModelStream: cancel', () => {
     });
   }
 
-  it('uses the provider usage, not an estimate, when the provider sent its final count', async () => {
+  it('answers already-finished once the finish (with the provider usage) went to the client, and lets the rest through', async () => {
     const fake = createManualUpstream();
     current = await setup({ upstream: fake.upstream, protocol: 'anthropic' });
     const ids = newStream();
@@ -368,10 +368,15 @@ describe('handleModelStream: cancel', () => {
     fake.send(openingOf('anthropic') + deltaOf('anthropic', 0) + closingOf('anthropic', 7).replace(/event: message_stop[\s\S]*$/, ''));
     await reader.until((text) => text.includes('message_delta'));
     const cancel = await postCancel(current.cancelUrl, ids);
-    expect(cancel.body).toEqual({ status: 'cancelled', usage: { inputTokens: 12, outputTokens: 7 }, usageEstimated: false });
-    const snapshot = await collectStream(streamOf(await reader.rest()), { contentType: 'text/event-stream' });
-    // The provider finished first (end_turn), so the decoder keeps its finish; the usage is the provider's.
-    expect(snapshot.usage).toEqual({ inputTokens: 12, outputTokens: 7 });
+    expect(cancel.body).toEqual({ status: 'already-finished' });
+    // The upstream was not aborted: its last event still reaches the client, and no cancel event.
+    expect(fake.signal!.aborted).toBe(false);
+    fake.send('event: message_stop\ndata: {"type":"message_stop"}\n\n');
+    fake.end();
+    const rest = await reader.rest();
+    expect(rest).not.toContain('stream-cancelled');
+    const snapshot = await collectStream(streamOf(rest), { contentType: 'text/event-stream' });
+    expect(snapshot).toMatchObject({ finishReason: 'stop', usage: { inputTokens: 12, outputTokens: 7 } });
   });
 
   it('counts tool-call argument text in the estimate', async () => {

@@ -74,7 +74,7 @@ describe('messagePatchFromSession', () => {
 
   it('maps a cancelled stop with its server confirmation', () => {
     const acc = accumulatorWithToolCall();
-    acc.freeze();
+    acc.freeze(acc.message());
     acc.markUnfinished();
     const patch = messagePatchFromSession(snapshot('incomplete', acc, { incomplete: { reason: 'cancelled', serverConfirmed: true } }));
     expect(patch.status).toBe('incomplete');
@@ -121,7 +121,7 @@ describe('messagePatchFromSession', () => {
     store.getState().applySessionSnapshot('a', snapshot('stopping', acc));
     expect(store.getState().messages.a?.status).toBe('stopping');
     expect(store.getState().messages.a?.toolCalls).toBe(first.messages.a?.toolCalls);
-    acc.freeze();
+    acc.freeze(acc.message());
     acc.apply({ type: 'usage', usage: { inputTokens: 12, outputTokens: 7, estimated: true } });
     acc.markUnfinished();
     store.getState().applySessionSnapshot('a', snapshot('incomplete', acc, { incomplete: { reason: 'cancelled', serverConfirmed: true } }));

@@ -1,0 +1,101 @@
+import { afterEach, expect, test, vi } from 'vitest';
+import { createStreamSession } from '../../src/core/createStreamSession';
+import type { NotifyScheduler } from '../../src/core/scheduler';
+import { startHttpServer, type RecordedRequest, type TestServer } from '../helpers/httpServer';
+
+// Issue 12, point 7: what is stored is what was on screen. With a throttled notification (one per
+// frame), deltas received after the last notification were never shown; a stop must not keep
+// them. Ids, usage and the finish reason that arrive after the click still count.
+
+const WAIT = { timeout: 10_000, interval: 5 };
+const part = (value: unknown) => `data: ${JSON.stringify(value)}\n\n`;
+const SSE = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' };
+
+let server: TestServer | null = null;
+afterEach(async () => {
+  await server?.close();
+  server = null;
+});
+
+/** A scheduler the test flushes by hand: a notification happens only when the test says so (a frame). */
+function manualScheduler() {
+  const queue: (() => void)[] = [];
+  const scheduler: NotifyScheduler = (flush) => {
+    queue.push(flush);
+    return () => {
+      const index = queue.indexOf(flush);
+      if (index >= 0) queue.splice(index, 1);
+    };
+  };
+  return { scheduler, frame: () => queue.splice(0).forEach((flush) => flush()), pending: () => queue.length };
+}
+
+/** Writes `first` and holds the stream; the test writes the rest through the returned request. */
+function streamServer(first: string) {
+  let stream: RecordedRequest | null = null;
+  return {
+    handler: (request: RecordedRequest) => {
+      if (request.url === '/cancel') {
+        request.res.writeHead(200, { 'content-type': 'application/json' });
+        request.res.end(JSON.stringify({ status: 'cancelled', usage: { inputTokens: 9, outputTokens: 3 }, usageEstimated: true }));
+        // The server's own cancel terminal, after the answer (as handleModelStream writes it).
+        stream?.res.end('event: stream-cancelled\ndata: {"usage":{"inputTokens":9,"outputTokens":3},"usageEstimated":true}\n\n');
+        return;
+      }
+      stream = request;
+      request.res.writeHead(200, SSE);
+      request.res.write(first);
+    },
+    write: (text: string) => stream!.res.write(text),
+  };
+}
+
+test('text received but not yet painted at the click is not part of the stopped message', async () => {
+  const fake = streamServer(part({ type: 'start', messageId: 'm1' }) + part({ type: 'text-delta', id: '0', delta: 'Shown' }));
+  server = await startHttpServer(fake.handler);
+  const { scheduler, frame, pending } = manualScheduler();
+  const session = createStreamSession({ api: `${server.url}/chat`, cancelApi: `${server.url}/cancel`, scheduler });
+  const done = session.start();
+  await vi.waitFor(() => expect(pending()).toBeGreaterThan(0), WAIT);
+  frame(); // painted: the user sees "Shown"
+  expect(session.getSnapshot().message.text).toBe('Shown');
+  fake.write(part({ type: 'text-delta', id: '0', delta: ' and never shown' }));
+  await vi.waitFor(() => expect(pending()).toBeGreaterThan(0), WAIT); // received, waiting for the next frame
+  const stopping = session.stop(); // the click, before that frame
+  expect(session.getSnapshot().status).toBe('stopping');
+  expect(session.getSnapshot().message.text).toBe('Shown');
+  expect(await stopping).toEqual({ serverConfirmed: true });
+  const final = await done;
+  expect(final.message.text).toBe('Shown');
+  expect(final.incomplete).toEqual({ reason: 'cancelled', serverConfirmed: true });
+  // What arrived after the click that is not content is still applied.
+  expect(final.message.id).toBe('m1');
+  expect(final.message.finishReason).toBe('cancelled');
+  expect(final.message.usage).toEqual({ inputTokens: 9, outputTokens: 3, estimated: true });
+});
+
+test('tool arguments received but not painted are cut at what was shown; a call never shown is not kept', async () => {
+  const fake = streamServer(
+    part({ type: 'start', messageId: 'm2' }) +
+      part({ type: 'tool-input-start', toolCallId: 'call_1', toolName: 'search' }) +
+      part({ type: 'tool-input-delta', toolCallId: 'call_1', inputTextDelta: '{"q":"Ly' }),
+  );
+  server = await startHttpServer(fake.handler);
+  const { scheduler, frame, pending } = manualScheduler();
+  const session = createStreamSession({ api: `${server.url}/chat`, cancelApi: `${server.url}/cancel`, scheduler });
+  const done = session.start();
+  await vi.waitFor(() => expect(pending()).toBeGreaterThan(0), WAIT);
+  frame();
+  expect(session.getSnapshot().message.toolCalls.map((call) => call.argsText)).toEqual(['{"q":"Ly']);
+  fake.write(
+    part({ type: 'tool-input-delta', toolCallId: 'call_1', inputTextDelta: 'on"}' }) +
+      part({ type: 'tool-input-start', toolCallId: 'call_2', toolName: 'weather' }) +
+      part({ type: 'tool-input-delta', toolCallId: 'call_2', inputTextDelta: '{"city"' }),
+  );
+  await vi.waitFor(() => expect(pending()).toBeGreaterThan(0), WAIT);
+  await session.stop();
+  const final = await done;
+  expect(final.message.toolCalls).toEqual([
+    { id: 'call_1', name: 'search', index: 0, argsText: '{"q":"Ly', args: { q: 'Ly' }, state: 'incomplete' },
+  ]);
+});
