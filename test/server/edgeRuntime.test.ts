@@ -8,7 +8,8 @@
  * still streaming, Node destroys the request with `Error: aborted` (ECONNRESET), which then has no
  * listener: Next logs `uncaughtException`. No code inside the route can reach that request object.
  * So the helpers avoid the log only by ending the response before the client closes: a Stop whose
- * cancel reaches the stream does; a Stop whose cancel lands in another isolate cannot.
+ * cancel reaches the stream does; a Stop whose cancel lands in another isolate cannot, and the
+ * client reports it as not confirmed (its `404 pending` answer came after the response started).
  *
  * Here that condition is observed directly: the `aborted` error Node raises on the stream's request
  * (captured with a listener, where Next has none). Two in-memory registries stand for the two
@@ -19,6 +20,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createStreamSession } from '../../src/core/createStreamSession';
+import { StreamCancelError } from '../../src/core/errors';
 import { createFakeModel } from '../../src/server/fakeModel/createFakeModel';
 import { createStreamRegistry } from '../../src/server/createStreamRegistry';
 import { handleCancel } from '../../src/server/handleCancel';
@@ -83,15 +85,15 @@ async function stopMidStream(base: string) {
     });
   });
   const stop = await session.stop();
-  await final;
-  return stop;
+  const snapshot = await final;
+  return { stop, snapshot };
 }
 
 describe('Stop under the conditions of a Next.js edge route handler', () => {
   for (const onDisconnect of ['abort', 'continue'] as const) {
     it(`a cancel that reaches the stream ends the response before the client closes it: no 'aborted' request (onDisconnect '${onDisconnect}')`, async () => {
       const app = await startApp('shared', onDisconnect);
-      const stop = await stopMidStream(app.base);
+      const { stop } = await stopMidStream(app.base);
       expect(stop).toEqual({ serverConfirmed: true });
       await waitFor(() => app.streamRequests[0]?.finishedBeforeClose !== null, 'the stream response to close');
       expect(app.streamRequests).toEqual([{ aborted: null, finishedBeforeClose: true }]);
@@ -101,11 +103,15 @@ describe('Stop under the conditions of a Next.js edge route handler', () => {
       expect(run.tokensAfterAbort).toBe(0);
     });
 
-    it(`a cancel that lands in another isolate's in-memory registry: 404 pending, counted as confirmed, then the client cuts the response: 'aborted' (onDisconnect '${onDisconnect}')`, async () => {
+    it(`a cancel that lands in another isolate's in-memory registry: 404 pending for a running stream, reported as not confirmed ('unknown-stream'), then the client cuts the response: 'aborted' (onDisconnect '${onDisconnect}')`, async () => {
       const app = await startApp('separate', onDisconnect);
-      const stop = await stopMidStream(app.base);
-      // The default client cancel reads 404 {"status":"pending"} as a confirmed cancel.
-      expect(stop).toEqual({ serverConfirmed: true });
+      const { stop, snapshot } = await stopMidStream(app.base);
+      // 404 {"status":"pending"} after the stream's response started: the cancel endpoint does not
+      // know the running stream, so the stop is not confirmed.
+      expect(stop).toEqual({ serverConfirmed: false, error: expect.stringContaining('does not know this running stream') });
+      expect(snapshot.incomplete).toMatchObject({ reason: 'cancelled', serverConfirmed: false });
+      expect(snapshot.error).toBeInstanceOf(StreamCancelError);
+      expect(snapshot.error).toMatchObject({ type: 'unknown-stream' });
       await waitFor(() => app.streamRequests[0]?.aborted !== null, "the stream request's 'aborted' error");
       const log = app.streamRequests[0]!;
       expect(log.finishedBeforeClose).toBe(false);
