@@ -27,7 +27,8 @@ export const cases = [
     name: 'useModelStream + StopButton + store',
     code: `export { useModelStream, StopButton } from '${root}/src/index.ts';
 export { createMessageStore } from '${root}/src/store/index.ts';`,
-    guard: 18.1 * KB,
+    // 18.1 until issue 12: eventsource-parser 4 (+0.39 KB) and a Stop that tells the truth (+0.31 KB), docs/size.md.
+    guard: 18.8 * KB,
     target: 8 * KB,
   },
   {
@@ -38,17 +39,18 @@ export { createMessageStore } from '${root}/src/store/index.ts';`,
     code: `export { useModelStream, StopButton } from '${root}/dist/index.js';
 export { createMessageStore } from '${root}/dist/store/index.js';`,
     needs: join(root, 'dist/index.js'),
-    guard: 18.1 * KB,
+    guard: 18.8 * KB,
   },
   {
     name: 'useModelStream + StopButton',
     code: `export { useModelStream, StopButton } from '${root}/src/index.ts';`,
-    guard: 14.75 * KB,
+    guard: 15.4 * KB,
   },
   {
     name: 'core: collectStream',
     code: `export { collectStream } from '${root}/src/core/index.ts';`,
-    guard: 8.4 * KB,
+    // 8.4 until eventsource-parser 4 (+0.38 KB).
+    guard: 8.8 * KB,
   },
   {
     name: 'reference: @ai-sdk/react useChat',
