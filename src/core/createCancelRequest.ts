@@ -57,19 +57,19 @@ export function createCancelRequest(
     const init: RequestInit = { method: 'POST', headers, body: JSON.stringify({ streamId }), signal };
     if (options.credentials !== undefined) init.credentials = options.credentials;
     const response = await fetchFn(cancelApi, init);
-    if (!response.ok) {
-      const body = await readTextUpTo(response, MAX_ERROR_BODY_BYTES);
-      // 404 "pending": the server knows no stream with this id yet and will cancel it the moment
-      // it starts (a tombstone). The session decides whether that confirms the stop.
-      if (response.status === 404 && /"status"\s*:\s*"pending"/.test(body)) return { confirmed: true, pending: true, usage: null };
-      throw new StreamHttpError(response.status, response.statusText, body, 'The cancel request');
-    }
     // `text()`, not a reader: Chromium reports about a third of the answered cancels read through a
     // reader as failed (`net::ERR_ABORTED`, "(canceled)" in DevTools) a few ms after the last
-    // byte, which reads as a cancel that never arrived. The answer is small; one that declares a
-    // larger size is still read bounded, and one that never ends is cut by `cancelTimeoutMs`.
+    // byte, which reads as a cancel that never arrived; error answers (a `404 pending`) too. The
+    // answer is small; one that declares a larger size is still read bounded, and one that never
+    // ends is cut by `cancelTimeoutMs`.
     const declared = Number(response.headers.get('content-length') ?? 0);
     const text = declared > MAX_ERROR_BODY_BYTES ? await readTextUpTo(response, MAX_ERROR_BODY_BYTES) : await response.text();
+    if (!response.ok) {
+      // 404 "pending": the server knows no stream with this id yet and will cancel it the moment
+      // it starts (a tombstone). The session decides whether that confirms the stop.
+      if (response.status === 404 && /"status"\s*:\s*"pending"/.test(text)) return { confirmed: true, pending: true, usage: null };
+      throw new StreamHttpError(response.status, response.statusText, text.slice(0, MAX_ERROR_BODY_BYTES), 'The cancel request');
+    }
     // Not JSON is handled below: not an answer we know.
     const data = parseJsonOrUndefined(text);
     if (data?.status === 'cancelled') return { confirmed: true, usage: readUsage(data.usage, 'inputTokens', 'outputTokens', data.usageEstimated === true) };
