@@ -9,7 +9,8 @@ import type { StreamRegistry } from '../../src/server/types';
 import { hasRedisServer, startRedisServer, warnIfRedisMissing, type RedisServer } from '../helpers/redisServer';
 import { closingOf, createManualUpstream, deltaOf, openingOf } from './helpers/fakeUpstream';
 import { newStream, postCancel, startServer, streamHeaders, textReader, type TestServer } from './helpers/http';
-import { createRaceUpstream, RACE_INPUT_TOKENS, seededRandom } from './helpers/raceUpstream';
+import { seededRandom } from '../helpers/fixtures';
+import { createRaceUpstream, RACE_INPUT_TOKENS } from './helpers/raceUpstream';
 import { routes, setup, type Setup } from './helpers/setup';
 
 // Issue 12, point 2: a cancel and the model's natural end racing have one answer, and the client
