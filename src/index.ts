@@ -1,7 +1,11 @@
-'use client';
 /**
  * `react-model-stream`: the React entry. Like `@tanstack/react-query` over `query-core`, it also
  * re-exports the framework-agnostic core, so one import serves an app.
+ *
+ * No 'use client' here, on purpose: the React modules carry it (./react/index, a build entry of its
+ * own, keeps it in dist), and this module only re-exports. With the directive here, every pure helper
+ * below would become a client reference in a React Server Components bundler, and a Next.js route
+ * handler calling `toModelMessages` from this entry would throw.
  */
 export * from './react/index';
 export * from './core/index';
