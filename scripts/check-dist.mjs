@@ -1,10 +1,11 @@
 // Checks the built package the way a consumer meets it: every export in package.json points at
 // files that exist, 'use client' sits exactly on the files holding React code, every entry but the
-// root imports without React (server-side consumers).
+// root imports without React (server-side consumers), and the declarations resolve under node16 and node10.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+// Usage: node scripts/check-dist.mjs [packageDir]   (a directory with package.json and dist/; the repo by default)
 const root = process.argv[2] ? resolve(process.argv[2]) : join(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const problems = [];
@@ -56,6 +57,22 @@ for (const [subpath, target] of Object.entries(pkg.exports)) {
     if (importsReact(code)) problems.push(`${subpath} reaches ${rel(file)}, which imports React without 'use client'`);
     queue.push(...staticImports(file));
   }
+}
+
+// Declarations: every relative specifier explicit (node16/nodenext), see scripts/dts-specifiers.mjs.
+for (const file of walk(join(root, 'dist')).filter((f) => f.endsWith('.d.ts'))) {
+  const code = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+  for (const m of code.matchAll(/(?:from\s*|import\s*\(\s*|^\s*import\s*)['"](\.\.?\/[^'"]*)['"]/gm)) {
+    if (!m[1].endsWith('.js')) problems.push(`${rel(file)}: relative specifier '${m[1]}' has no extension`);
+  }
+}
+
+// node10 cannot read "exports": its subpaths resolve through "typesVersions" ("*" → dist/*/index.d.ts),
+// so every subpath's types must sit at that place.
+for (const [subpath, target] of Object.entries(pkg.exports)) {
+  if (subpath === '.' || typeof target !== 'object' || !target.types) continue;
+  const expected = `./dist/${subpath.slice(2)}/index.d.ts`;
+  if (target.types !== expected) problems.push(`${subpath}: types at ${target.types}, but typesVersions (node10) maps it to ${expected}`);
 }
 
 if (problems.length) {
