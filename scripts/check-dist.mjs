@@ -34,6 +34,13 @@ for (const file of jsFiles) {
   if (hasDirective(code)) marked += 1;
 }
 if (marked === 0) problems.push("no dist file carries 'use client': the React entry lost it");
+// Named re-exports only across the boundary: Next.js has mishandled `export *` of a 'use client' module.
+for (const file of jsFiles) {
+  for (const m of readFileSync(file, 'utf8').matchAll(/^\s*export\s*\*\s*(?:as\s+\S+\s+)?from\s*['"](\.[^'"]+)['"]/gm)) {
+    const target = join(dirname(file), m[1]);
+    if (existsSync(target) && hasDirective(readFileSync(target, 'utf8'))) problems.push(`${rel(file)}: \`export *\` from the 'use client' module ${rel(target)}; re-export it by name`);
+  }
+}
 
 // The entries a server imports (every export but the root) must not reach React or a marked file
 // through their static imports; the root may, only through an import of a marked file.
