@@ -273,3 +273,16 @@ test('examples/next: npm install from the packed tarball, next build, next start
       return { url, ...server };
     },
   }));
+
+test('examples/vite: npm install from the packed tarball, vite build, node server.mjs + vite preview (proxy); send, Stop (server confirmed, the model stopped), reload: every turn and its mark', (t) =>
+  example(t, 'vite', {
+    build: 'build',
+    start: async (app, port) => {
+      const apiPort = await freePort();
+      const env = { API_PORT: String(apiPort) };
+      await startServer(process.execPath, ['server.mjs'], app, `http://127.0.0.1:${apiPort}/api/debug`, env);
+      const url = `http://127.0.0.1:${port}/`;
+      const server = await startServer(process.execPath, ['node_modules/vite/bin/vite.js', 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'], app, url, env);
+      return { url, ...server };
+    },
+  }));
