@@ -52,6 +52,12 @@ function Turn({ message }) {
           {call.name}({JSON.stringify(call.args)}) {call.state}
         </pre>
       ))}
+      {message.usage && (
+        <small>
+          {message.usage.inputTokens ?? '?'} in / {message.usage.outputTokens ?? '?'} out
+          {message.usage.estimated && ' (estimated)'}
+        </small>
+      )}
     </li>
   );
 }
@@ -65,7 +71,7 @@ function Mark({ message }) {
       ? `Stopped · ${incomplete.serverConfirmed ? 'server confirmed' : 'server did not confirm'}`
       : incomplete.reason === 'disconnected'
         ? 'Disconnected'
-        : `Incomplete: ${incomplete.reason}`;
+        : `Incomplete: ${incomplete.reason}${incomplete.error ? ` (${incomplete.error})` : ''}`;
   return (
     <span className="mark" data-reason={incomplete.reason}>
       {label}
