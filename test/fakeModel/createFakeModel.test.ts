@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { collectStream } from '../../src/core/collectStream';
+import { decodeStream } from '../../src/core/decodeStream';
 import { PROTOCOLS } from '../../src/core/types';
 import { createFakeModel, DEFAULT_FAKE_SCRIPT, tokenize } from '../../src/server/fakeModel/createFakeModel';
 
@@ -56,5 +57,42 @@ describe('createFakeModel', () => {
     const model = createFakeModel({ protocol: 'openai-responses', tokensPerSecond: 0, script: { text: 'Partial answer', error: 'Overloaded' } });
     const snapshot = await collectStream(model.stream().body!);
     expect([snapshot.text, snapshot.error]).toEqual(['Partial answer', 'Overloaded']);
+  });
+
+  for (const protocol of PROTOCOLS.filter((p) => p !== 'text')) {
+    it(`${protocol}: sends tool arguments in exactly the scripted fragments, and the scripted usage`, async () => {
+      const fragments = ['{"city":', '"Gen', 'ève"', ',"days":2}'];
+      const model = createFakeModel({
+        protocol,
+        tokensPerSecond: 0,
+        script: { text: 'Let me look.', toolCalls: [{ id: 'call_1', name: 'weather', argsFragments: fragments }], inputTokens: 7, outputTokens: 99 },
+      });
+      const deltas: string[] = [];
+      for await (const event of decodeStream(model.stream().body!, { protocol })) if (event.type === 'tool-call-delta') deltas.push(event.delta);
+      expect(deltas).toEqual(fragments);
+      const snapshot = await collectStream(model.stream().body!, { protocol });
+      expect(snapshot.toolCalls).toEqual([{ id: 'call_1', name: 'weather', index: 0, argsText: fragments.join(''), args: { city: 'Genève', days: 2 } }]);
+      expect(snapshot.usage).toEqual({ inputTokens: 7, outputTokens: 99 });
+      expect(model.runs[0]!.tokens).toBe(tokenize('Let me look.').length + fragments.length);
+    });
+  }
+
+  it('intervalMs paces tokens exactly, with fake timers', async () => {
+    vi.useFakeTimers();
+    try {
+      const model = createFakeModel({ protocol: 'text', intervalMs: 30, tokensPerSecond: 1, script: { text: 'a b c d' } });
+      const reader = model.stream().body!.getReader();
+      const run = model.runs[0]!;
+      expect(run.tokens).toBe(1); // the first token goes out at once
+      await vi.advanceTimersByTimeAsync(29);
+      expect(run.tokens).toBe(1);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(run.tokens).toBe(2);
+      await vi.advanceTimersByTimeAsync(60);
+      expect(run.tokens).toBe(4);
+      await reader.cancel();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

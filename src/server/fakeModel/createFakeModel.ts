@@ -5,10 +5,16 @@ import { createWireEncoder } from './createWireEncoder';
 export type FakeModelScript = {
   reasoning?: string;
   text?: string;
-  /** Tool calls, streamed after the text. `args` is sent as JSON (a string is sent as is). */
-  toolCalls?: { id?: string; name: string; args: unknown }[];
+  /**
+   * Tool calls, streamed after the text. `args` is sent as JSON (a string is sent as is), in
+   * pieces of 8 characters, or in exactly the pieces of `argsFragments` when given (joined, they
+   * are the arguments' text; `args` is then ignored).
+   */
+  toolCalls?: { id?: string; name: string; args?: unknown; argsFragments?: readonly string[] }[];
   /** Input tokens reported in the usage. Default: 0. */
   inputTokens?: number;
+  /** Output tokens reported in the usage. Default: the tokens generated (text, reasoning and argument pieces). */
+  outputTokens?: number;
   /** Default: `tool-calls` when there are tool calls, else `stop`. */
   finishReason?: FinishReason;
   /** Report this error inside the stream after the text, instead of finishing. */
@@ -20,6 +26,11 @@ export type FakeModelOptions = {
   protocol?: Protocol;
   /** Pace, in tokens per second (0 or Infinity: as fast as possible). Default 50. */
   tokensPerSecond?: number;
+  /**
+   * Pace as the delay between two tokens, in milliseconds (0: as fast as possible); when given it
+   * wins over `tokensPerSecond`. Exact with fake timers (`1000 / tokensPerSecond` may not be).
+   */
+  intervalMs?: number;
   /** What to answer. Default: a short answer about coffee with one tool call. */
   script?: FakeModelScript;
   /** Response / message id. Default: a counter. */
@@ -73,6 +84,15 @@ export function tokenize(text: string): string[] {
   return tokens;
 }
 
+/** A tool call's argument pieces: `argsFragments` as given, else its JSON in pieces of 8 characters. */
+function argsPieces(call: NonNullable<FakeModelScript['toolCalls']>[number]): readonly string[] {
+  if (call.argsFragments) return call.argsFragments.filter((piece) => piece.length > 0);
+  const argsText = typeof call.args === 'string' ? call.args : (JSON.stringify(call.args ?? {}) ?? '{}');
+  const pieces: string[] = [];
+  for (let at = 0; at < argsText.length; at += 8) pieces.push(argsText.slice(at, at + 8));
+  return pieces;
+}
+
 let counter = 0;
 
 /**
@@ -94,6 +114,7 @@ export function createFakeModel(options: FakeModelOptions = {}): FakeModel {
   const stream: FakeModel['stream'] = (signal, overrides = {}) => {
     const protocol = overrides.protocol ?? options.protocol ?? 'ai-sdk';
     const tokensPerSecond = overrides.tokensPerSecond ?? options.tokensPerSecond ?? 50;
+    const intervalMs = overrides.intervalMs ?? (overrides.tokensPerSecond === undefined ? options.intervalMs : undefined);
     const script = overrides.script ?? options.script ?? DEFAULT_FAKE_SCRIPT;
     const id = overrides.id ?? options.id ?? `fake${String(++counter).padStart(8, '0')}`;
     const wire = createWireEncoder(protocol, { id, inputTokens: script.inputTokens ?? 0 });
@@ -108,23 +129,27 @@ export function createFakeModel(options: FakeModelOptions = {}): FakeModel {
     if (!script.error) {
       (script.toolCalls ?? []).forEach((call, n) => {
         const callId = call.id ?? `call_${id}_${n}`;
-        const argsText = typeof call.args === 'string' ? call.args : JSON.stringify(call.args);
         steps.push({ token: false, write: () => wire.toolStart(callId, call.name) });
-        for (let at = 0; at < argsText.length; at += 8) {
-          const piece = argsText.slice(at, at + 8);
-          steps.push({ token: true, write: () => wire.toolDelta(callId, piece) });
-        }
+        for (const piece of argsPieces(call)) steps.push({ token: true, write: () => wire.toolDelta(callId, piece) });
         steps.push({ token: false, write: () => wire.toolEnd(callId) });
       });
     }
     const finishReason = script.finishReason ?? ((script.toolCalls?.length ?? 0) > 0 ? 'tool-calls' : 'stop');
     steps.push({
       token: false,
-      write: () => (script.error ? wire.error(script.error) : wire.finish(finishReason, { inputTokens: script.inputTokens ?? 0, outputTokens: run.tokens })),
+      write: () =>
+        script.error ? wire.error(script.error) : wire.finish(finishReason, { inputTokens: script.inputTokens ?? 0, outputTokens: script.outputTokens ?? run.tokens }),
     });
 
     const encoder = new TextEncoder();
-    const interval = tokensPerSecond > 0 && Number.isFinite(tokensPerSecond) ? 1000 / tokensPerSecond : 0;
+    const interval =
+      intervalMs !== undefined
+        ? intervalMs > 0 && Number.isFinite(intervalMs)
+          ? intervalMs
+          : 0
+        : tokensPerSecond > 0 && Number.isFinite(tokensPerSecond)
+          ? 1000 / tokensPerSecond
+          : 0;
     let timer: ReturnType<typeof setTimeout> | null = null;
     let next = 0;
     let onAbort: (() => void) | null = null;
