@@ -95,4 +95,38 @@ describe('createFakeModel', () => {
       vi.useRealTimers();
     }
   });
+
+  it('stall: pauses after the scripted token for ms, then keeps its pace (fake timers)', async () => {
+    vi.useFakeTimers();
+    try {
+      const model = createFakeModel({ protocol: 'text', intervalMs: 100, stall: { afterTokens: 2, ms: 1000 }, script: { text: 'a b c d' } });
+      const reader = model.stream().body!.getReader();
+      const run = model.runs[0]!;
+      await vi.advanceTimersByTimeAsync(100);
+      expect(run.tokens).toBe(2);
+      await vi.advanceTimersByTimeAsync(1099); // t = 1199: token 3 is due at 200 + 1000
+      expect(run.tokens).toBe(2);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(run.tokens).toBe(3);
+      await vi.advanceTimersByTimeAsync(100);
+      expect([run.tokens, run.finished]).toEqual([4, false]);
+      await vi.advanceTimersByTimeAsync(100); // the finish, one pace after the last token
+      expect(run.finished).toBe(true);
+      await reader.cancel();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('stall without ms: nothing more until the signal aborts (afterTokens 0: not even the first byte)', async () => {
+    const model = createFakeModel({ protocol: 'openai-chat', tokensPerSecond: 0, stall: { afterTokens: 0 }, script: { text: 'Never sent' } });
+    const controller = new AbortController();
+    const reader = model.stream(controller.signal).body!.getReader();
+    const read = reader.read();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(model.runs[0]!.tokens).toBe(0);
+    controller.abort();
+    await expect(read).rejects.toThrow();
+    expect(model.runs[0]!).toMatchObject({ tokens: 0, tokensAfterAbort: 0, finished: false });
+  });
 });

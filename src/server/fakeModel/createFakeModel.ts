@@ -31,6 +31,11 @@ export type FakeModelOptions = {
    * wins over `tokensPerSecond`. Exact with fake timers (`1000 / tokensPerSecond` may not be).
    */
   intervalMs?: number;
+  /**
+   * Stalls the model after `afterTokens` tokens (`0`: before its first byte): the next token comes
+   * `ms` later than the pace says, or never when `ms` is omitted (until the signal aborts).
+   */
+  stall?: { afterTokens: number; ms?: number };
   /** What to answer. Default: a short answer about coffee with one tool call. */
   script?: FakeModelScript;
   /** Response / message id. Default: a counter. */
@@ -116,6 +121,7 @@ export function createFakeModel(options: FakeModelOptions = {}): FakeModel {
     const tokensPerSecond = overrides.tokensPerSecond ?? options.tokensPerSecond ?? 50;
     const intervalMs = overrides.intervalMs ?? (overrides.tokensPerSecond === undefined ? options.intervalMs : undefined);
     const script = overrides.script ?? options.script ?? DEFAULT_FAKE_SCRIPT;
+    const stall = overrides.stall ?? options.stall;
     const id = overrides.id ?? options.id ?? `fake${String(++counter).padStart(8, '0')}`;
     const wire = createWireEncoder(protocol, { id, inputTokens: script.inputTokens ?? 0 });
     const run: FakeModelRun = { id, protocol, tokens: 0, tokenTimes: [], abortedAt: null, tokensAfterAbort: 0, finished: false };
@@ -179,10 +185,21 @@ export function createFakeModel(options: FakeModelOptions = {}): FakeModel {
           }
           return true;
         };
+        let stalled = false;
         const tick = () => {
           timer = null;
-          if (!emitUntilToken()) return;
-          timer = setTimeout(tick, interval);
+          for (;;) {
+            if (stall && !stalled && run.tokens >= stall.afterTokens && next < steps.length) {
+              stalled = true;
+              if (stall.ms !== undefined && Number.isFinite(stall.ms)) timer = setTimeout(tick, Math.max(0, stall.ms));
+              return;
+            }
+            if (!emitUntilToken()) return;
+            if (interval > 0) {
+              timer = setTimeout(tick, interval);
+              return;
+            }
+          }
         };
         onAbort = () => {
           run.abortedAt = performance.now();
@@ -195,13 +212,7 @@ export function createFakeModel(options: FakeModelOptions = {}): FakeModel {
           return;
         }
         signal?.addEventListener('abort', onAbort, { once: true });
-        if (interval === 0) {
-          while (emitUntilToken()) {
-            /* as fast as possible */
-          }
-        } else {
-          tick();
-        }
+        tick();
       },
       cancel() {
         // The reader went away (the proxy aborted or the client disconnected): stop generating.
