@@ -16,6 +16,7 @@ const entries = {
   'store/index': 'src/store/index.ts',
   'server/index': 'src/server/index.ts',
   'server/redis/index': 'src/server/redis/index.ts',
+  'testing/index': 'src/testing/index.ts',
 };
 
 /**
@@ -34,7 +35,7 @@ const reactEntryAsFile: Plugin = {
   },
 };
 
-const external = [/^react($|\/)/, /^react-dom($|\/)/, /^zustand($|\/)/, /^@tanstack\//, /^eventsource-parser($|\/)/, /^redis($|\/)/, /^node:/];
+const external = [/^react($|\/)/, /^react-dom($|\/)/, /^zustand($|\/)/, /^@tanstack\//, /^eventsource-parser($|\/)/, /^redis($|\/)/, /^msw($|\/)/, /^node:/];
 
 export default defineConfig({
   publicDir: false,

@@ -82,6 +82,25 @@ for (const [subpath, target] of Object.entries(pkg.exports)) {
   if (target.types !== expected) problems.push(`${subpath}: types at ${target.types}, but typesVersions (node10) maps it to ${expected}`);
 }
 
+// The testing kit (react-model-stream/testing) imports msw, an optional peer: no other entry may
+// reach it or msw, even through a shared chunk.
+const importsOf = (file) =>
+  [...readFileSync(file, 'utf8').matchAll(/(?:^|[\s;])(?:import|export)\s*(?:[^'"]*?\sfrom\s*)?['"]([^'"]+)['"]/g)].map((m) => m[1]);
+for (const [subpath, target] of Object.entries(pkg.exports)) {
+  if (subpath === './testing' || typeof target !== 'object' || !target.import) continue;
+  const seen = new Set();
+  const visit = (file) => {
+    if (seen.has(file) || !existsSync(file)) return;
+    seen.add(file);
+    for (const specifier of importsOf(file)) {
+      if (/^msw($|\/)/.test(specifier)) problems.push(`${subpath}: ${rel(file)} imports ${specifier}`);
+      if (specifier.startsWith('.')) visit(join(dirname(file), specifier));
+    }
+  };
+  visit(join(root, target.import));
+  for (const file of seen) if (file.startsWith(join(root, 'dist/testing/'))) problems.push(`${subpath} reaches the testing kit (${rel(file)})`);
+}
+
 if (problems.length) {
   console.error(`dist check failed:\n- ${problems.join('\n- ')}`);
   process.exit(1);
