@@ -13,8 +13,19 @@ import { configDefaults, defineConfig, type TestProjectInlineConfiguration } fro
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
 
+/**
+ * The package's own name resolves to its source (as `paths` in tsconfig.json does for types), so an
+ * example written as a user writes it — `from 'react-model-stream/testing'` — runs as a test
+ * (test/testing/example/, shown verbatim in docs/testing.md).
+ */
+const selfReference = [
+  { find: /^react-model-stream$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+  { find: /^react-model-stream\/(core|store|server|server\/redis|testing)$/, replacement: fileURLToPath(new URL('./src/$1/index.ts', import.meta.url)) },
+];
+
 const unit: TestProjectInlineConfiguration = {
   extends: true,
+  resolve: { alias: selfReference },
   test: {
     name: 'unit',
     include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
