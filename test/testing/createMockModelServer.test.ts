@@ -143,6 +143,15 @@ describe('faults on demand', () => {
       expect(model.requests[0]!.status).toBeNull();
     });
 
+    it(`${transport}: a stall before the first byte trips the client's firstByteTimeoutMs`, async () => {
+      const model = createMockModelServer({ faults: { stall: { afterTokens: 0 } } });
+      const final = await sessionFor(model, transport, { firstByteTimeoutMs: 50 }).start();
+      expect(final.incomplete).toMatchObject({ reason: 'error' });
+      expect(final.error).toMatchObject({ name: 'StreamAbortedError', reason: 'timeout' });
+      expect(model.requests[0]).toMatchObject({ status: 200, run: { tokens: 0 } });
+      await expect.poll(() => model.requests[0]!.run!.abortedAt).not.toBeNull();
+    });
+
     it(`${transport}: a failing cancel (HTTP 500) leaves the stop unconfirmed, and the local abort still stops the stream`, async () => {
       const model = createMockModelServer({ faults: { stall: { afterTokens: 1 }, cancel: { status: 500 } } });
       const session = sessionFor(model, transport);
