@@ -101,7 +101,7 @@ export type MockModelServer = {
    * MSW request handlers for the stream and cancel endpoints (`msw/node`'s `setupServer`,
    * `msw/browser`'s `setupWorker`, Storybook's `parameters.msw.handlers`).
    */
-  readonly handlers: readonly HttpHandler[];
+  readonly handlers: HttpHandler[];
   /**
    * A `fetch` that serves the two endpoints with no MSW (pass it as `useModelStream`'s `fetch`).
    * It behaves as the platform's: it rejects on a network error or an aborted signal, and an abort
