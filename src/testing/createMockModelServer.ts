@@ -5,7 +5,15 @@ import { createFakeModel, DEFAULT_FAKE_SCRIPT, type FakeModelRun, type FakeModel
 import { handleCancel } from '../server/handleCancel';
 import { handleModelStream } from '../server/handleModelStream';
 
-/** What the model answers: a fixed script, or one chosen per request (e.g. from the prompt). */
+/**
+ * What the model answers: a fixed script, or one chosen per request (e.g. from the prompt).
+ *
+ * @example
+ * ```ts
+ * createMockModelServer({ script: { reasoning: 'Short answer.', text: 'Yes.', inputTokens: 3, outputTokens: 2 } });
+ * createMockModelServer({ script: ({ body }) => ({ text: `You said: ${(body as { input: string }).input}` }) });
+ * ```
+ */
 export type MockScript = FakeModelScript | ((request: { body: unknown; index: number }) => FakeModelScript);
 
 /**
@@ -17,6 +25,12 @@ export type MockScript = FakeModelScript | ((request: { body: unknown; index: nu
  *   any); the stream is not stopped by it.
  * - `'hang'`: never answered (until the client aborts the cancel request).
  * - `'network-error'`: the cancel request fails as on a network error (`fetch` rejects).
+ *
+ * @example
+ * ```ts
+ * model.update({ faults: { stall: { afterTokens: 2 }, cancel: { delayMs: 1_000 } } }); // slow, then confirmed
+ * model.update({ faults: { stall: { afterTokens: 2 }, cancel: { status: 503 } } }); // serverConfirmed: false
+ * ```
  */
 export type MockCancelFault = { delayMs?: number; status?: number; body?: unknown } | 'hang' | 'network-error';
 
@@ -25,6 +39,13 @@ export type MockCancelFault = { delayMs?: number; status?: number; body?: unknow
  * wire format carries them, one chunk each: a piece of reasoning, of text (a word with its leading
  * space, see `tokenize`) or of tool arguments (8 characters, or your `argsFragments`); plain text
  * carries only the text. All times are `setTimeout`s, so fake timers drive them.
+ *
+ * @example
+ * ```ts
+ * createMockModelServer({ faults: { http: 429 } }); // the provider refused
+ * createMockModelServer({ faults: { stall: { afterTokens: 0, ms: 5_000 } } }); // a slow first byte
+ * createMockModelServer({ script: { text: 'One two three four' }, faults: { drop: { afterTokens: 2 } } }); // "One two", then cut
+ * ```
  */
 export type MockModelFaults = {
   /** Answer this HTTP status instead of streaming (the provider refused), with `body` (JSON, or a string as is). */
@@ -48,7 +69,14 @@ export type MockModelFaults = {
   cancel?: MockCancelFault;
 };
 
-/** Options of {@link createMockModelServer}. */
+/**
+ * Options of {@link createMockModelServer}.
+ *
+ * @example
+ * ```ts
+ * createMockModelServer({ protocol: 'anthropic', pace: 20, api: 'https://api.example.com/chat', cancelApi: 'https://api.example.com/cancel' });
+ * ```
+ */
 export type MockModelServerOptions = {
   /** The answer. Default: the fake model's demo answer (reasoning, text, a tool call, usage). */
   script?: MockScript;
@@ -64,7 +92,14 @@ export type MockModelServerOptions = {
   cancelApi?: string;
 };
 
-/** A stream request the server received. Its fields fill in as the stream runs. */
+/**
+ * A stream request the server received. Its fields fill in as the stream runs.
+ *
+ * @example
+ * ```ts
+ * expect(model.requests[0]).toMatchObject({ body: { input: 'Hi' }, status: 200, run: { tokensAfterAbort: 0 } });
+ * ```
+ */
 export type MockStreamRequest = {
   /** 0 for the first stream request, 1 for the next… */
   readonly index: number;
@@ -84,7 +119,14 @@ export type MockStreamRequest = {
   run: FakeModelRun | null;
 };
 
-/** A cancel request the server received. */
+/**
+ * A cancel request the server received.
+ *
+ * @example
+ * ```ts
+ * expect(model.cancels).toEqual([expect.objectContaining({ status: 200, answer: expect.objectContaining({ status: 'cancelled' }) })]);
+ * ```
+ */
 export type MockCancelRequest = {
   readonly index: number;
   /** The `streamId` of the body, when it had one. */
@@ -95,7 +137,15 @@ export type MockCancelRequest = {
   answer: unknown;
 };
 
-/** A mock model server; see {@link createMockModelServer}. */
+/**
+ * A mock model server; see {@link createMockModelServer}.
+ *
+ * @example
+ * ```ts
+ * const server = setupServer(...model.handlers); // msw/node
+ * afterEach(() => model.reset());
+ * ```
+ */
 export type MockModelServer = {
   /**
    * MSW request handlers for the stream and cancel endpoints (`msw/node`'s `setupServer`,
@@ -192,10 +242,11 @@ function withBody(response: Response, body: ReadableStream<Uint8Array>): Respons
 }
 
 /**
- * The body, pulled one chunk at a time (one token each): `before(sent)` runs before the chunk after
- * `sent` chunks is read, and may wait, or return an error to end the body with instead.
+ * `response` with a connection that drops after `afterTokens` chunks (one token each): its body is
+ * pulled one chunk at a time, and the next pull errors it as a cut connection does, and cancels the
+ * server's body (which the server takes as the client going away).
  */
-function gate(response: Response, before: (sent: number) => Promise<Error | null> | Error | null, onError?: () => void): Response {
+function dropAfter(response: Response, afterTokens: number): Response {
   if (!response.body) return response;
   const reader = response.body.getReader();
   let sent = 0;
@@ -204,10 +255,9 @@ function gate(response: Response, before: (sent: number) => Promise<Error | null
     new ReadableStream<Uint8Array>(
       {
         async pull(controller) {
-          const failure = await before(sent);
-          if (failure) {
+          if (sent >= afterTokens) {
+            const failure = new TypeError(NETWORK_ERROR_MESSAGE);
             reader.cancel(failure).catch(noop);
-            onError?.();
             controller.error(failure);
             return;
           }
@@ -408,7 +458,7 @@ export function createMockModelServer(options: MockModelServerOptions = {}): Moc
 
     let response = await handleModelStream(request, { registry, protocol, upstream });
     const drop = faults.drop;
-    if (drop && response.ok) response = gate(response, (sent) => (sent >= drop.afterTokens ? new TypeError(NETWORK_ERROR_MESSAGE) : null));
+    if (drop && response.ok) response = dropAfter(response, drop.afterTokens);
     record.status = response.status;
     startOf(record.index).resolve(record);
     return response;
