@@ -33,6 +33,7 @@ const LINKS = [
   '@tanstack/query-core',
   'redis',
   'eventsource-parser',
+  'msw', // the optional peer of react-model-stream/testing (its own types resolve from the repo's node_modules)
   '@types/react',
   '@types/react-dom',
   '@types/node',
