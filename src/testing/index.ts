@@ -4,15 +4,9 @@
  * endpoint, and faults on demand, served through MSW handlers or a plain `fetch`. Needs `msw` (2.x)
  * installed; imports no React. Never import it from app code: it is not part of the main entry.
  */
-export {
-  createMockModelServer,
-  type MockModelServer,
-  type MockModelServerOptions,
-  type MockModelFaults,
-  type MockCancelFault,
-  type MockScript,
-  type MockStreamRequest,
-  type MockCancelRequest,
-} from './createMockModelServer';
+export { createMockModelServer } from './createMockModelServer';
+export type { MockModelServer } from './MockModelServer';
+export type { MockModelServerOptions, MockModelFaults, MockCancelFault, MockScript } from './MockModelServerOptions';
+export type { MockStreamRequest, MockCancelRequest } from './createRecorder';
 export { tokenize, DEFAULT_FAKE_SCRIPT, type FakeModelScript, type FakeModelRun } from '../server/fakeModel/createFakeModel';
 export type { Protocol } from '../core/types';
