@@ -67,17 +67,29 @@ export function createRecorder() {
     },
     /** Numbers a stream request as it arrives (before its body is read). */
     nextStreamIndex: () => streamCount++,
+    /** Records a stream request, its body read. */
     addStream(index: number, request: Request, body: unknown): MockStreamRequest {
-      const record: MockStreamRequest = { index, url: request.url, headers: new Headers(request.headers), body, streamId: request.headers.get('x-stream-id'), status: null, run: null };
+      const record: MockStreamRequest = {
+        index,
+        url: request.url,
+        headers: new Headers(request.headers),
+        body,
+        streamId: request.headers.get('x-stream-id'),
+        status: null,
+        run: null,
+      };
       requests.push(record);
       return record;
     },
+    /** Records a cancel request, its body read, numbering it. */
     addCancel(streamId: string | null): MockCancelRequest {
       const record: MockCancelRequest = { index: cancelCount++, streamId, status: null, answer: undefined };
       cancels.push(record);
       return record;
     },
+    /** Resolves the start of a stream request (answered, its model started). */
     started: (record: MockStreamRequest) => starts.of(record.index).resolve(record),
+    /** Resolves the answer of a cancel request (answered, or failed). */
     answered: (record: MockCancelRequest) => answers.of(record.index).resolve(record),
     streamStarted: (index?: number) => starts.next(index),
     cancelAnswered: (index?: number) => answers.next(index),
