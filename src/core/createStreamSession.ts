@@ -137,10 +137,8 @@ export type StreamSessionOptions = {
   /**
    * The runtime's HTTP/1.1 connection limit per host. Default: 6 in a browser, `Infinity`
    * elsewhere (Node, jsdom; set it for React Native, whose fetch limits connections per host too).
-   * When the page has exactly this many streams open to the origin of `cancelApi` (the stream's
-   * own origin), the cancel request would wait in the browser's queue behind them; so the stop
-   * frees this stream's own connection right after sending the cancel (over `https:`, only if the
-   * cancel has not answered within 500 ms, since HTTP/2 has no such limit).
+   * At this many streams open to the cancel's origin, the stop frees this stream's connection so
+   * the cancel is not queued behind them (docs/session.md, "The browser's connection pool").
    */
   connectionsPerHost?: number;
   /** Every decoded event, as it is applied. */
@@ -605,16 +603,9 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
   };
 
   /**
-   * When the page has exactly `connectionsPerHost` streams open to the cancel's origin, this one
-   * included, every connection to that host is taken: the cancel just sent waits in the browser's
-   * pool until the local abort, `cancelTimeoutMs` later (docs/e2e.md, scenario 2). Freeing this
-   * stream's own connection lets it go out at once. The order differs (the server sees the
-   * connection close a moment before the cancel), but the cancel still arrives, and without the wait.
-   *
-   * Only with a `cancelApi` on this stream's own origin (a custom `cancel` may not use HTTP at all,
-   * and closing a stream on another host frees nothing there), and only at exactly the limit: with
-   * more streams open, the extra ones are queued before the cancel and would take the freed
-   * connection instead.
+   * At exactly `connectionsPerHost` streams open to the cancel's origin (this stream's own), frees
+   * this stream's connection so the queued cancel goes out at once. Why, and why only then:
+   * docs/session.md, "The browser's connection pool".
    */
   const freeConnectionIfCancelQueued = (answer: Promise<unknown>) => {
     if (options.cancelApi == null) return;

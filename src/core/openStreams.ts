@@ -1,11 +1,7 @@
 /**
  * The streams this page has open, counted per origin, so that a Stop can tell when its cancel
- * request would wait in the browser's connection pool behind the very streams it is meant to stop.
- *
- * Browsers open at most 6 HTTP/1.1 connections per host. A page with 6 streams open to one
- * origin has none left: a cancel POST to that origin is queued until a stream ends, i.e. until the
- * local abort `cancelTimeoutMs` later (measured in docs/e2e.md: 3 s, and the model kept
- * generating meanwhile). Knowing the count lets the session free one of its own connections first.
+ * request would wait in the browser's connection pool behind the very streams it is meant to stop
+ * (docs/session.md, "The browser's connection pool").
  */
 
 /** Connections a browser opens per host over HTTP/1.1 (Chrome, Firefox and Safari alike). */

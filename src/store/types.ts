@@ -42,7 +42,7 @@ export type Message = {
   toolCalls: ToolCall[];
   usage: Usage | null;
   status: MessageStatus;
-  /** Normalized, see `fixtures/FORMATS.md`. */
+  /** Normalized, see `docs/FORMATS.md`. */
   finishReason: FinishReason | null;
   /** Present only while `status` is `incomplete`. */
   incomplete?: MessageIncomplete;

@@ -57,7 +57,7 @@ function splitText(raw: string): string[] {
 }
 
 /**
- * NDJSON has no transcript in `test/fixtures/`. FORMATS.md (E) defines it as openai-node's
+ * NDJSON has no transcript in `test/fixtures/`. docs/FORMATS.md (E) defines it as openai-node's
  * `toReadableStream()`: one Chat Completions chunk per line, no `[DONE]`. So it is derived from the
  * Chat Completions transcript, and its expected snapshot is that transcript's.
  */

@@ -9,6 +9,7 @@ import { createRedisStreamRegistry, type RedisStreamRegistry, type RedisStreamRe
 import { hasRedisCluster, startRedisCluster, warnIfRedisClusterMissing, type RedisCluster } from '../helpers/redisCluster';
 import { createManualUpstream, createPacedUpstream, deltaOf, openingOf } from './helpers/fakeUpstream';
 import { newStream, postCancel, sleep, startServer, streamHeaders, textReader, waitFor, type TestServer } from './helpers/http';
+import { registryContract } from './helpers/registryContract';
 import { routes } from './helpers/setup';
 
 warnIfRedisClusterMissing();
@@ -65,6 +66,19 @@ describe.skipIf(!hasRedisCluster)('createRedisStreamRegistry on a Redis Cluster 
 
   const clusterOptions = (rootNode = 0): RedisStreamRegistryOptions => ({
     cluster: { rootNodes: [{ url: cluster.nodes[rootNode % cluster.nodes.length]!.url }] },
+  });
+
+  describe('the registry contract, one instance on the shared cluster', () => {
+    let created = 0;
+    registryContract({
+      create: async (options) => {
+        // Each registry discovers the cluster from another root node.
+        const registry = createRedisStreamRegistry({ ...clusterOptions(created++), ...options });
+        await registry.ready();
+        return registry;
+      },
+      // The outer afterEach flushes every node once these registries are closed.
+    });
   });
 
   /** One server instance (its own registry and node:http server) on the shared cluster. */

@@ -8,6 +8,7 @@ import { createRedisStreamRegistry, type RedisStreamRegistry } from '../../src/s
 import { hasRedisServer, startRedisServer, warnIfRedisMissing, type RedisServer } from '../helpers/redisServer';
 import { createManualUpstream, createPacedUpstream, deltaOf, openingOf } from './helpers/fakeUpstream';
 import { newStream, postCancel, startServer, streamHeaders, textReader, waitFor, type TestServer } from './helpers/http';
+import { registryContract } from './helpers/registryContract';
 import { routes } from './helpers/setup';
 
 warnIfRedisMissing();
@@ -37,6 +38,17 @@ describe.skipIf(!hasRedisServer)('createRedisStreamRegistry (real redis-server)'
       await instance.registry.close();
     }
     await inspector.flushAll();
+  });
+
+  describe('the registry contract, one instance on the shared Redis', () => {
+    registryContract({
+      create: async (options) => {
+        const registry = createRedisStreamRegistry({ url: redis.url, ...options });
+        await registry.ready();
+        return registry;
+      },
+      // The outer afterEach flushes Redis once these registries are closed.
+    });
   });
 
   /** One server instance (its own registry and node:http server) on the shared Redis. */
