@@ -1,6 +1,17 @@
-import { AbortError, ClientClosedError, ClientOfflineError, createClient, createCluster, ErrorReply, type RedisClusterOptions } from 'redis';
+import { AbortError, ClientClosedError, ClientOfflineError, ErrorReply, type RedisClusterOptions } from 'redis';
 import { secretHashesEqual } from '../internal/validation';
 import type { CancelListener, CancelReport, CancelResult, RegisterResult, StreamRegistry } from '../types';
+import { openConnection } from './openConnection';
+import {
+  FINISH_SCRIPT,
+  REASSERT_SCRIPT,
+  REGISTER_SCRIPT,
+  RESERVE_SCRIPT,
+  TAKE_STOPPED_SCRIPT,
+  TOMB_SCRIPT,
+  UNREGISTER_SCRIPT,
+  UNTOMB_SCRIPT,
+} from './scripts';
 
 /**
  * How to reach a Redis Cluster: passed to node-redis's `createCluster`.
@@ -88,104 +99,6 @@ type LocalEntry = { onCancel: CancelListener; secretHash: string };
 type CancelMessage = { streamId: string; owner: string; requestId: string; replyTo: string };
 type Outcome = { status: 'cancelled'; report: CancelReport } | { status: 'already-finished' };
 type ReplyMessage = Outcome & { requestId: string };
-
-// KEYS[1] stream key, KEYS[2] tombstone key; ARGV: secretHash, owner, streamTtlMs, finishedTtlMs.
-// Atomic, so two instances cannot both take an id and a tombstone cannot be missed.
-const REGISTER_SCRIPT = `
-if redis.call('EXISTS', KEYS[1]) == 1 then return 'conflict' end
-if redis.call('DEL', KEYS[2]) == 1 then
-  redis.call('HSET', KEYS[1], 'secretHash', ARGV[1], 'state', 'finished', 'owner', ARGV[2])
-  redis.call('PEXPIRE', KEYS[1], ARGV[4])
-  return 'cancelled'
-end
-redis.call('HSET', KEYS[1], 'secretHash', ARGV[1], 'state', 'streaming', 'owner', ARGV[2])
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return 'ok'`;
-
-// KEYS[1] stream key; ARGV: secretHash, owner. Undoes a registration answered 503 (its command
-// timed out, then ran): only a live key of this instance with this secret (never a finished marker,
-// never another instance's or secret's key).
-const UNREGISTER_SCRIPT = `
-local h = redis.call('HMGET', KEYS[1], 'secretHash', 'owner', 'state')
-if h[1] == ARGV[1] and h[2] == ARGV[2] and h[3] == 'streaming' then
-  redis.call('DEL', KEYS[1])
-  return 1
-end
-return 0`;
-
-// KEYS[1] stream key, KEYS[2] tombstone key; ARGV: secretHash, owner, streamTtlMs, finishedTtlMs.
-// The owner's heartbeat and reconnection: re-creates the key of a live stream that Redis lost (a
-// restart without persistence), or cancels it if a cancel left a tombstone meanwhile. Never
-// touches a key another instance (or another secret) holds.
-const REASSERT_SCRIPT = `
-local h = redis.call('HMGET', KEYS[1], 'secretHash', 'owner', 'state')
-if h[1] then
-  if h[1] ~= ARGV[1] or h[2] ~= ARGV[2] then return 'taken' end
-  if h[3] ~= 'streaming' then return 'finished' end
-  redis.call('PEXPIRE', KEYS[1], ARGV[3])
-  return 'alive'
-end
-if redis.call('DEL', KEYS[2]) == 1 then
-  redis.call('HSET', KEYS[1], 'secretHash', ARGV[1], 'state', 'finished', 'owner', ARGV[2])
-  redis.call('PEXPIRE', KEYS[1], ARGV[4])
-  return 'tombstone'
-end
-redis.call('HSET', KEYS[1], 'secretHash', ARGV[1], 'state', 'streaming', 'owner', ARGV[2])
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return 'restored'`;
-
-// KEYS[1] the reservations sorted set (member `<id>:<secretHash>`, score = expiry in ms, Redis
-// clock); ARGV: member, ttlMs, maxTombstones. Drops expired reservations, then reserves room for
-// one tombstone if there is some (a member already there is only extended). Returns the
-// reservation's expiry (ms since the epoch), which the tombstone takes too, or 0 (full).
-const RESERVE_SCRIPT = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-if not redis.call('ZSCORE', KEYS[1], ARGV[1]) and redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
-local expires = now + tonumber(ARGV[2])
-redis.call('ZADD', KEYS[1], expires, ARGV[1])
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
-return expires`;
-
-// KEYS[1] stream key, KEYS[2] tombstone key; ARGV: nonce, the reservation's expiry (ms since the
-// epoch: the tombstone never outlives its reservation, so the count never falls below the
-// tombstones; one that comes too late is gone at once). Leaves the tombstone unless the stream
-// registered since the look-up (then answers as the look-up would). The
-// tombstone is a set of the nonces of the cancels that left it (at most 4 kept: a cancel answered
-// 503 removes only its own nonce, so it never removes a tombstone another cancel was promised).
-const TOMB_SCRIPT = `
-local h = redis.call('HMGET', KEYS[1], 'secretHash', 'state', 'owner')
-if h[1] then return {'found', h[1], h[2] or '', h[3] or ''} end
--- A tombstone of the previous version ("1", a string) becomes a set: still a tombstone.
-if redis.call('TYPE', KEYS[2]).ok == 'string' then redis.call('DEL', KEYS[2]) end
-redis.call('SADD', KEYS[2], ARGV[1])
-if redis.call('SCARD', KEYS[2]) > 4 then redis.call('SPOP', KEYS[2]) end
-redis.call('PEXPIREAT', KEYS[2], ARGV[2])
-return {'tombstoned'}`;
-
-// KEYS[1] tombstone key; ARGV[1] nonce. Undoes the tombstone of a cancel answered 503.
-const UNTOMB_SCRIPT = `
-if redis.call('TYPE', KEYS[1]).ok == 'set' then redis.call('SREM', KEYS[1], ARGV[1]) end
-return redis.call('EXISTS', KEYS[1])`;
-
-// KEYS[1] stream key; ARGV: finishedTtlMs, usage JSON or '', stopped report JSON or '', owner,
-// secretHash. Never recreates an expired key, never writes a key another instance holds.
-const FINISH_SCRIPT = `
-local h = redis.call('HMGET', KEYS[1], 'owner', 'secretHash')
-if h[1] ~= ARGV[4] or h[2] ~= ARGV[5] then return 0 end
-redis.call('HSET', KEYS[1], 'state', 'finished')
-if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'usage', ARGV[2]) end
-if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'stopped', ARGV[3]) end
-redis.call('PEXPIRE', KEYS[1], ARGV[1])
-return 1`;
-
-// KEYS[1] stream key. Takes the report of a stream stopped without a cancel (see
-// StreamRegistration.finish), atomically, so only the first late cancel gets it.
-const TAKE_STOPPED_SCRIPT = `
-local stopped = redis.call('HGET', KEYS[1], 'stopped')
-if stopped then redis.call('HDEL', KEYS[1], 'stopped') end
-return stopped`;
 
 const PENDING_REPORT: CancelReport = { usage: null, usageEstimated: false };
 
@@ -653,97 +566,4 @@ export function createRedisStreamRegistry(options: RedisStreamRegistryOptions): 
       await connection.close();
     },
   };
-}
-
-type Connection = {
-  /** Connects (again, if an earlier attempt failed) and subscribes to the channels. */
-  connect(): Promise<void>;
-  /** Sends one command; `signal` drops it while it still waits in node-redis's queue (unwritten). */
-  send<T>(firstKey: string | undefined, args: string[], signal: AbortSignal): Promise<T>;
-  close(): Promise<void>;
-};
-
-const reconnectStrategy = (retries: number) => Math.min(50 * 2 ** retries, 2000);
-
-/**
- * One Redis server: a client for commands and a duplicate for subscriptions. A Redis Cluster: one
- * node-redis cluster client, which routes each command by its key and subscribes on a connection
- * of its own to one node; classic `PUBLISH` on a cluster reaches the subscribers of every node.
- *
- * node-redis's offline queue is off everywhere (`disableOfflineQueue`): with it, a command sent
- * while disconnected waits and runs once Redis is back, long after the handler answered 503 (a
- * refused registration would then block its id). Without it the command fails at once.
- * `onReady` runs when a connection is ready again after a reconnection (node-redis resubscribes
- * the channels before it says so): the registry then re-asserts its live streams.
- */
-function openConnection(options: RedisStreamRegistryOptions, channels: Record<string, (message: string) => void>, onReady: () => void): Connection {
-  if (options.cluster) {
-    const { rootNodes, defaults, nodeAddressMap, maxCommandRedirections } = options.cluster;
-    const cluster = createCluster({
-      rootNodes,
-      defaults: {
-        ...defaults,
-        disableOfflineQueue: true,
-        socket: { reconnectStrategy, ...defaults?.socket } as NonNullable<typeof defaults>['socket'],
-      },
-      ...(nodeAddressMap !== undefined ? { nodeAddressMap } : {}),
-      ...(maxCommandRedirections !== undefined ? { maxCommandRedirections } : {}),
-    });
-    // node-redis emits 'error' on every failed (re)connection; without a listener Node would crash.
-    cluster.on('error', () => {});
-    // Any node's connection (the subscriber's too) ready again, e.g. after that node restarted.
-    cluster.on('node-ready', onReady);
-    const subscribed = new Set<string>();
-    return {
-      async connect() {
-        if (!cluster.isOpen) await cluster.connect();
-        for (const [channel, listener] of Object.entries(channels)) {
-          if (subscribed.has(channel)) continue;
-          await cluster.subscribe(channel, listener);
-          subscribed.add(channel);
-        }
-      },
-      send: <T>(firstKey: string | undefined, args: string[], signal: AbortSignal) => cluster.sendCommand(firstKey, false, args, { abortSignal: signal }) as Promise<T>,
-      close: () => closeClient(cluster),
-    };
-  }
-  const client = createClient({ url: options.url, disableOfflineQueue: true, socket: { reconnectStrategy } });
-  const subscriber = client.duplicate();
-  client.on('error', () => {});
-  subscriber.on('error', () => {});
-  // Both ready: commands run and the channels are subscribed again.
-  const ready = () => {
-    if (client.isReady && subscriber.isReady) onReady();
-  };
-  client.on('ready', ready);
-  subscriber.on('ready', ready);
-  const subscribed = new Set<string>();
-  return {
-    async connect() {
-      if (!client.isOpen) await client.connect();
-      if (!subscriber.isOpen) await subscriber.connect();
-      for (const [channel, listener] of Object.entries(channels)) {
-        if (subscribed.has(channel)) continue;
-        await subscriber.subscribe(channel, listener);
-        subscribed.add(channel);
-      }
-    },
-    send: <T>(_firstKey: string | undefined, args: string[], signal: AbortSignal) => client.sendCommand(args, { abortSignal: signal }) as Promise<T>,
-    close: async () => {
-      await Promise.allSettled([closeClient(subscriber), closeClient(client)]);
-    },
-  };
-}
-
-async function closeClient(client: { readonly isOpen: boolean; close(): Promise<void>; destroy(): void }): Promise<void> {
-  try {
-    if (client.isOpen) await client.close();
-    else client.destroy();
-  } catch {
-    try {
-      client.destroy();
-    } catch {
-      // already closed
-    }
-  }
 }
