@@ -1,4 +1,5 @@
 import { AbortError, ClientClosedError, ClientOfflineError, ErrorReply } from 'redis';
+import type { RepairQueue } from './createRepairQueue';
 import type { Connection } from './openConnection';
 
 /** Undoes a command answered 503: called with its late reply, or `undefined` if it may have run but its reply was lost. */
@@ -15,23 +16,14 @@ export type CommandRunner = {
    * with `undefined` when it may have run but its reply was lost; it must be safe in both cases.
    */
   command<T = unknown>(firstKey: string | undefined, args: string[], undo?: Undo<T>): Promise<T>;
-  /** Retries the pending undo steps (on every reconnection and heartbeat); drops those whose effect expired. */
-  runRepairs(): void;
-  /** How many undo steps still wait to succeed (the heartbeat keeps ticking while there are some). */
-  pendingRepairs(): number;
-  clearRepairs(): void;
 };
 
 type CommandRunnerOptions = {
   connection: Connection;
   commandTimeoutMs: number;
-  /** How long an undo step is retried: as long as the effect it undoes can last. */
-  repairForMs: number;
   isClosed(): boolean;
-  /** An undo step was queued: the heartbeat must tick to retry it. */
-  onRepairQueued(): void;
-  /** An undo step settled: the heartbeat may stop if nothing else needs it. */
-  onRepairSettled(): void;
+  /** Where the undo steps of commands answered 503 go, to be retried until they succeed. */
+  repairs: Pick<RepairQueue, 'add'>;
 };
 
 class CommandTimeoutError extends Error {}
@@ -59,11 +51,11 @@ const withTimeout = <T>(promise: Promise<T>, ms: number, what: string): Promise<
 /**
  * Runs the registry's Redis commands so that a command answered 503 never takes effect later:
  * each waits at most `commandTimeoutMs`, one still unwritten when it times out is dropped, and
- * one that may have run anyway is undone (its undo step retried until it succeeds). Starts
+ * one that may have run anyway is undone (its undo step queued in `repairs`). Starts
  * connecting at once.
  */
 export function createCommandRunner(options: CommandRunnerOptions): CommandRunner {
-  const { connection, commandTimeoutMs, repairForMs, isClosed, onRepairQueued, onRepairSettled } = options;
+  const { connection, commandTimeoutMs, isClosed, repairs } = options;
 
   // A failed connection attempt (a cluster whose root nodes were all unreachable: node-redis gives
   // up on those) is retried by the next operation, at most every 500 ms; a standalone client keeps
@@ -86,35 +78,6 @@ export function createCommandRunner(options: CommandRunnerOptions): CommandRunne
     return withTimeout(connecting, commandTimeoutMs, 'the connection');
   };
 
-  /** Undo steps of commands answered 503 that may still have run; retried until they succeed or their effect expired. */
-  const repairs = new Map<() => Promise<unknown>, number>();
-  const running = new Set<() => Promise<unknown>>();
-
-  const runRepair = async (run: () => Promise<unknown>) => {
-    if (running.has(run)) return;
-    running.add(run);
-    try {
-      await run();
-      repairs.delete(run);
-    } catch {
-      // kept for the next reconnection or heartbeat
-    } finally {
-      running.delete(run);
-      onRepairSettled();
-    }
-  };
-
-  /** Runs `step` now and, until it succeeds, on every reconnection and heartbeat for as long as what it undoes can last. */
-  const repair = (step: () => Promise<unknown> | void) => {
-    if (isClosed()) return;
-    const run = async () => {
-      await step();
-    };
-    repairs.set(run, Date.now() + repairForMs);
-    onRepairQueued();
-    void runRepair(run);
-  };
-
   const command = async <T = unknown>(firstKey: string | undefined, args: string[], undo?: Undo<T>): Promise<T> => {
     if (isClosed()) throw new Error('The Redis stream registry is closed.');
     await connected();
@@ -128,26 +91,14 @@ export function createCommandRunner(options: CommandRunnerOptions): CommandRunne
         abort.abort(); // still in node-redis's queue: removed, so it never runs
         if (undo) {
           sent.then(
-            (late) => repair(() => undo(late)),
-            (late) => (neverRan(late) ? undefined : repair(() => undo(undefined))),
+            (late) => repairs.add(() => undo(late)),
+            (late) => (neverRan(late) ? undefined : repairs.add(() => undo(undefined))),
           );
         }
-      } else if (undo && !neverRan(error)) repair(() => undo(undefined));
+      } else if (undo && !neverRan(error)) repairs.add(() => undo(undefined));
       throw error;
     }
   };
 
-  return {
-    connected,
-    command,
-    runRepairs() {
-      for (const [run, until] of repairs) {
-        if (Date.now() > until) repairs.delete(run);
-        else void runRepair(run);
-      }
-      onRepairSettled();
-    },
-    pendingRepairs: () => repairs.size,
-    clearRepairs: () => repairs.clear(),
-  };
+  return { connected, command };
 }

@@ -1,6 +1,7 @@
 import { ClientClosedError, ClientOfflineError } from 'redis';
 import type { CommandRunner } from './createCommandRunner';
 import type { RedisKeys } from './createRedisKeys';
+import type { RepairQueue } from './createRepairQueue';
 import { REASSERT_SCRIPT } from './scripts';
 import type { LocalEntry } from './types';
 
@@ -16,7 +17,8 @@ export type ReassertTicker = {
 
 type ReassertTickerOptions = {
   local: ReadonlyMap<string, LocalEntry>;
-  runner: Pick<CommandRunner, 'command' | 'runRepairs' | 'pendingRepairs'>;
+  command: CommandRunner['command'];
+  repairs: Pick<RepairQueue, 'runAll' | 'size'>;
   keys: Pick<RedisKeys, 'streamKey' | 'tombstoneKey'>;
   instanceId: string;
   streamTtlMs: number;
@@ -35,7 +37,7 @@ type ReassertTickerOptions = {
  * of commands answered 503. It only ticks while there is something to do.
  */
 export function createReassertTicker(options: ReassertTickerOptions): ReassertTicker {
-  const { local, runner, keys, instanceId, streamTtlMs, finishedTtlMs, isClosed } = options;
+  const { local, command, repairs, keys, instanceId, streamTtlMs, finishedTtlMs, isClosed } = options;
   const reasserting = new Set<string>();
   const tickMs = Math.max(100, Math.floor(streamTtlMs / 3));
   let ticker: ReturnType<typeof setInterval> | null = null;
@@ -61,12 +63,11 @@ export function createReassertTicker(options: ReassertTickerOptions): ReassertTi
     };
     const key = keys.streamKey(streamId);
     const tombstone = keys.tombstoneKey(streamId, entry.secretHash);
-    runner
-      .command<string>(
-        key,
-        ['EVAL', REASSERT_SCRIPT, '2', key, tombstone, entry.secretHash, instanceId, String(streamTtlMs), String(finishedTtlMs)],
-        (late) => act(late),
-      )
+    command<string>(
+      key,
+      ['EVAL', REASSERT_SCRIPT, '2', key, tombstone, entry.secretHash, instanceId, String(streamTtlMs), String(finishedTtlMs)],
+      (late) => act(late),
+    )
       // Offline: the reconnection ('ready') re-asserts. Connected but refused (CLUSTERDOWN) or slow: soon.
       .then(act, (error) => (error instanceof ClientOfflineError || error instanceof ClientClosedError ? undefined : retrySoon()))
       .finally(() => reasserting.delete(streamId));
@@ -75,7 +76,7 @@ export function createReassertTicker(options: ReassertTickerOptions): ReassertTi
   function onReconnected() {
     if (isClosed()) return;
     for (const [streamId, entry] of local) reassert(streamId, entry);
-    runner.runRepairs();
+    repairs.runAll();
   }
 
   // A re-assert that failed (a cluster node that accepts connections before it serves its slots
@@ -97,7 +98,7 @@ export function createReassertTicker(options: ReassertTickerOptions): ReassertTi
       (ticker as { unref?: () => void }).unref?.();
     },
     stopIfIdle() {
-      if (local.size === 0 && runner.pendingRepairs() === 0 && ticker !== null) {
+      if (local.size === 0 && repairs.size() === 0 && ticker !== null) {
         clearInterval(ticker);
         ticker = null;
       }

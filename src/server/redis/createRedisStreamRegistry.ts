@@ -3,11 +3,13 @@ import { secretHashesEqual } from '../internal/validation';
 import type { CancelReport, CancelResult, RegisterResult, StreamRegistry } from '../types';
 import { createCancelRoundTrip } from './createCancelRoundTrip';
 import { createCommandRunner } from './createCommandRunner';
+import { createFinishedStreams } from './createFinishedStreams';
 import { createReassertTicker } from './createReassertTicker';
 import { createRedisKeys } from './createRedisKeys';
+import { createRepairQueue } from './createRepairQueue';
 import { createTombstones } from './createTombstones';
 import { openConnection } from './openConnection';
-import { FINISH_SCRIPT, REGISTER_SCRIPT, TAKE_STOPPED_SCRIPT, UNREGISTER_SCRIPT } from './scripts';
+import { REGISTER_SCRIPT, UNREGISTER_SCRIPT } from './scripts';
 import type { LocalEntry, Outcome } from './types';
 
 /**
@@ -139,7 +141,8 @@ const toResult = (outcome: Outcome): CancelResult =>
  *   cluster: { rootNodes: [{ url: 'redis://10.0.0.1:7000' }, { url: 'redis://10.0.0.2:7000' }], defaults: { password: process.env.REDIS_PASSWORD } },
  * });
  * ```
- */export function createRedisStreamRegistry(options: RedisStreamRegistryOptions): RedisStreamRegistry {
+ */
+export function createRedisStreamRegistry(options: RedisStreamRegistryOptions): RedisStreamRegistry {
   const streamTtlMs = options.streamTtlMs ?? 30_000;
   const finishedTtlMs = options.finishedTtlMs ?? 60_000;
   const tombstoneTtlMs = options.tombstoneTtlMs ?? 10_000;
@@ -168,19 +171,20 @@ const toResult = (outcome: Outcome): CancelResult =>
     },
     () => ticker.onReconnected(),
   );
-  const runner = createCommandRunner({
-    connection,
-    commandTimeoutMs,
-    repairForMs: Math.max(streamTtlMs, tombstoneTtlMs) + commandTimeoutMs,
+  const repairs = createRepairQueue({
+    keepForMs: Math.max(streamTtlMs, tombstoneTtlMs) + commandTimeoutMs,
     isClosed,
-    onRepairQueued: () => ticker.start(),
-    onRepairSettled: () => ticker.stopIfIdle(),
+    onQueued: () => ticker.start(),
+    onSettled: () => ticker.stopIfIdle(),
   });
+  const runner = createCommandRunner({ connection, commandTimeoutMs, isClosed, repairs });
   const { command } = runner;
+  const finished = createFinishedStreams({ command, keys, instanceId, finishedTtlMs });
   const tombstones = createTombstones({ command, keys, tombstoneTtlMs, maxTombstones });
   const ticker = createReassertTicker({
     local,
-    runner,
+    command,
+    repairs,
     keys,
     instanceId,
     streamTtlMs,
@@ -191,33 +195,12 @@ const toResult = (outcome: Outcome): CancelResult =>
   });
   const cancels = createCancelRoundTrip({ command, keys, instanceId, cancelTimeoutMs, cancelLocally: (streamId) => cancelLocally(streamId) });
 
-  /**
-   * A finished stream's answer: `cancelled` with the report of a stream stopped without a cancel
-   * (taken once, atomically: see `StreamRegistration.finish`), else `already-finished`.
-   */
-  const finishedOutcome = async (streamId: string): Promise<Outcome> => {
-    const stopped = await command<string | null>(streamKey(streamId), ['EVAL', TAKE_STOPPED_SCRIPT, '1', streamKey(streamId)]);
-    if (stopped) {
-      try {
-        return { status: 'cancelled', report: JSON.parse(stopped) as CancelReport };
-      } catch {
-        // an unreadable report: the stream is still over
-      }
-    }
-    return { status: 'already-finished' };
-  };
-
-  const finishCommand = (streamId: string, entry: LocalEntry, usage: string, stopped: string) => {
-    const key = streamKey(streamId);
-    return command(key, ['EVAL', FINISH_SCRIPT, '1', key, String(finishedTtlMs), usage, stopped, instanceId, entry.secretHash]);
-  };
-
   /** Cancels a stream this instance serves; stores the outcome in its hash. */
   const cancelLocally = async (streamId: string): Promise<Outcome> => {
     const entry = local.get(streamId);
     // It finished meanwhile (its FINISH went out on this connection before this command, so a
     // report of a disconnect-stopped stream is there to take).
-    if (!entry) return finishedOutcome(streamId);
+    if (!entry) return finished.outcome(streamId);
     local.delete(streamId);
     ticker.stopIfIdle();
     let report: CancelReport | null;
@@ -226,25 +209,8 @@ const toResult = (outcome: Outcome): CancelResult =>
     } catch {
       report = PENDING_REPORT;
     }
-    await finishCommand(streamId, entry, report ? JSON.stringify(report) : '', '').catch(() => {});
+    await finished.finish(streamId, entry.secretHash, report ? JSON.stringify(report) : '', '').catch(() => {});
     return report ? { status: 'cancelled', report } : { status: 'already-finished' };
-  };
-
-  /** The owner did not answer in time: it may have finished (or cancelled) the stream meanwhile, or be gone. */
-  const outcomeAfterSilence = async (streamId: string): Promise<CancelResult> => {
-    const key = streamKey(streamId);
-    const [after, usage] = await command<(string | null)[]>(key, ['HMGET', key, 'state', 'usage']);
-    if (after !== 'finished') return { status: 'unavailable' };
-    const taken = await finishedOutcome(streamId);
-    if (taken.status === 'cancelled') return toResult(taken);
-    if (usage) {
-      try {
-        return { status: 'cancelled', report: JSON.parse(usage) as CancelReport };
-      } catch {
-        // fall through
-      }
-    }
-    return { status: 'already-finished' };
   };
 
   return {
@@ -281,7 +247,7 @@ const toResult = (outcome: Outcome): CancelResult =>
           if (local.get(streamId) !== entry) return; // a cancel finished it already
           local.delete(streamId);
           ticker.stopIfIdle();
-          await finishCommand(streamId, entry, '', stopped ? JSON.stringify(stopped) : '');
+          await finished.finish(streamId, entry.secretHash, '', stopped ? JSON.stringify(stopped) : '');
         },
       };
     },
@@ -299,10 +265,10 @@ const toResult = (outcome: Outcome): CancelResult =>
       const [storedHash = '', state = '', owner = ''] = found.map((field) => field ?? '');
       if (!secretHashesEqual(storedHash, secretHash)) return { status: 'forbidden' };
       // Stopped without a cancel (its client went away): the first cancel learns it was stopped.
-      if (state !== 'streaming') return toResult(await finishedOutcome(streamId));
+      if (state !== 'streaming') return toResult(await finished.outcome(streamId));
       if (owner === instanceId) return toResult(await cancelLocally(streamId));
-      const answer = await cancels.request(streamId, owner);
-      return answer ? toResult(answer) : outcomeAfterSilence(streamId);
+      const answer = (await cancels.request(streamId, owner)) ?? (await finished.outcomeAfterSilence(streamId));
+      return answer ? toResult(answer) : { status: 'unavailable' };
     },
 
     size() {
@@ -315,7 +281,7 @@ const toResult = (outcome: Outcome): CancelResult =>
       ticker.stop();
       cancels.close();
       local.clear();
-      runner.clearRepairs();
+      repairs.clear();
       await connection.close();
     },
   };
