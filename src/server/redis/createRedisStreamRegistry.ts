@@ -1,6 +1,16 @@
-import { AbortError, ClientClosedError, ClientOfflineError, createClient, createCluster, ErrorReply, type RedisClusterOptions } from 'redis';
+import type { RedisClusterOptions } from 'redis';
 import { secretHashesEqual } from '../internal/validation';
-import type { CancelListener, CancelReport, CancelResult, RegisterResult, StreamRegistry } from '../types';
+import type { CancelReport, CancelResult, RegisterResult, StreamRegistry } from '../types';
+import { createCancelRoundTrip } from './createCancelRoundTrip';
+import { createCommandRunner } from './createCommandRunner';
+import { createFinishedStreams } from './createFinishedStreams';
+import { createReassertTicker } from './createReassertTicker';
+import { createRedisKeys } from './createRedisKeys';
+import { createRepairQueue } from './createRepairQueue';
+import { createTombstones } from './createTombstones';
+import { openConnection } from './openConnection';
+import { REGISTER_SCRIPT, UNREGISTER_SCRIPT } from './scripts';
+import type { LocalEntry, Outcome } from './types';
 
 /**
  * How to reach a Redis Cluster: passed to node-redis's `createCluster`.
@@ -83,123 +93,10 @@ export type RedisStreamRegistry = StreamRegistry & {
   ready(): Promise<void>;
 };
 
-type LocalEntry = { onCancel: CancelListener; secretHash: string };
-
-type CancelMessage = { streamId: string; owner: string; requestId: string; replyTo: string };
-type Outcome = { status: 'cancelled'; report: CancelReport } | { status: 'already-finished' };
-type ReplyMessage = Outcome & { requestId: string };
-
-// KEYS[1] stream key, KEYS[2] tombstone key; ARGV: secretHash, owner, streamTtlMs, finishedTtlMs.
-// Atomic, so two instances cannot both take an id and a tombstone cannot be missed.
-const REGISTER_SCRIPT = `
-if redis.call('EXISTS', KEYS[1]) == 1 then return 'conflict' end
-if redis.call('DEL', KEYS[2]) == 1 then
-  redis.call('HSET', KEYS[1], 'secretHash', ARGV[1], 'state', 'finished', 'owner', ARGV[2])
-  redis.call('PEXPIRE', KEYS[1], ARGV[4])
-  return 'cancelled'
-end
-redis.call('HSET', KEYS[1], 'secretHash', ARGV[1], 'state', 'streaming', 'owner', ARGV[2])
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return 'ok'`;
-
-// KEYS[1] stream key; ARGV: secretHash, owner. Undoes a registration answered 503 (its command
-// timed out, then ran): only a live key of this instance with this secret (never a finished marker,
-// never another instance's or secret's key).
-const UNREGISTER_SCRIPT = `
-local h = redis.call('HMGET', KEYS[1], 'secretHash', 'owner', 'state')
-if h[1] == ARGV[1] and h[2] == ARGV[2] and h[3] == 'streaming' then
-  redis.call('DEL', KEYS[1])
-  return 1
-end
-return 0`;
-
-// KEYS[1] stream key, KEYS[2] tombstone key; ARGV: secretHash, owner, streamTtlMs, finishedTtlMs.
-// The owner's heartbeat and reconnection: re-creates the key of a live stream that Redis lost (a
-// restart without persistence), or cancels it if a cancel left a tombstone meanwhile. Never
-// touches a key another instance (or another secret) holds.
-const REASSERT_SCRIPT = `
-local h = redis.call('HMGET', KEYS[1], 'secretHash', 'owner', 'state')
-if h[1] then
-  if h[1] ~= ARGV[1] or h[2] ~= ARGV[2] then return 'taken' end
-  if h[3] ~= 'streaming' then return 'finished' end
-  redis.call('PEXPIRE', KEYS[1], ARGV[3])
-  return 'alive'
-end
-if redis.call('DEL', KEYS[2]) == 1 then
-  redis.call('HSET', KEYS[1], 'secretHash', ARGV[1], 'state', 'finished', 'owner', ARGV[2])
-  redis.call('PEXPIRE', KEYS[1], ARGV[4])
-  return 'tombstone'
-end
-redis.call('HSET', KEYS[1], 'secretHash', ARGV[1], 'state', 'streaming', 'owner', ARGV[2])
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return 'restored'`;
-
-// KEYS[1] the reservations sorted set (member `<id>:<secretHash>`, score = expiry in ms, Redis
-// clock); ARGV: member, ttlMs, maxTombstones. Drops expired reservations, then reserves room for
-// one tombstone if there is some (a member already there is only extended). Returns the
-// reservation's expiry (ms since the epoch), which the tombstone takes too, or 0 (full).
-const RESERVE_SCRIPT = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-if not redis.call('ZSCORE', KEYS[1], ARGV[1]) and redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
-local expires = now + tonumber(ARGV[2])
-redis.call('ZADD', KEYS[1], expires, ARGV[1])
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
-return expires`;
-
-// KEYS[1] stream key, KEYS[2] tombstone key; ARGV: nonce, the reservation's expiry (ms since the
-// epoch: the tombstone never outlives its reservation, so the count never falls below the
-// tombstones; one that comes too late is gone at once). Leaves the tombstone unless the stream
-// registered since the look-up (then answers as the look-up would). The
-// tombstone is a set of the nonces of the cancels that left it (at most 4 kept: a cancel answered
-// 503 removes only its own nonce, so it never removes a tombstone another cancel was promised).
-const TOMB_SCRIPT = `
-local h = redis.call('HMGET', KEYS[1], 'secretHash', 'state', 'owner')
-if h[1] then return {'found', h[1], h[2] or '', h[3] or ''} end
--- A tombstone of the previous version ("1", a string) becomes a set: still a tombstone.
-if redis.call('TYPE', KEYS[2]).ok == 'string' then redis.call('DEL', KEYS[2]) end
-redis.call('SADD', KEYS[2], ARGV[1])
-if redis.call('SCARD', KEYS[2]) > 4 then redis.call('SPOP', KEYS[2]) end
-redis.call('PEXPIREAT', KEYS[2], ARGV[2])
-return {'tombstoned'}`;
-
-// KEYS[1] tombstone key; ARGV[1] nonce. Undoes the tombstone of a cancel answered 503.
-const UNTOMB_SCRIPT = `
-if redis.call('TYPE', KEYS[1]).ok == 'set' then redis.call('SREM', KEYS[1], ARGV[1]) end
-return redis.call('EXISTS', KEYS[1])`;
-
-// KEYS[1] stream key; ARGV: finishedTtlMs, usage JSON or '', stopped report JSON or '', owner,
-// secretHash. Never recreates an expired key, never writes a key another instance holds.
-const FINISH_SCRIPT = `
-local h = redis.call('HMGET', KEYS[1], 'owner', 'secretHash')
-if h[1] ~= ARGV[4] or h[2] ~= ARGV[5] then return 0 end
-redis.call('HSET', KEYS[1], 'state', 'finished')
-if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'usage', ARGV[2]) end
-if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'stopped', ARGV[3]) end
-redis.call('PEXPIRE', KEYS[1], ARGV[1])
-return 1`;
-
-// KEYS[1] stream key. Takes the report of a stream stopped without a cancel (see
-// StreamRegistration.finish), atomically, so only the first late cancel gets it.
-const TAKE_STOPPED_SCRIPT = `
-local stopped = redis.call('HGET', KEYS[1], 'stopped')
-if stopped then redis.call('HDEL', KEYS[1], 'stopped') end
-return stopped`;
-
 const PENDING_REPORT: CancelReport = { usage: null, usageEstimated: false };
 
-/** Errors after which the command certainly never reached Redis (or ran and failed): nothing to undo. */
-const neverRan = (error: unknown) =>
-  error instanceof ClientOfflineError || error instanceof ClientClosedError || error instanceof AbortError || error instanceof ErrorReply;
-
-/** A random integer (up to 2^53) naming one cancel's share of a tombstone. Integers keep the set compact (intset). */
-const newNonce = () => {
-  const [high, low] = crypto.getRandomValues(new Uint32Array(2));
-  return String(high! * 2 ** 21 + (low! >>> 11));
-};
-
-class CommandTimeoutError extends Error {}
+const toResult = (outcome: Outcome): CancelResult =>
+  outcome.status === 'cancelled' ? { status: 'cancelled', report: outcome.report } : { status: 'already-finished' };
 
 /**
  * Creates a stream registry shared by several server instances through Redis (node-redis), so a
@@ -246,7 +143,6 @@ class CommandTimeoutError extends Error {}
  * ```
  */
 export function createRedisStreamRegistry(options: RedisStreamRegistryOptions): RedisStreamRegistry {
-  const prefix = options.keyPrefix ?? 'rms:';
   const streamTtlMs = options.streamTtlMs ?? 30_000;
   const finishedTtlMs = options.finishedTtlMs ?? 60_000;
   const tombstoneTtlMs = options.tombstoneTtlMs ?? 10_000;
@@ -256,301 +152,72 @@ export function createRedisStreamRegistry(options: RedisStreamRegistryOptions): 
   const commandTimeoutMs = options.commandTimeoutMs ?? 3000;
 
   const instanceId = crypto.randomUUID();
-  const cancelChannel = `${prefix}cancel`;
-  const replyChannel = `${prefix}cancel-reply:${instanceId}`;
-  // The `{<id>}` hash tag: both keys of a stream hash to the same Redis Cluster slot, so the Lua
-  // scripts that touch both never fail with CROSSSLOT. (Ids are `[A-Za-z0-9_-]`, never a brace.)
-  const streamKey = (id: string) => `${prefix}{${id}}:stream`;
-  const tombstoneKey = (id: string, secretHash: string) => `${prefix}{${id}}:tomb:${secretHash}`;
-  // One global count of tombstones, on a slot of its own: the scripts on a stream's slot cannot
-  // touch it (CROSSSLOT), so a cancel reserves room here first, then leaves the tombstone there.
-  const reservationsKey = `${prefix}{tombstones}`;
-  const reservation = (id: string, secretHash: string) => `${id}:${secretHash}`;
+  const keys = createRedisKeys(options.keyPrefix ?? 'rms:', instanceId);
+  const { streamKey, tombstoneKey } = keys;
 
+  /** The streams this instance serves. */
+  const local = new Map<string, LocalEntry>();
+  let closed = false;
+  const isClosed = () => closed;
+
+  // The collaborators call each other (a reconnection re-asserts, a re-assert runs commands, a
+  // queued repair starts the ticker): the callbacks below name ones declared further down, and
+  // are only called once connected, after all of them exist.
   const connection = openConnection(
     options,
     {
-      [cancelChannel]: (message) => onCancelMessage(message),
-      [replyChannel]: (message) => onReplyMessage(message),
+      [keys.cancelChannel]: (message) => cancels.onCancelMessage(message),
+      [keys.replyChannel]: (message) => cancels.onReplyMessage(message),
     },
-    () => onReconnected(),
+    () => ticker.onReconnected(),
   );
-
-  const local = new Map<string, LocalEntry>();
-  const waitingReplies = new Map<string, (reply: ReplyMessage | null) => void>();
-  /** Undo steps of commands answered 503 that may still have run; retried until they succeed or their effect expired. */
-  const repairs = new Map<() => Promise<unknown>, number>();
-  const reasserting = new Set<string>();
-  let ticker: ReturnType<typeof setInterval> | null = null;
-  let closed = false;
-
-  const withTimeout = <T>(promise: Promise<T>, ms: number, what: string): Promise<T> =>
-    new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new CommandTimeoutError(`Redis did not answer ${what} within ${ms} ms.`)), ms);
-      (timer as { unref?: () => void }).unref?.();
-      promise.then(
-        (value) => {
-          clearTimeout(timer);
-          resolve(value);
-        },
-        (error) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      );
-    });
-
-  // A failed connection attempt (a cluster whose root nodes were all unreachable: node-redis gives
-  // up on those) is retried by the next operation, at most every 500 ms; a standalone client keeps
-  // reconnecting by itself, so its first attempt simply takes longer.
-  let failedAt = 0;
-  const connect = (): Promise<void> => {
-    const attempt = connection.connect();
-    attempt.catch(() => {
-      // Reported by every operation (and by ready()); an unhandled rejection here would crash Node.
-      failedAt = Date.now();
-    });
-    return attempt;
-  };
-  let connecting = connect();
-  const connected = (): Promise<void> => {
-    if (failedAt !== 0 && !closed && Date.now() - failedAt >= 500) {
-      failedAt = 0;
-      connecting = connect();
-    }
-    return withTimeout(connecting, commandTimeoutMs, 'the connection');
-  };
-
-  /**
-   * Runs one command; `firstKey` routes it on a cluster (a random node when undefined, e.g. PUBLISH).
-   * Fails at once while disconnected (no offline queue) and after `commandTimeoutMs`. A command
-   * not yet written when it times out is dropped (never runs). `undo`, for a command whose effect
-   * must not outlive a failure: called with the reply when the command ran after it timed out, or
-   * with `undefined` when it may have run but its reply was lost; it must be safe in both cases.
-   */
-  const command = async <T = unknown>(firstKey: string | undefined, args: string[], undo?: (late: T | undefined) => Promise<unknown> | void): Promise<T> => {
-    if (closed) throw new Error('The Redis stream registry is closed.');
-    await connected();
-    const abort = new AbortController();
-    const sent = connection.send<T>(firstKey, args, abort.signal);
-    sent.catch(() => {}); // settled below or, after a timeout, here
-    try {
-      return await withTimeout(sent, commandTimeoutMs, args[0]!);
-    } catch (error) {
-      if (error instanceof CommandTimeoutError) {
-        abort.abort(); // still in node-redis's queue: removed, so it never runs
-        if (undo) {
-          sent.then(
-            (late) => repair(() => undo(late)),
-            (late) => (neverRan(late) ? undefined : repair(() => undo(undefined))),
-          );
-        }
-      } else if (undo && !neverRan(error)) repair(() => undo(undefined));
-      throw error;
-    }
-  };
-
-  /** Runs `step` now and, until it succeeds, on every reconnection and heartbeat for as long as what it undoes can last. */
-  const repair = (step: () => Promise<unknown> | void) => {
-    if (closed) return;
-    const run = async () => {
-      await step();
-    };
-    repairs.set(run, Date.now() + Math.max(streamTtlMs, tombstoneTtlMs) + commandTimeoutMs);
-    startTicker();
-    void runRepair(run);
-  };
-  const running = new Set<() => Promise<unknown>>();
-  const runRepair = async (run: () => Promise<unknown>) => {
-    if (running.has(run)) return;
-    running.add(run);
-    try {
-      await run();
-      repairs.delete(run);
-    } catch {
-      // kept for the next reconnection or heartbeat
-    } finally {
-      running.delete(run);
-      stopTickerIfIdle();
-    }
-  };
-  const runRepairs = () => {
-    for (const [run, until] of repairs) {
-      if (Date.now() > until) repairs.delete(run);
-      else void runRepair(run);
-    }
-    stopTickerIfIdle();
-  };
-
-  /** Frees a tombstone's room (best effort: a reservation left behind only expires later). */
-  const releaseReservation = (id: string, secretHash: string) => {
-    command(reservationsKey, ['ZREM', reservationsKey, reservation(id, secretHash)]).catch(() => {});
-  };
-
-  /**
-   * Re-asserts one live stream of this instance (see REASSERT_SCRIPT). Its answer is acted on even
-   * when it comes after the command timed out: a tombstone it took is a cancel to honour.
-   */
-  const reassert = (streamId: string, entry: LocalEntry) => {
-    if (reasserting.has(streamId) || closed) return;
-    reasserting.add(streamId);
-    const act = (answer: string | undefined) => {
-      if (local.get(streamId) !== entry) return; // finished or cancelled meanwhile
-      // 'finished' while it still runs here: a re-assert that took a tombstone whose answer was lost.
-      if (answer === 'tombstone' || answer === 'finished') {
-        if (answer === 'tombstone') releaseReservation(streamId, entry.secretHash);
-        void cancelLocally(streamId);
-      }
-      // 'taken': someone registered the id while Redis had lost it. Their key stays theirs; this
-      // stream goes on (nobody asked to stop it) but cancels with its secret now answer 403, so
-      // its client's Stop ends it through the disconnect (see docs/server.md).
-    };
-    const key = streamKey(streamId);
-    command<string>(
-      key,
-      ['EVAL', REASSERT_SCRIPT, '2', key, tombstoneKey(streamId, entry.secretHash), entry.secretHash, instanceId, String(streamTtlMs), String(finishedTtlMs)],
-      (late) => act(late),
-    )
-      // Offline: the reconnection ('ready') re-asserts. Connected but refused (CLUSTERDOWN) or slow: soon.
-      .then(act, (error) => (error instanceof ClientOfflineError || error instanceof ClientClosedError ? undefined : retrySoon()))
-      .finally(() => reasserting.delete(streamId));
-  };
-  const reassertAll = () => {
-    for (const [streamId, entry] of local) reassert(streamId, entry);
-  };
-
-  function onReconnected() {
-    if (closed) return;
-    reassertAll();
-    runRepairs();
-  }
-
-  // A re-assert that failed (a cluster node that accepts connections before it serves its slots
-  // answers CLUSTERDOWN for a moment) is tried again soon, not only at the next heartbeat.
-  const tickMs = Math.max(100, Math.floor(streamTtlMs / 3));
-  let soon: ReturnType<typeof setTimeout> | null = null;
-  const retrySoon = () => {
-    if (soon !== null || closed || local.size === 0) return;
-    soon = setTimeout(() => {
-      soon = null;
-      onReconnected();
-    }, Math.min(250, tickMs));
-    (soon as { unref?: () => void }).unref?.();
-  };
-
-  const startTicker = () => {
-    if (ticker !== null || closed) return;
-    ticker = setInterval(onReconnected, tickMs);
-    (ticker as { unref?: () => void }).unref?.();
-  };
-  const stopTickerIfIdle = () => {
-    if (local.size === 0 && repairs.size === 0 && ticker !== null) {
-      clearInterval(ticker);
-      ticker = null;
-    }
-  };
-
-  /**
-   * A finished stream's answer: `cancelled` with the report of a stream stopped without a cancel
-   * (taken once, atomically: see `StreamRegistration.finish`), else `already-finished`.
-   */
-  const finishedOutcome = async (streamId: string): Promise<Outcome> => {
-    const stopped = await command<string | null>(streamKey(streamId), ['EVAL', TAKE_STOPPED_SCRIPT, '1', streamKey(streamId)]);
-    if (stopped) {
-      try {
-        return { status: 'cancelled', report: JSON.parse(stopped) as CancelReport };
-      } catch {
-        // an unreadable report: the stream is still over
-      }
-    }
-    return { status: 'already-finished' };
-  };
-
-  const finishCommand = (streamId: string, entry: LocalEntry, usage: string, stopped: string) => {
-    const key = streamKey(streamId);
-    return command(key, ['EVAL', FINISH_SCRIPT, '1', key, String(finishedTtlMs), usage, stopped, instanceId, entry.secretHash]);
-  };
+  const repairs = createRepairQueue({
+    keepForMs: Math.max(streamTtlMs, tombstoneTtlMs) + commandTimeoutMs,
+    isClosed,
+    onQueued: () => ticker.start(),
+    onSettled: () => ticker.stopIfIdle(),
+  });
+  const runner = createCommandRunner({ connection, commandTimeoutMs, isClosed, repairs });
+  const { command } = runner;
+  const finished = createFinishedStreams({ command, keys, instanceId, finishedTtlMs });
+  const tombstones = createTombstones({ command, keys, tombstoneTtlMs, maxTombstones });
+  const ticker = createReassertTicker({
+    local,
+    command,
+    repairs,
+    keys,
+    instanceId,
+    streamTtlMs,
+    finishedTtlMs,
+    isClosed,
+    releaseReservation: tombstones.release,
+    cancelLocally: (streamId) => void cancelLocally(streamId),
+  });
+  const cancels = createCancelRoundTrip({ command, keys, instanceId, cancelTimeoutMs, cancelLocally: (streamId) => cancelLocally(streamId) });
 
   /** Cancels a stream this instance serves; stores the outcome in its hash. */
   const cancelLocally = async (streamId: string): Promise<Outcome> => {
     const entry = local.get(streamId);
     // It finished meanwhile (its FINISH went out on this connection before this command, so a
     // report of a disconnect-stopped stream is there to take).
-    if (!entry) return finishedOutcome(streamId);
+    if (!entry) return finished.outcome(streamId);
     local.delete(streamId);
-    stopTickerIfIdle();
+    ticker.stopIfIdle();
     let report: CancelReport | null;
     try {
       report = entry.onCancel();
     } catch {
       report = PENDING_REPORT;
     }
-    await finishCommand(streamId, entry, report ? JSON.stringify(report) : '', '').catch(() => {});
+    await finished.finish(streamId, entry.secretHash, report ? JSON.stringify(report) : '', '').catch(() => {});
     return report ? { status: 'cancelled', report } : { status: 'already-finished' };
-  };
-
-  function onCancelMessage(raw: string) {
-    let message: CancelMessage;
-    try {
-      message = JSON.parse(raw);
-    } catch {
-      return;
-    }
-    if (!message || message.owner !== instanceId || typeof message.streamId !== 'string') return;
-    void cancelLocally(message.streamId).then((outcome) =>
-      command(undefined, ['PUBLISH', message.replyTo, JSON.stringify({ requestId: message.requestId, ...outcome })]).catch(() => {}),
-    );
-  }
-
-  function onReplyMessage(raw: string) {
-    let reply: ReplyMessage;
-    try {
-      reply = JSON.parse(raw);
-    } catch {
-      return;
-    }
-    const resolve = reply && waitingReplies.get(reply.requestId);
-    if (resolve) {
-      waitingReplies.delete(reply.requestId);
-      resolve(reply);
-    }
-  }
-
-  const toResult = (outcome: Outcome): CancelResult =>
-    outcome.status === 'cancelled' ? { status: 'cancelled', report: outcome.report } : { status: 'already-finished' };
-
-  /**
-   * A cancel for an id Redis does not hold: reserves room, then leaves the tombstone on the
-   * stream's slot, unless the stream registered meanwhile (then its look-up: `[secretHash, state,
-   * owner]`). `null`: a tombstone was left (pending).
-   */
-  const leaveTombstone = async (streamId: string, secretHash: string): Promise<'full' | null | (string | null)[]> => {
-    const reserved = await command<number>(reservationsKey, [
-      'EVAL',
-      RESERVE_SCRIPT,
-      '1',
-      reservationsKey,
-      reservation(streamId, secretHash),
-      String(tombstoneTtlMs),
-      String(maxTombstones),
-    ]);
-    if (!reserved) return 'full';
-    const key = streamKey(streamId);
-    const tombstone = tombstoneKey(streamId, secretHash);
-    const nonce = newNonce();
-    const answer = await command<string[]>(key, ['EVAL', TOMB_SCRIPT, '2', key, tombstone, nonce, String(reserved)], (late) => {
-      if (late === undefined || late[0] === 'tombstoned') return command(tombstone, ['EVAL', UNTOMB_SCRIPT, '1', tombstone, nonce]);
-    });
-    if (answer[0] === 'tombstoned') return null;
-    releaseReservation(streamId, secretHash);
-    return answer.slice(1);
   };
 
   return {
     instanceId,
 
     ready() {
-      return connected();
+      return runner.connected();
     },
 
     async register(streamId, secretHash, onCancel): Promise<RegisterResult> {
@@ -562,25 +229,25 @@ export function createRedisStreamRegistry(options: RedisStreamRegistryOptions): 
         // Answered 503, yet it ran (or may have): no live key may block the id. A registration
         // that took a tombstone only left a finished marker (the stream never ran, as promised).
         (late) => {
-          if (late === 'cancelled') return releaseReservation(streamId, secretHash);
+          if (late === 'cancelled') return tombstones.release(streamId, secretHash);
           if ((late === 'ok' || late === undefined) && !local.has(streamId)) return command(key, ['EVAL', UNREGISTER_SCRIPT, '1', key, secretHash, instanceId]);
         },
       );
       if (answer === 'conflict') return 'conflict';
       if (answer === 'cancelled') {
-        releaseReservation(streamId, secretHash);
+        tombstones.release(streamId, secretHash);
         return 'cancelled';
       }
       const entry: LocalEntry = { onCancel, secretHash };
       local.set(streamId, entry);
-      startTicker();
+      ticker.start();
       return {
         streamId,
         async finish(stopped) {
           if (local.get(streamId) !== entry) return; // a cancel finished it already
           local.delete(streamId);
-          stopTickerIfIdle();
-          await finishCommand(streamId, entry, '', stopped ? JSON.stringify(stopped) : '');
+          ticker.stopIfIdle();
+          await finished.finish(streamId, entry.secretHash, '', stopped ? JSON.stringify(stopped) : '');
         },
       };
     },
@@ -590,7 +257,7 @@ export function createRedisStreamRegistry(options: RedisStreamRegistryOptions): 
       let found = await command<(string | null)[]>(key, ['HMGET', key, 'secretHash', 'state', 'owner']);
       if (!found[0]) {
         if (tombstoneTtlMs <= 0 || cancelOptions?.tombstone === false) return { status: 'not-found' };
-        const left = await leaveTombstone(streamId, secretHash);
+        const left = await tombstones.leave(streamId, secretHash);
         if (left === 'full') return { status: 'full' };
         if (left === null) return { status: 'cancelled', report: PENDING_REPORT, pending: true };
         found = left;
@@ -598,42 +265,10 @@ export function createRedisStreamRegistry(options: RedisStreamRegistryOptions): 
       const [storedHash = '', state = '', owner = ''] = found.map((field) => field ?? '');
       if (!secretHashesEqual(storedHash, secretHash)) return { status: 'forbidden' };
       // Stopped without a cancel (its client went away): the first cancel learns it was stopped.
-      if (state !== 'streaming') return toResult(await finishedOutcome(streamId));
+      if (state !== 'streaming') return toResult(await finished.outcome(streamId));
       if (owner === instanceId) return toResult(await cancelLocally(streamId));
-
-      const requestId = crypto.randomUUID();
-      const reply = new Promise<ReplyMessage | null>((resolve) => {
-        waitingReplies.set(requestId, resolve);
-        const timer = setTimeout(() => {
-          waitingReplies.delete(requestId);
-          resolve(null);
-        }, cancelTimeoutMs);
-        (timer as { unref?: () => void }).unref?.();
-      });
-      try {
-        await command(undefined, ['PUBLISH', cancelChannel, JSON.stringify({ streamId, owner, requestId, replyTo: replyChannel } satisfies CancelMessage)]);
-      } catch (error) {
-        waitingReplies.get(requestId)?.(null);
-        waitingReplies.delete(requestId);
-        throw error;
-      }
-      const answer = await reply;
-      if (answer) return toResult(answer);
-      // No reply in time: the owner may have finished (or cancelled) it meanwhile, or be gone.
-      const [after, usage] = await command<(string | null)[]>(key, ['HMGET', key, 'state', 'usage']);
-      if (after === 'finished') {
-        const taken = await finishedOutcome(streamId);
-        if (taken.status === 'cancelled') return toResult(taken);
-        if (usage) {
-          try {
-            return { status: 'cancelled', report: JSON.parse(usage) as CancelReport };
-          } catch {
-            // fall through
-          }
-        }
-        return { status: 'already-finished' };
-      }
-      return { status: 'unavailable' };
+      const answer = (await cancels.request(streamId, owner)) ?? (await finished.outcomeAfterSilence(streamId));
+      return answer ? toResult(answer) : { status: 'unavailable' };
     },
 
     size() {
@@ -643,107 +278,11 @@ export function createRedisStreamRegistry(options: RedisStreamRegistryOptions): 
     async close() {
       if (closed) return;
       closed = true;
-      if (ticker !== null) clearInterval(ticker);
-      if (soon !== null) clearTimeout(soon);
-      ticker = null;
-      for (const resolve of waitingReplies.values()) resolve(null);
-      waitingReplies.clear();
+      ticker.stop();
+      cancels.close();
       local.clear();
       repairs.clear();
       await connection.close();
     },
   };
-}
-
-type Connection = {
-  /** Connects (again, if an earlier attempt failed) and subscribes to the channels. */
-  connect(): Promise<void>;
-  /** Sends one command; `signal` drops it while it still waits in node-redis's queue (unwritten). */
-  send<T>(firstKey: string | undefined, args: string[], signal: AbortSignal): Promise<T>;
-  close(): Promise<void>;
-};
-
-const reconnectStrategy = (retries: number) => Math.min(50 * 2 ** retries, 2000);
-
-/**
- * One Redis server: a client for commands and a duplicate for subscriptions. A Redis Cluster: one
- * node-redis cluster client, which routes each command by its key and subscribes on a connection
- * of its own to one node; classic `PUBLISH` on a cluster reaches the subscribers of every node.
- *
- * node-redis's offline queue is off everywhere (`disableOfflineQueue`): with it, a command sent
- * while disconnected waits and runs once Redis is back, long after the handler answered 503 (a
- * refused registration would then block its id). Without it the command fails at once.
- * `onReady` runs when a connection is ready again after a reconnection (node-redis resubscribes
- * the channels before it says so): the registry then re-asserts its live streams.
- */
-function openConnection(options: RedisStreamRegistryOptions, channels: Record<string, (message: string) => void>, onReady: () => void): Connection {
-  if (options.cluster) {
-    const { rootNodes, defaults, nodeAddressMap, maxCommandRedirections } = options.cluster;
-    const cluster = createCluster({
-      rootNodes,
-      defaults: {
-        ...defaults,
-        disableOfflineQueue: true,
-        socket: { reconnectStrategy, ...defaults?.socket } as NonNullable<typeof defaults>['socket'],
-      },
-      ...(nodeAddressMap !== undefined ? { nodeAddressMap } : {}),
-      ...(maxCommandRedirections !== undefined ? { maxCommandRedirections } : {}),
-    });
-    // node-redis emits 'error' on every failed (re)connection; without a listener Node would crash.
-    cluster.on('error', () => {});
-    // Any node's connection (the subscriber's too) ready again, e.g. after that node restarted.
-    cluster.on('node-ready', onReady);
-    const subscribed = new Set<string>();
-    return {
-      async connect() {
-        if (!cluster.isOpen) await cluster.connect();
-        for (const [channel, listener] of Object.entries(channels)) {
-          if (subscribed.has(channel)) continue;
-          await cluster.subscribe(channel, listener);
-          subscribed.add(channel);
-        }
-      },
-      send: <T>(firstKey: string | undefined, args: string[], signal: AbortSignal) => cluster.sendCommand(firstKey, false, args, { abortSignal: signal }) as Promise<T>,
-      close: () => closeClient(cluster),
-    };
-  }
-  const client = createClient({ url: options.url, disableOfflineQueue: true, socket: { reconnectStrategy } });
-  const subscriber = client.duplicate();
-  client.on('error', () => {});
-  subscriber.on('error', () => {});
-  // Both ready: commands run and the channels are subscribed again.
-  const ready = () => {
-    if (client.isReady && subscriber.isReady) onReady();
-  };
-  client.on('ready', ready);
-  subscriber.on('ready', ready);
-  const subscribed = new Set<string>();
-  return {
-    async connect() {
-      if (!client.isOpen) await client.connect();
-      if (!subscriber.isOpen) await subscriber.connect();
-      for (const [channel, listener] of Object.entries(channels)) {
-        if (subscribed.has(channel)) continue;
-        await subscriber.subscribe(channel, listener);
-        subscribed.add(channel);
-      }
-    },
-    send: <T>(_firstKey: string | undefined, args: string[], signal: AbortSignal) => client.sendCommand(args, { abortSignal: signal }) as Promise<T>,
-    close: async () => {
-      await Promise.allSettled([closeClient(subscriber), closeClient(client)]);
-    },
-  };
-}
-
-async function closeClient(client: { readonly isOpen: boolean; close(): Promise<void>; destroy(): void }): Promise<void> {
-  try {
-    if (client.isOpen) await client.close();
-    else client.destroy();
-  } catch {
-    try {
-      client.destroy();
-    } catch {
-      // already closed
-    }
-  }
 }
