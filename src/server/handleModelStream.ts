@@ -5,14 +5,8 @@ import { STREAM_CANCELLED_HEADER } from '../core/ids';
 import type { Protocol } from '../core/types';
 import { createBoundaryBuffer, type Framing } from './internal/createBoundaryBuffer';
 import { estimateUsage } from './internal/estimateUsage';
-import {
-  CANCEL_SECRET_HEADER,
-  STREAM_ID_HEADER,
-  hashSecret,
-  isValidSecret,
-  isValidStreamId,
-  jsonError,
-} from './internal/validation';
+import { readStreamHeaders } from './internal/readStreamHeaders';
+import { STREAM_ID_HEADER, hashSecret, jsonError } from './internal/validation';
 import type { CancelReport, StreamRegistration, StreamRegistry } from './types';
 
 /** What a client disconnect (not a cancel) does to the upstream. */
@@ -124,20 +118,9 @@ export async function handleModelStream(request: Request, options: HandleModelSt
   const protocol = options.protocol ?? 'auto';
   const onDisconnect = options.onDisconnect ?? 'abort';
 
-  const streamId = request.headers.get(STREAM_ID_HEADER);
-  if (streamId === null) {
-    return jsonError(400, `Missing ${STREAM_ID_HEADER} header: send a random stream id (e.g. crypto.randomUUID()) with the stream request.`);
-  }
-  if (!isValidStreamId(streamId)) {
-    return jsonError(400, `Invalid ${STREAM_ID_HEADER} header: use 1–128 characters of A–Z, a–z, 0–9, "_" and "-" (a UUID fits).`);
-  }
-  const secret = request.headers.get(CANCEL_SECRET_HEADER);
-  if (secret === null) {
-    return jsonError(400, `Missing ${CANCEL_SECRET_HEADER} header: send a random cancel secret (at least 128 bits, base64url or hex) with the stream request.`);
-  }
-  if (!isValidSecret(secret)) {
-    return jsonError(400, `Invalid ${CANCEL_SECRET_HEADER} header: use 16–256 characters of base64url (A–Z, a–z, 0–9, "_", "-") or hex.`);
-  }
+  const checked = readStreamHeaders(request);
+  if (checked instanceof Response) return checked;
+  const { streamId, secret } = checked;
   const secretHash = await hashSecret(secret);
 
   // ---- per-stream state (one closure per request; the registry only ever sees onCancel) ----
