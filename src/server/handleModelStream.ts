@@ -1,8 +1,8 @@
 import { createAccumulator } from '../core/accumulator';
-import { createStreamDecoder, STREAM_CANCELLED_EVENT, type StreamDecoder } from '../core/decoders/createStreamDecoder';
+import { createStreamDecoder, type StreamDecoder } from '../core/decoders/createStreamDecoder';
 import { detectProtocolFromContentType } from '../core/decoders/detectProtocol';
-import { STREAM_CANCELLED_HEADER } from '../core/ids';
 import type { Protocol } from '../core/types';
+import { AI_SDK_HEADER, cancelledResponse, terminalBytes, terminalKindOf } from './internal/cancelTerminal';
 import { createBoundaryBuffer, type Framing } from './internal/createBoundaryBuffer';
 import { estimateUsage } from './internal/estimateUsage';
 import { readStreamHeaders } from './internal/readStreamHeaders';
@@ -34,46 +34,8 @@ export type HandleModelStreamOptions = {
   onDisconnect?: DisconnectPolicy;
 };
 
-type TerminalKind = 'ai-sdk' | 'sse' | 'none';
-
-const encoder = new TextEncoder();
-/** The AI SDK's own cancel shape: an `abort` part, then `[DONE]` as on every normal close. */
-const AI_SDK_TERMINAL = encoder.encode('data: {"type":"abort","reason":"cancelled"}\n\ndata: [DONE]\n\n');
-const AI_SDK_HEADER = 'x-vercel-ai-ui-message-stream';
-
 function framingOf(protocol: Protocol): Framing {
   return protocol === 'text' ? 'text' : protocol === 'ndjson' ? 'ndjson' : 'sse';
-}
-
-function terminalBytes(kind: TerminalKind, report: CancelReport): Uint8Array | null {
-  if (kind === 'ai-sdk') return AI_SDK_TERMINAL;
-  if (kind === 'sse') {
-    const data = JSON.stringify({ usage: report.usage, usageEstimated: report.usageEstimated });
-    return encoder.encode(`event: ${STREAM_CANCELLED_EVENT}\ndata: ${data}\n\n`);
-  }
-  return null;
-}
-
-function contentTypeOf(kind: TerminalKind, protocol: Protocol | 'auto'): string {
-  if (kind !== 'none') return 'text/event-stream';
-  return protocol === 'ndjson' ? 'application/x-ndjson' : 'text/plain; charset=utf-8';
-}
-
-/** A complete answer for a stream cancelled before its upstream answered: just the cancel terminal. */
-function cancelledResponse(kind: TerminalKind, protocol: Protocol | 'auto', report: CancelReport): Response {
-  const headers = new Headers({
-    'content-type': contentTypeOf(kind, protocol),
-    'cache-control': 'no-cache',
-    'x-accel-buffering': 'no',
-    [STREAM_CANCELLED_HEADER]: 'true',
-  });
-  if (kind === 'ai-sdk') headers.set(AI_SDK_HEADER, 'v1');
-  const bytes = terminalBytes(kind, report);
-  return new Response(bytes ? new Blob([bytes as Uint8Array<ArrayBuffer>]).stream() : null, { status: 200, headers });
-}
-
-function kindOfProtocol(protocol: Protocol): TerminalKind {
-  return protocol === 'ai-sdk' ? 'ai-sdk' : protocol === 'text' || protocol === 'ndjson' ? 'none' : 'sse';
 }
 
 /**
@@ -194,15 +156,7 @@ export async function handleModelStream(request: Request, options: HandleModelSt
     else upstreamResponse?.body?.cancel(reason).catch(() => {});
   };
 
-  const terminalKind = (): TerminalKind => {
-    if (protocol !== 'auto') return kindOfProtocol(protocol);
-    if (decoder?.protocol) return kindOfProtocol(decoder.protocol);
-    if (upstreamResponse === null) return 'sse';
-    if (upstreamResponse.headers.get(AI_SDK_HEADER)) return 'ai-sdk';
-    const framing = detectProtocolFromContentType(upstreamResponse.headers.get('content-type'));
-    // An unknown content type: never inject an SSE event into bytes we cannot read.
-    return framing === 'sse' ? 'sse' : 'none';
-  };
+  const terminalKind = () => terminalKindOf(protocol, decoder?.protocol ?? null, upstreamResponse);
 
   const framing = (): Framing | null => {
     if (knownFraming) return knownFraming;
@@ -338,7 +292,7 @@ export async function handleModelStream(request: Request, options: HandleModelSt
   if (result === 'cancelled') {
     // A cancel with this id and secret arrived first (a tombstone): the upstream is never called,
     // so nothing was generated or billed.
-    return cancelledResponse(protocol === 'auto' ? 'sse' : kindOfProtocol(protocol), protocol, {
+    return cancelledResponse(terminalKindOf(protocol, null, null), protocol, {
       usage: { inputTokens: 0, outputTokens: 0 },
       usageEstimated: false,
     });
