@@ -4,6 +4,7 @@ import { detectProtocolFromContentType } from '../core/decoders/detectProtocol';
 import type { Protocol } from '../core/types';
 import { AI_SDK_HEADER, cancelledResponse, terminalBytes, terminalKindOf } from './internal/cancelTerminal';
 import { createBoundaryBuffer, type Framing } from './internal/createBoundaryBuffer';
+import { createPassThroughOutput } from './internal/createPassThroughOutput';
 import { estimateUsage } from './internal/estimateUsage';
 import { readStreamHeaders } from './internal/readStreamHeaders';
 import { STREAM_ID_HEADER, hashSecret, jsonError } from './internal/validation';
@@ -105,11 +106,7 @@ export async function handleModelStream(request: Request, options: HandleModelSt
   let reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
   let knownFraming: Framing | null = protocol === 'auto' ? null : framingOf(protocol);
   const boundary = createBoundaryBuffer();
-  let controller: ReadableStreamDefaultController<Uint8Array> | null = null;
-  let outputOpen = false;
-  /** the consumer asked for a chunk (pull) that has not been delivered yet */
-  let wanted = false;
-  let wake: (() => void) | null = null;
+  const output = createPassThroughOutput();
   let registration: StreamRegistration | null = null;
   let unregistered = false;
 
@@ -123,32 +120,6 @@ export async function handleModelStream(request: Request, options: HandleModelSt
       .catch(() => {
         // The registry's markers expire on their own; nothing the client can do about it.
       });
-  };
-
-  const wakePump = () => {
-    const resolve = wake;
-    wake = null;
-    resolve?.();
-  };
-
-  const enqueue = (bytes: Uint8Array) => {
-    if (!outputOpen || controller === null) return;
-    try {
-      controller.enqueue(bytes);
-      wanted = false;
-    } catch {
-      outputOpen = false;
-    }
-  };
-
-  const closeOutput = () => {
-    if (!outputOpen || controller === null) return;
-    outputOpen = false;
-    try {
-      controller.close();
-    } catch {
-      // already closed or cancelled by the consumer
-    }
   };
 
   const stopReading = (reason: unknown) => {
@@ -182,11 +153,11 @@ export async function handleModelStream(request: Request, options: HandleModelSt
     stopReading(reason);
     boundary.drop(); // the half-written event, if any, is never sent
     const bytes = terminalBytes(terminalKind(), report);
-    if (bytes) enqueue(bytes);
-    closeOutput();
+    if (bytes) output.enqueue(bytes);
+    output.close();
     finishRegistration();
     detachListeners();
-    wakePump();
+    output.wake();
     return report;
   };
 
@@ -195,7 +166,7 @@ export async function handleModelStream(request: Request, options: HandleModelSt
     attached = false;
     if (state !== 'waiting' && state !== 'streaming') return;
     boundary.drop();
-    closeOutput();
+    output.close();
     if (onDisconnect === 'abort') {
       state = 'disconnected';
       const reason = new DOMException('The client disconnected.', 'AbortError');
@@ -209,7 +180,7 @@ export async function handleModelStream(request: Request, options: HandleModelSt
     }
     // 'continue': the pump keeps reading (and decoding, so a later cancel still knows the usage)
     // to the end without waiting for a consumer, then unregisters.
-    wakePump();
+    output.wake();
   }
 
   const feed = (chunk: Uint8Array) => {
@@ -224,7 +195,7 @@ export async function handleModelStream(request: Request, options: HandleModelSt
     if (!attached) return;
     boundary.push(chunk);
     const ready = boundary.take(framing());
-    if (ready) enqueue(ready);
+    if (ready) output.enqueue(ready);
   };
 
   const endNormally = () => {
@@ -237,8 +208,8 @@ export async function handleModelStream(request: Request, options: HandleModelSt
       }
     }
     const rest = boundary.flush(); // the upstream's own last bytes, passed through as they are
-    if (rest && attached) enqueue(rest);
-    closeOutput();
+    if (rest && attached) output.enqueue(rest);
+    output.close();
     finishRegistration();
     detachListeners();
   };
@@ -247,11 +218,7 @@ export async function handleModelStream(request: Request, options: HandleModelSt
     const upstreamReader = reader!;
     try {
       for (;;) {
-        while (attached && !wanted && state === 'streaming') {
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-          });
-        }
+        while (attached && !output.wanted && state === 'streaming') await output.demand();
         if (state !== 'streaming') return;
         const { done, value } = await upstreamReader.read();
         if (state !== 'streaming') return; // cancelled or disconnected while reading
@@ -266,14 +233,7 @@ export async function handleModelStream(request: Request, options: HandleModelSt
       // The upstream broke mid-stream: the client sees a broken stream too, not a clean end.
       state = 'ended';
       boundary.drop();
-      if (outputOpen && controller !== null) {
-        outputOpen = false;
-        try {
-          controller.error(error);
-        } catch {
-          // consumer already gone
-        }
-      }
+      output.error(error);
       finishRegistration();
       detachListeners();
     }
@@ -371,25 +331,8 @@ export async function handleModelStream(request: Request, options: HandleModelSt
   reader = response.body.getReader();
   state = 'streaming';
 
-  const body = new ReadableStream<Uint8Array>(
-    {
-      start(c) {
-        controller = c;
-        outputOpen = attached;
-        if (!attached) c.close();
-      },
-      pull() {
-        wanted = true;
-        wakePump();
-      },
-      cancel() {
-        // The runtime cancels the body when the client goes away: a disconnect, not a cancel.
-        outputOpen = false;
-        onClientGone();
-      },
-    },
-    { highWaterMark: 0 },
-  );
+  // The runtime cancels the body when the client goes away: a disconnect, not a cancel.
+  const body = output.readable(attached, onClientGone);
   void pump();
   return new Response(body, { status: response.status, headers });
 }
