@@ -110,8 +110,13 @@ export async function handleModelStream(request: Request, options: HandleModelSt
   let registration: StreamRegistration | null = null;
   let unregistered = false;
 
-  /** `stopped`: the stream was stopped without a cancel (see `StreamRegistration.finish`). */
-  const finishRegistration = (stopped?: CancelReport) => {
+  /**
+   * Every way out of the stream (end, cancel, disconnect) comes through here: the registration is
+   * finished once and the client is no longer listened to. `stopped`: the stream was stopped
+   * without a cancel (see `StreamRegistration.finish`).
+   */
+  const unregister = (stopped?: CancelReport) => {
+    request.signal.removeEventListener('abort', onClientGone);
     if (unregistered || registration === null) return;
     unregistered = true;
     const handle = registration;
@@ -120,6 +125,12 @@ export async function handleModelStream(request: Request, options: HandleModelSt
       .catch(() => {
         // The registry's markers expire on their own; nothing the client can do about it.
       });
+  };
+
+  /** The stream is over without a cancel or a disconnect (its end, a failure, a refusal). */
+  const end = () => {
+    state = 'ended';
+    unregister();
   };
 
   const stopReading = (reason: unknown) => {
@@ -137,12 +148,10 @@ export async function handleModelStream(request: Request, options: HandleModelSt
     return null;
   };
 
-  const detachListeners = () => request.signal.removeEventListener('abort', onClientGone);
-
   const onCancel = (): CancelReport | null => {
     if (state === 'cancelled') return report;
     // Aborted by a disconnect, its registration not yet finished: the model was stopped before it
-    // finished, as the cancel wanted (see `finishRegistration` below).
+    // finished, as the cancel wanted (see `unregister` above).
     if (state === 'disconnected') return report;
     // Ended on its own, or its finish already went out: the cancel is late.
     if (state === 'ended' || modelFinished) return null;
@@ -155,8 +164,7 @@ export async function handleModelStream(request: Request, options: HandleModelSt
     const bytes = terminalBytes(terminalKind(), report);
     if (bytes) output.enqueue(bytes);
     output.close();
-    finishRegistration();
-    detachListeners();
+    unregister();
     output.wake();
     return report;
   };
@@ -175,8 +183,7 @@ export async function handleModelStream(request: Request, options: HandleModelSt
       // The model was stopped before it finished: a cancel that follows (a browser whose cancel
       // waited for this very connection to close) answers `cancelled` with this usage.
       report = modelFinished ? null : estimateUsage(accumulator.message());
-      finishRegistration(report ?? undefined);
-      detachListeners();
+      unregister(report ?? undefined);
     }
     // 'continue': the pump keeps reading (and decoding, so a later cancel still knows the usage)
     // to the end without waiting for a consumer, then unregisters.
@@ -199,7 +206,7 @@ export async function handleModelStream(request: Request, options: HandleModelSt
   };
 
   const endNormally = () => {
-    state = 'ended';
+    end();
     if (decoder !== null && !decoderFailed) {
       try {
         decoder.end();
@@ -210,8 +217,6 @@ export async function handleModelStream(request: Request, options: HandleModelSt
     const rest = boundary.flush(); // the upstream's own last bytes, passed through as they are
     if (rest && attached) output.enqueue(rest);
     output.close();
-    finishRegistration();
-    detachListeners();
   };
 
   const pump = async () => {
@@ -231,11 +236,9 @@ export async function handleModelStream(request: Request, options: HandleModelSt
     } catch (error) {
       if (state !== 'streaming') return;
       // The upstream broke mid-stream: the client sees a broken stream too, not a clean end.
-      state = 'ended';
+      end();
       boundary.drop();
       output.error(error);
-      finishRegistration();
-      detachListeners();
     }
   };
 
@@ -259,7 +262,7 @@ export async function handleModelStream(request: Request, options: HandleModelSt
   }
   registration = result;
   // A cancel that landed between registering and here was already recorded by the registry.
-  if (state !== 'waiting') finishRegistration();
+  if (state !== 'waiting') unregister();
   if (request.signal.aborted) onClientGone();
   else request.signal.addEventListener('abort', onClientGone, { once: true });
 
@@ -269,9 +272,7 @@ export async function handleModelStream(request: Request, options: HandleModelSt
   } catch {
     response = null;
     if (state === 'waiting') {
-      state = 'ended';
-      finishRegistration();
-      detachListeners();
+      end();
       return jsonError(502, 'The upstream model request failed before it answered.');
     }
   }
@@ -290,9 +291,7 @@ export async function handleModelStream(request: Request, options: HandleModelSt
     return new Response(null, { status: 499, statusText: 'Client Closed Request' });
   }
   if (!(response instanceof Response)) {
-    state = 'ended';
-    finishRegistration();
-    detachListeners();
+    end();
     return jsonError(502, 'The upstream model request did not return a Response.');
   }
   upstreamResponse = response;
@@ -302,9 +301,7 @@ export async function handleModelStream(request: Request, options: HandleModelSt
   if (contentType) headers.set('content-type', contentType);
   if (!response.ok) {
     // The provider refused (401, 429, 500…): its status and body are the client's best information.
-    state = 'ended';
-    finishRegistration();
-    detachListeners();
+    end();
     headers.set('cache-control', 'no-cache');
     return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
   }
