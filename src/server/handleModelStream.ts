@@ -1,11 +1,8 @@
-import { createAccumulator } from '../core/accumulator';
-import { createStreamDecoder, type StreamDecoder } from '../core/decoders/createStreamDecoder';
-import { detectProtocolFromContentType } from '../core/decoders/detectProtocol';
 import type { Protocol } from '../core/types';
 import { AI_SDK_HEADER, cancelledResponse, terminalBytes, terminalKindOf } from './internal/cancelTerminal';
-import { createBoundaryBuffer, type Framing } from './internal/createBoundaryBuffer';
+import { createBoundaryBuffer } from './internal/createBoundaryBuffer';
 import { createPassThroughOutput } from './internal/createPassThroughOutput';
-import { estimateUsage } from './internal/estimateUsage';
+import { createSideDecoder } from './internal/createSideDecoder';
 import { readStreamHeaders } from './internal/readStreamHeaders';
 import { STREAM_ID_HEADER, hashSecret, jsonError } from './internal/validation';
 import type { CancelReport, StreamRegistration, StreamRegistry } from './types';
@@ -35,8 +32,21 @@ export type HandleModelStreamOptions = {
   onDisconnect?: DisconnectPolicy;
 };
 
-function framingOf(protocol: Protocol): Framing {
-  return protocol === 'text' ? 'text' : protocol === 'ndjson' ? 'ndjson' : 'sse';
+/**
+ * The upstream's content type, and for a stream also the AI SDK's header, `cache-control: no-cache`
+ * and `x-accel-buffering: no` (so no proxy holds the events back). No other upstream header is
+ * copied: provider ids, cookies, `content-encoding` and `content-length` are the provider's.
+ */
+function passThroughHeaders(upstream: Response): Headers {
+  const headers = new Headers();
+  const contentType = upstream.headers.get('content-type');
+  if (contentType) headers.set('content-type', contentType);
+  headers.set('cache-control', 'no-cache');
+  if (!upstream.ok) return headers;
+  const aiSdkHeader = upstream.headers.get(AI_SDK_HEADER);
+  if (aiSdkHeader) headers.set(AI_SDK_HEADER, aiSdkHeader);
+  headers.set('x-accel-buffering', 'no');
+  return headers;
 }
 
 /**
@@ -93,18 +103,19 @@ export async function handleModelStream(request: Request, options: HandleModelSt
   let attached = true;
   let report: CancelReport | null = null;
   const upstreamAbort = new AbortController();
-  const accumulator = createAccumulator();
-  let decoder: StreamDecoder | null = null;
-  let decoderFailed = false;
   /**
    * The upstream's finish (or in-stream error) event was read, and with it forwarded to the client:
    * the model is done. A cancel from now on answers `already-finished` and leaves the rest (the
    * provider's usage chunk, `[DONE]`) to pass through, so the client and the cancel answer agree.
    */
   let modelFinished = false;
+  // The events of a chunk are decoded before its bytes are forwarded (`feed`), in the same task:
+  // by the time a cancel can run, a finish seen here has been forwarded with its event.
+  const decoder = createSideDecoder(protocol, (event) => {
+    if (event.type === 'finish' || event.type === 'error') modelFinished = true;
+  });
   let upstreamResponse: Response | null = null;
   let reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
-  let knownFraming: Framing | null = protocol === 'auto' ? null : framingOf(protocol);
   const boundary = createBoundaryBuffer();
   const output = createPassThroughOutput();
   let registration: StreamRegistration | null = null;
@@ -138,15 +149,7 @@ export async function handleModelStream(request: Request, options: HandleModelSt
     else upstreamResponse?.body?.cancel(reason).catch(() => {});
   };
 
-  const terminalKind = () => terminalKindOf(protocol, decoder?.protocol ?? null, upstreamResponse);
-
-  const framing = (): Framing | null => {
-    if (knownFraming) return knownFraming;
-    if (decoder?.protocol) return (knownFraming = framingOf(decoder.protocol));
-    // The side decoder could not tell (or failed): pass the bytes through as they come.
-    if (decoderFailed) return 'text';
-    return null;
-  };
+  const terminalKind = () => terminalKindOf(protocol, decoder.protocol, upstreamResponse);
 
   const onCancel = (): CancelReport | null => {
     if (state === 'cancelled') return report;
@@ -156,7 +159,7 @@ export async function handleModelStream(request: Request, options: HandleModelSt
     // Ended on its own, or its finish already went out: the cancel is late.
     if (state === 'ended' || modelFinished) return null;
     state = 'cancelled';
-    report = estimateUsage(accumulator.message());
+    report = decoder.usage();
     const reason = new DOMException('The stream was cancelled through the cancel endpoint.', 'AbortError');
     upstreamAbort.abort(reason);
     stopReading(reason);
@@ -182,7 +185,7 @@ export async function handleModelStream(request: Request, options: HandleModelSt
       stopReading(reason);
       // The model was stopped before it finished: a cancel that follows (a browser whose cancel
       // waited for this very connection to close) answers `cancelled` with this usage.
-      report = modelFinished ? null : estimateUsage(accumulator.message());
+      report = modelFinished ? null : decoder.usage();
       unregister(report ?? undefined);
     }
     // 'continue': the pump keeps reading (and decoding, so a later cancel still knows the usage)
@@ -191,29 +194,16 @@ export async function handleModelStream(request: Request, options: HandleModelSt
   }
 
   const feed = (chunk: Uint8Array) => {
-    if (decoder !== null && !decoderFailed) {
-      try {
-        decoder.push(chunk);
-      } catch {
-        // The pass-through does not depend on understanding the stream; only the usage does.
-        decoderFailed = true;
-      }
-    }
+    decoder.push(chunk);
     if (!attached) return;
     boundary.push(chunk);
-    const ready = boundary.take(framing());
+    const ready = boundary.take(decoder.framing());
     if (ready) output.enqueue(ready);
   };
 
   const endNormally = () => {
     end();
-    if (decoder !== null && !decoderFailed) {
-      try {
-        decoder.end();
-      } catch {
-        decoderFailed = true;
-      }
-    }
+    decoder.end();
     const rest = boundary.flush(); // the upstream's own last bytes, passed through as they are
     if (rest && attached) output.enqueue(rest);
     output.close();
@@ -296,30 +286,13 @@ export async function handleModelStream(request: Request, options: HandleModelSt
   }
   upstreamResponse = response;
 
-  const headers = new Headers();
-  const contentType = response.headers.get('content-type');
-  if (contentType) headers.set('content-type', contentType);
+  const headers = passThroughHeaders(response);
   if (!response.ok) {
     // The provider refused (401, 429, 500…): its status and body are the client's best information.
     end();
-    headers.set('cache-control', 'no-cache');
     return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
   }
-  const aiSdkHeader = response.headers.get(AI_SDK_HEADER);
-  if (aiSdkHeader) headers.set(AI_SDK_HEADER, aiSdkHeader);
-  headers.set('cache-control', 'no-cache');
-  headers.set('x-accel-buffering', 'no');
-
-  if (knownFraming === null) {
-    const fromType = detectProtocolFromContentType(contentType);
-    if (fromType) knownFraming = fromType;
-  }
-  // The events of a chunk are decoded before its bytes are forwarded (`feed`), in the same task:
-  // by the time a cancel can run, a finish seen here has been forwarded with its event.
-  decoder = createStreamDecoder({ protocol, contentType }, (event) => {
-    accumulator.apply(event);
-    if (event.type === 'finish' || event.type === 'error') modelFinished = true;
-  });
+  decoder.start(response.headers.get('content-type'));
 
   if (response.body === null) {
     endNormally();
