@@ -1,19 +1,9 @@
-import { createAccumulator } from '../core/accumulator';
-import { createStreamDecoder, STREAM_CANCELLED_EVENT, type StreamDecoder } from '../core/decoders/createStreamDecoder';
-import { detectProtocolFromContentType } from '../core/decoders/detectProtocol';
-import { STREAM_CANCELLED_HEADER } from '../core/ids';
 import type { Protocol } from '../core/types';
-import { createBoundaryBuffer, type Framing } from './internal/createBoundaryBuffer';
-import { estimateUsage } from './internal/estimateUsage';
-import {
-  CANCEL_SECRET_HEADER,
-  STREAM_ID_HEADER,
-  hashSecret,
-  isValidSecret,
-  isValidStreamId,
-  jsonError,
-} from './internal/validation';
-import type { CancelReport, StreamRegistration, StreamRegistry } from './types';
+import { cancelledResponse, terminalKindOf } from './internal/cancelTerminal';
+import { createModelStream } from './internal/createModelStream';
+import { readStreamHeaders } from './internal/readStreamHeaders';
+import { STREAM_ID_HEADER, hashSecret, jsonError } from './internal/validation';
+import type { StreamRegistry } from './types';
 
 /** What a client disconnect (not a cancel) does to the upstream. */
 export type DisconnectPolicy = 'abort' | 'continue';
@@ -39,48 +29,6 @@ export type HandleModelStreamOptions = {
    */
   onDisconnect?: DisconnectPolicy;
 };
-
-type TerminalKind = 'ai-sdk' | 'sse' | 'none';
-
-const encoder = new TextEncoder();
-/** The AI SDK's own cancel shape: an `abort` part, then `[DONE]` as on every normal close. */
-const AI_SDK_TERMINAL = encoder.encode('data: {"type":"abort","reason":"cancelled"}\n\ndata: [DONE]\n\n');
-const AI_SDK_HEADER = 'x-vercel-ai-ui-message-stream';
-
-function framingOf(protocol: Protocol): Framing {
-  return protocol === 'text' ? 'text' : protocol === 'ndjson' ? 'ndjson' : 'sse';
-}
-
-function terminalBytes(kind: TerminalKind, report: CancelReport): Uint8Array | null {
-  if (kind === 'ai-sdk') return AI_SDK_TERMINAL;
-  if (kind === 'sse') {
-    const data = JSON.stringify({ usage: report.usage, usageEstimated: report.usageEstimated });
-    return encoder.encode(`event: ${STREAM_CANCELLED_EVENT}\ndata: ${data}\n\n`);
-  }
-  return null;
-}
-
-function contentTypeOf(kind: TerminalKind, protocol: Protocol | 'auto'): string {
-  if (kind !== 'none') return 'text/event-stream';
-  return protocol === 'ndjson' ? 'application/x-ndjson' : 'text/plain; charset=utf-8';
-}
-
-/** A complete answer for a stream cancelled before its upstream answered: just the cancel terminal. */
-function cancelledResponse(kind: TerminalKind, protocol: Protocol | 'auto', report: CancelReport): Response {
-  const headers = new Headers({
-    'content-type': contentTypeOf(kind, protocol),
-    'cache-control': 'no-cache',
-    'x-accel-buffering': 'no',
-    [STREAM_CANCELLED_HEADER]: 'true',
-  });
-  if (kind === 'ai-sdk') headers.set(AI_SDK_HEADER, 'v1');
-  const bytes = terminalBytes(kind, report);
-  return new Response(bytes ? new Blob([bytes as Uint8Array<ArrayBuffer>]).stream() : null, { status: 200, headers });
-}
-
-function kindOfProtocol(protocol: Protocol): TerminalKind {
-  return protocol === 'ai-sdk' ? 'ai-sdk' : protocol === 'text' || protocol === 'ndjson' ? 'none' : 'sse';
-}
 
 /**
  * Serves a model stream that the user can really stop. Reads `x-stream-id` and
@@ -124,228 +72,14 @@ export async function handleModelStream(request: Request, options: HandleModelSt
   const protocol = options.protocol ?? 'auto';
   const onDisconnect = options.onDisconnect ?? 'abort';
 
-  const streamId = request.headers.get(STREAM_ID_HEADER);
-  if (streamId === null) {
-    return jsonError(400, `Missing ${STREAM_ID_HEADER} header: send a random stream id (e.g. crypto.randomUUID()) with the stream request.`);
-  }
-  if (!isValidStreamId(streamId)) {
-    return jsonError(400, `Invalid ${STREAM_ID_HEADER} header: use 1–128 characters of A–Z, a–z, 0–9, "_" and "-" (a UUID fits).`);
-  }
-  const secret = request.headers.get(CANCEL_SECRET_HEADER);
-  if (secret === null) {
-    return jsonError(400, `Missing ${CANCEL_SECRET_HEADER} header: send a random cancel secret (at least 128 bits, base64url or hex) with the stream request.`);
-  }
-  if (!isValidSecret(secret)) {
-    return jsonError(400, `Invalid ${CANCEL_SECRET_HEADER} header: use 16–256 characters of base64url (A–Z, a–z, 0–9, "_", "-") or hex.`);
-  }
-  const secretHash = await hashSecret(secret);
+  const checked = readStreamHeaders(request);
+  if (checked instanceof Response) return checked;
+  const secretHash = await hashSecret(checked.secret);
+  const stream = createModelStream(request, { upstream, protocol, onDisconnect });
 
-  // ---- per-stream state (one closure per request; the registry only ever sees onCancel) ----
-  type State = 'waiting' | 'streaming' | 'ended' | 'cancelled' | 'disconnected';
-  let state: State = 'waiting';
-  /** a client is reading the body (false after a disconnect in 'continue' mode) */
-  let attached = true;
-  let report: CancelReport | null = null;
-  const upstreamAbort = new AbortController();
-  const accumulator = createAccumulator();
-  let decoder: StreamDecoder | null = null;
-  let decoderFailed = false;
-  /**
-   * The upstream's finish (or in-stream error) event was read, and with it forwarded to the client:
-   * the model is done. A cancel from now on answers `already-finished` and leaves the rest (the
-   * provider's usage chunk, `[DONE]`) to pass through, so the client and the cancel answer agree.
-   */
-  let modelFinished = false;
-  let upstreamResponse: Response | null = null;
-  let reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
-  let knownFraming: Framing | null = protocol === 'auto' ? null : framingOf(protocol);
-  const boundary = createBoundaryBuffer();
-  let controller: ReadableStreamDefaultController<Uint8Array> | null = null;
-  let outputOpen = false;
-  /** the consumer asked for a chunk (pull) that has not been delivered yet */
-  let wanted = false;
-  let wake: (() => void) | null = null;
-  let registration: StreamRegistration | null = null;
-  let unregistered = false;
-
-  /** `stopped`: the stream was stopped without a cancel (see `StreamRegistration.finish`). */
-  const finishRegistration = (stopped?: CancelReport) => {
-    if (unregistered || registration === null) return;
-    unregistered = true;
-    const handle = registration;
-    Promise.resolve()
-      .then(() => handle.finish(stopped))
-      .catch(() => {
-        // The registry's markers expire on their own; nothing the client can do about it.
-      });
-  };
-
-  const wakePump = () => {
-    const resolve = wake;
-    wake = null;
-    resolve?.();
-  };
-
-  const enqueue = (bytes: Uint8Array) => {
-    if (!outputOpen || controller === null) return;
-    try {
-      controller.enqueue(bytes);
-      wanted = false;
-    } catch {
-      outputOpen = false;
-    }
-  };
-
-  const closeOutput = () => {
-    if (!outputOpen || controller === null) return;
-    outputOpen = false;
-    try {
-      controller.close();
-    } catch {
-      // already closed or cancelled by the consumer
-    }
-  };
-
-  const stopReading = (reason: unknown) => {
-    if (reader) reader.cancel(reason).catch(() => {});
-    else upstreamResponse?.body?.cancel(reason).catch(() => {});
-  };
-
-  const terminalKind = (): TerminalKind => {
-    if (protocol !== 'auto') return kindOfProtocol(protocol);
-    if (decoder?.protocol) return kindOfProtocol(decoder.protocol);
-    if (upstreamResponse === null) return 'sse';
-    if (upstreamResponse.headers.get(AI_SDK_HEADER)) return 'ai-sdk';
-    const framing = detectProtocolFromContentType(upstreamResponse.headers.get('content-type'));
-    // An unknown content type: never inject an SSE event into bytes we cannot read.
-    return framing === 'sse' ? 'sse' : 'none';
-  };
-
-  const framing = (): Framing | null => {
-    if (knownFraming) return knownFraming;
-    if (decoder?.protocol) return (knownFraming = framingOf(decoder.protocol));
-    // The side decoder could not tell (or failed): pass the bytes through as they come.
-    if (decoderFailed) return 'text';
-    return null;
-  };
-
-  const detachListeners = () => request.signal.removeEventListener('abort', onClientGone);
-
-  const onCancel = (): CancelReport | null => {
-    if (state === 'cancelled') return report;
-    // Aborted by a disconnect, its registration not yet finished: the model was stopped before it
-    // finished, as the cancel wanted (see `finishRegistration` below).
-    if (state === 'disconnected') return report;
-    // Ended on its own, or its finish already went out: the cancel is late.
-    if (state === 'ended' || modelFinished) return null;
-    state = 'cancelled';
-    report = estimateUsage(accumulator.message());
-    const reason = new DOMException('The stream was cancelled through the cancel endpoint.', 'AbortError');
-    upstreamAbort.abort(reason);
-    stopReading(reason);
-    boundary.drop(); // the half-written event, if any, is never sent
-    const bytes = terminalBytes(terminalKind(), report);
-    if (bytes) enqueue(bytes);
-    closeOutput();
-    finishRegistration();
-    detachListeners();
-    wakePump();
-    return report;
-  };
-
-  function onClientGone() {
-    if (!attached) return;
-    attached = false;
-    if (state !== 'waiting' && state !== 'streaming') return;
-    boundary.drop();
-    closeOutput();
-    if (onDisconnect === 'abort') {
-      state = 'disconnected';
-      const reason = new DOMException('The client disconnected.', 'AbortError');
-      upstreamAbort.abort(reason);
-      stopReading(reason);
-      // The model was stopped before it finished: a cancel that follows (a browser whose cancel
-      // waited for this very connection to close) answers `cancelled` with this usage.
-      report = modelFinished ? null : estimateUsage(accumulator.message());
-      finishRegistration(report ?? undefined);
-      detachListeners();
-    }
-    // 'continue': the pump keeps reading (and decoding, so a later cancel still knows the usage)
-    // to the end without waiting for a consumer, then unregisters.
-    wakePump();
-  }
-
-  const feed = (chunk: Uint8Array) => {
-    if (decoder !== null && !decoderFailed) {
-      try {
-        decoder.push(chunk);
-      } catch {
-        // The pass-through does not depend on understanding the stream; only the usage does.
-        decoderFailed = true;
-      }
-    }
-    if (!attached) return;
-    boundary.push(chunk);
-    const ready = boundary.take(framing());
-    if (ready) enqueue(ready);
-  };
-
-  const endNormally = () => {
-    state = 'ended';
-    if (decoder !== null && !decoderFailed) {
-      try {
-        decoder.end();
-      } catch {
-        decoderFailed = true;
-      }
-    }
-    const rest = boundary.flush(); // the upstream's own last bytes, passed through as they are
-    if (rest && attached) enqueue(rest);
-    closeOutput();
-    finishRegistration();
-    detachListeners();
-  };
-
-  const pump = async () => {
-    const upstreamReader = reader!;
-    try {
-      for (;;) {
-        while (attached && !wanted && state === 'streaming') {
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-          });
-        }
-        if (state !== 'streaming') return;
-        const { done, value } = await upstreamReader.read();
-        if (state !== 'streaming') return; // cancelled or disconnected while reading
-        if (done) {
-          endNormally();
-          return;
-        }
-        feed(value);
-      }
-    } catch (error) {
-      if (state !== 'streaming') return;
-      // The upstream broke mid-stream: the client sees a broken stream too, not a clean end.
-      state = 'ended';
-      boundary.drop();
-      if (outputOpen && controller !== null) {
-        outputOpen = false;
-        try {
-          controller.error(error);
-        } catch {
-          // consumer already gone
-        }
-      }
-      finishRegistration();
-      detachListeners();
-    }
-  };
-
-  // ---- register, then start the upstream ----
   let result;
   try {
-    result = await registry.register(streamId, secretHash, onCancel);
+    result = await registry.register(checked.streamId, secretHash, stream.onCancel);
   } catch {
     return jsonError(503, 'The stream registry is unavailable, so this stream could not be made cancellable. Try again.');
   }
@@ -355,104 +89,10 @@ export async function handleModelStream(request: Request, options: HandleModelSt
   if (result === 'cancelled') {
     // A cancel with this id and secret arrived first (a tombstone): the upstream is never called,
     // so nothing was generated or billed.
-    return cancelledResponse(protocol === 'auto' ? 'sse' : kindOfProtocol(protocol), protocol, {
+    return cancelledResponse(terminalKindOf(protocol, null, null), protocol, {
       usage: { inputTokens: 0, outputTokens: 0 },
       usageEstimated: false,
     });
   }
-  registration = result;
-  // A cancel that landed between registering and here was already recorded by the registry.
-  if (state !== 'waiting') finishRegistration();
-  if (request.signal.aborted) onClientGone();
-  else request.signal.addEventListener('abort', onClientGone, { once: true });
-
-  let response: unknown;
-  try {
-    response = state === 'waiting' ? await upstream(upstreamAbort.signal) : null;
-  } catch {
-    response = null;
-    if (state === 'waiting') {
-      state = 'ended';
-      finishRegistration();
-      detachListeners();
-      return jsonError(502, 'The upstream model request failed before it answered.');
-    }
-  }
-  // `state` is changed by callbacks while `upstream` runs; TypeScript cannot see that.
-  const now = state as State;
-  if (now === 'cancelled') {
-    if (response instanceof Response) {
-      // An upstream that answered despite the abort: its headers still tell which terminal fits.
-      upstreamResponse = response;
-      response.body?.cancel().catch(() => {});
-    }
-    return cancelledResponse(terminalKind(), protocol, report!);
-  }
-  if (now === 'disconnected') {
-    if (response instanceof Response) response.body?.cancel().catch(() => {});
-    return new Response(null, { status: 499, statusText: 'Client Closed Request' });
-  }
-  if (!(response instanceof Response)) {
-    state = 'ended';
-    finishRegistration();
-    detachListeners();
-    return jsonError(502, 'The upstream model request did not return a Response.');
-  }
-  upstreamResponse = response;
-
-  const headers = new Headers();
-  const contentType = response.headers.get('content-type');
-  if (contentType) headers.set('content-type', contentType);
-  if (!response.ok) {
-    // The provider refused (401, 429, 500…): its status and body are the client's best information.
-    state = 'ended';
-    finishRegistration();
-    detachListeners();
-    headers.set('cache-control', 'no-cache');
-    return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
-  }
-  const aiSdkHeader = response.headers.get(AI_SDK_HEADER);
-  if (aiSdkHeader) headers.set(AI_SDK_HEADER, aiSdkHeader);
-  headers.set('cache-control', 'no-cache');
-  headers.set('x-accel-buffering', 'no');
-
-  if (knownFraming === null) {
-    const fromType = detectProtocolFromContentType(contentType);
-    if (fromType) knownFraming = fromType;
-  }
-  // The events of a chunk are decoded before its bytes are forwarded (`feed`), in the same task:
-  // by the time a cancel can run, a finish seen here has been forwarded with its event.
-  decoder = createStreamDecoder({ protocol, contentType }, (event) => {
-    accumulator.apply(event);
-    if (event.type === 'finish' || event.type === 'error') modelFinished = true;
-  });
-
-  if (response.body === null) {
-    endNormally();
-    return new Response(null, { status: response.status, headers });
-  }
-  reader = response.body.getReader();
-  state = 'streaming';
-
-  const body = new ReadableStream<Uint8Array>(
-    {
-      start(c) {
-        controller = c;
-        outputOpen = attached;
-        if (!attached) c.close();
-      },
-      pull() {
-        wanted = true;
-        wakePump();
-      },
-      cancel() {
-        // The runtime cancels the body when the client goes away: a disconnect, not a cancel.
-        outputOpen = false;
-        onClientGone();
-      },
-    },
-    { highWaterMark: 0 },
-  );
-  void pump();
-  return new Response(body, { status: response.status, headers });
+  return stream.start(result);
 }
