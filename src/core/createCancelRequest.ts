@@ -1,6 +1,32 @@
-import type { CancelFunction, CancelOutcome } from './createStreamSession';
 import { parseJsonOrUndefined, readUsage } from './decoders/handler';
 import { StreamHttpError } from './errors';
+import type { Usage } from './types';
+
+/** What a server cancel reports back. */
+export type CancelOutcome = {
+  /** The server cancelled the stream (it had not finished). */
+  confirmed: boolean;
+  /** Usage of the stopped turn according to the server; replaces what the stream said. */
+  usage?: Usage | null;
+  /** The server says the stream had already finished (nothing to cancel). */
+  alreadyFinished?: boolean;
+  /**
+   * The server knows no stream with this id yet and will cancel it when it starts (a tombstone).
+   * That confirms a stop only while this stream's response has not started: once it has, the
+   * cancel endpoint does not know a running stream, and the stop ends `serverConfirmed: false`.
+   */
+  pending?: boolean;
+};
+
+/**
+ * What a cancel function receives: the stream to cancel, its secret, and a signal aborted if the
+ * cancel has not answered `cancelTimeoutMs` after the local abort (itself at most `cancelTimeoutMs`
+ * after the click).
+ */
+export type CancelRequest = { streamId: string; cancelSecret: string; signal: AbortSignal };
+
+/** Cancels a stream on the server. The React layer passes a TanStack Query mutation; the default is {@link createCancelRequest}. */
+export type CancelFunction = (request: CancelRequest) => Promise<CancelOutcome>;
 
 /** How much of an error body (stream or cancel answer) is kept for `StreamHttpError.body`. */
 export const MAX_ERROR_BODY_BYTES = 64 * 1024;

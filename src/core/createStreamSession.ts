@@ -1,12 +1,12 @@
 import { createAccumulator, type AccumulatedMessage } from './accumulator';
-import { createCancelRequest, globalFetch, MAX_ERROR_BODY_BYTES, readTextUpTo } from './createCancelRequest';
+import { createCancelRequest, globalFetch, MAX_ERROR_BODY_BYTES, readTextUpTo, type CancelFunction, type CancelOutcome } from './createCancelRequest';
 import { createStreamDecoder, type StreamDecoder } from './decoders/createStreamDecoder';
 import { StreamAbortedError, StreamCancelError, StreamHttpError, StreamModelError } from './errors';
 import { createCancelSecret, createStreamId, STREAM_CANCELLED_HEADER } from './ids';
 import { defaultConnectionsPerHost, openStreamsTo, originOf, trackOpenStream } from './openStreams';
 import { isDevelopment } from './isDevelopment';
 import { createIntervalScheduler, frameScheduler, syncScheduler, type NotifyScheduler } from './scheduler';
-import type { Protocol, StreamEvent, Usage } from './types';
+import type { Protocol, StreamEvent } from './types';
 
 /**
  * Where a session stands.
@@ -63,31 +63,7 @@ export type StreamSessionSnapshot = {
   readonly protocol: Protocol | null;
 };
 
-/** What a server cancel reports back. */
-export type CancelOutcome = {
-  /** The server cancelled the stream (it had not finished). */
-  confirmed: boolean;
-  /** Usage of the stopped turn according to the server; replaces what the stream said. */
-  usage?: Usage | null;
-  /** The server says the stream had already finished (nothing to cancel). */
-  alreadyFinished?: boolean;
-  /**
-   * The server knows no stream with this id yet and will cancel it when it starts (a tombstone).
-   * That confirms a stop only while this stream's response has not started: once it has, the
-   * cancel endpoint does not know a running stream, and the stop ends `serverConfirmed: false`.
-   */
-  pending?: boolean;
-};
-
-/**
- * What a cancel function receives: the stream to cancel, its secret, and a signal aborted if the
- * cancel has not answered `cancelTimeoutMs` after the local abort (itself at most `cancelTimeoutMs`
- * after the click).
- */
-export type CancelRequest = { streamId: string; cancelSecret: string; signal: AbortSignal };
-
-/** Cancels a stream on the server. The React layer passes a TanStack Query mutation; the default is {@link createCancelRequest}. */
-export type CancelFunction = (request: CancelRequest) => Promise<CancelOutcome>;
+export type { CancelOutcome, CancelRequest, CancelFunction } from './createCancelRequest';
 
 /** What `stop()` resolves with. */
 export type StopResult = { serverConfirmed: boolean; error?: string };

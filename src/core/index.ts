@@ -23,12 +23,9 @@ export {
   type StreamStatus,
   type IncompleteReason,
   type IncompleteInfo,
-  type CancelOutcome,
-  type CancelRequest,
-  type CancelFunction,
   type StopResult,
 } from './createStreamSession';
-export { createCancelRequest, type CancelRequestOptions } from './createCancelRequest';
+export { createCancelRequest, type CancelRequestOptions, type CancelOutcome, type CancelRequest, type CancelFunction } from './createCancelRequest';
 export { frameScheduler, createIntervalScheduler, syncScheduler, type NotifyScheduler } from './scheduler';
 export { createStreamId, createCancelSecret, STREAM_CANCELLED_HEADER } from './ids';
 export {

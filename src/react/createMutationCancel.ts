@@ -1,5 +1,5 @@
 import { MutationObserver, type QueryClient } from '@tanstack/react-query';
-import type { CancelFunction } from '../core/createStreamSession';
+import type { CancelFunction } from '../core/createCancelRequest';
 import { StreamHttpError } from '../core/errors';
 
 /** The mutation key of every server cancel, so an app can watch them (`useIsMutating`, devtools). */
