@@ -77,7 +77,8 @@ function parseObject(text: string): unknown {
 }
 
 /**
- * Folds normalized `StreamEvent`s into a message. Mutable inside, immutable outside: `apply` is
+ * Folds normalized `StreamEvent`s into a message (one fold over the event union, kept in one unit
+ * so that every event's effect reads in one place). Mutable inside, immutable outside: `apply` is
  * O(size of the event) and `message()` rebuilds only what changed since the last call, so a UI
  * that reads it once per frame pays nothing per delta.
  *
