@@ -38,7 +38,9 @@ function KitChat({ api, cancelApi }: { api: string; cancelApi: string }) {
 }
 
 const stopModel = createMockModelServer({ api: '/api/kit/stop/chat', cancelApi: '/api/kit/stop/cancel', protocol: 'openai-chat', script: SCRIPT, faults: { stall: { afterTokens: 3 } } });
-const dropModel = createMockModelServer({ api: '/api/kit/drop/chat', cancelApi: '/api/kit/drop/cancel', protocol: 'anthropic', script: SCRIPT, faults: { drop: { afterTokens: 3 } } });
+// Paced (20 ms a token): with no pace the drop can reach the page before the tokens that preceded it
+// are read, and the browser then discards them with the failed response (seen once in CI).
+const dropModel = createMockModelServer({ api: '/api/kit/drop/chat', cancelApi: '/api/kit/drop/cancel', protocol: 'anthropic', script: SCRIPT, pace: 20, faults: { drop: { afterTokens: 3 } } });
 
 const meta = {
   title: 'Testing kit',
