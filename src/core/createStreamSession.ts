@@ -7,6 +7,8 @@ import { defaultConnectionsPerHost, openStreamsTo, originOf, trackOpenStream } f
 import { isDevelopment } from './isDevelopment';
 import { createIntervalScheduler, frameScheduler, syncScheduler, type NotifyScheduler } from './scheduler';
 import type { Protocol, StreamEvent } from './types';
+import { report, toError } from './internal/reportError';
+import { withTimeout } from './internal/withTimeout';
 
 /**
  * Where a session stands.
@@ -175,26 +177,6 @@ function unknownStreamError(): StreamCancelError {
   );
   if (!warnedUnknownStream && isDevelopment()) console.warn((warnedUnknownStream = true) && failure.message);
   return failure;
-}
-
-/** Reports an error thrown by a user callback without breaking the session. */
-export function report(error: unknown) {
-  if (typeof reportError === 'function') reportError(error);
-  else console.error(error);
-}
-
-function toError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
-}
-
-/** `promise`, or what `late()` returns (or throws) once `ms` have passed, whichever comes first. */
-async function within<T>(promise: Promise<T>, ms: number, late: () => T): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, ms))).then(late)]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** Clears `timer` once `promise` settles, either way (and leaves no rejection unhandled). */
@@ -564,7 +546,7 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
     // If the timeout wins, the cancel's own rejection (often an AbortError) must not go unhandled.
     pendingCancel.catch(noop);
     if (!(cancelTimeoutMs > 0)) return pendingCancel;
-    return within(pendingCancel, cancelTimeoutMs, () => {
+    return withTimeout(pendingCancel, cancelTimeoutMs, () => {
       const failure = new StreamAbortedError(
         'timeout',
         `The server cancel did not answer within ${cancelTimeoutMs} ms (cancelTimeoutMs); the stream was aborted locally.`,
@@ -614,7 +596,7 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
         // to end by itself (deltas stay frozen; usage and finish are applied). After
         // `already-finished` the model's finish is on its way: wait for it as after any finish.
         const wait = outcome.alreadyFinished ? AFTER_FINISH_MS : drainMs;
-        if (!streamClosed && wait > 0) await within(streamClosedPromise, wait, noop);
+        if (!streamClosed && wait > 0) await withTimeout(streamClosedPromise, wait, noop);
       }
     } catch (thrown) {
       failure = toError(thrown);

@@ -5,7 +5,6 @@ import { createCancelRequest } from '../core/createCancelRequest';
 import { createStreamId } from '../core/ids';
 import {
   createStreamSession,
-  report,
   type CancelFunction,
   type IncompleteReason,
   type StopResult,
@@ -13,6 +12,7 @@ import {
   type StreamSessionSnapshot,
   type StreamStatus,
 } from '../core/createStreamSession';
+import { report } from '../core/internal/reportError';
 import type { NotifyScheduler } from '../core/scheduler';
 import type { Protocol, Usage } from '../core/types';
 import { getConversationMessages } from '../store/getConversationMessages';

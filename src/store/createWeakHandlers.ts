@@ -1,3 +1,4 @@
+import { report } from '../core/internal/reportError';
 type PageListener<E> = (event: E) => void;
 type Page = { addEventListener?: (type: string, listener: PageListener<any>) => void };
 
@@ -28,8 +29,7 @@ export function createWeakHandlers<E>(listeners: (callAll: (event: E) => void) =
       try {
         handler(event);
       } catch (error) {
-        if (typeof reportError === 'function') reportError(error);
-        else console.error(error);
+        report(error);
       }
     }
   };

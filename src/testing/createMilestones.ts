@@ -1,14 +1,12 @@
+import { createDeferred, type Deferred } from '../core/internal/createDeferred';
+
 /** Promises per index, resolved by the server or asked for first by a test; `next()` walks them in order. */
 export function createMilestones<T>() {
-  const byIndex = new Map<number, { promise: Promise<T>; resolve: (value: T) => void }>();
+  const byIndex = new Map<number, Deferred<T>>();
   let awaited = 0;
   const of = (index: number) => {
     let entry = byIndex.get(index);
-    if (!entry) {
-      let resolve!: (value: T) => void;
-      const promise = new Promise<T>((r) => (resolve = r));
-      byIndex.set(index, (entry = { promise, resolve }));
-    }
+    if (!entry) byIndex.set(index, (entry = createDeferred<T>()));
     return entry;
   };
   return { of, next: (index?: number) => of(index ?? awaited++).promise };

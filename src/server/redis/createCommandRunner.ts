@@ -1,6 +1,7 @@
 import { AbortError, ClientClosedError, ClientOfflineError, ErrorReply } from 'redis';
 import type { RepairQueue } from './createRepairQueue';
 import type { Connection } from './openConnection';
+import { withTimeout } from '../../core/internal/withTimeout';
 
 /** Undoes a command answered 503: called with its late reply, or `undefined` if it may have run but its reply was lost. */
 export type Undo<T> = (late: T | undefined) => Promise<unknown> | void;
@@ -32,21 +33,11 @@ class CommandTimeoutError extends Error {}
 const neverRan = (error: unknown) =>
   error instanceof ClientOfflineError || error instanceof ClientClosedError || error instanceof AbortError || error instanceof ErrorReply;
 
-const withTimeout = <T>(promise: Promise<T>, ms: number, what: string): Promise<T> =>
-  new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new CommandTimeoutError(`Redis did not answer ${what} within ${ms} ms.`)), ms);
-    (timer as { unref?: () => void }).unref?.();
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
+/** `promise`, or a `CommandTimeoutError` naming `what` once `ms` have passed (the timer never keeps the process alive). */
+const bounded = <T>(promise: Promise<T>, ms: number, what: string): Promise<T> =>
+  withTimeout(promise, ms, () => {
+    throw new CommandTimeoutError(`Redis did not answer ${what} within ${ms} ms.`);
+  }, { unref: true });
 
 /**
  * Runs the registry's Redis commands so that a command answered 503 never takes effect later:
@@ -75,7 +66,7 @@ export function createCommandRunner(options: CommandRunnerOptions): CommandRunne
       failedAt = 0;
       connecting = connect();
     }
-    return withTimeout(connecting, commandTimeoutMs, 'the connection');
+    return bounded(connecting, commandTimeoutMs, 'the connection');
   };
 
   const command = async <T = unknown>(firstKey: string | undefined, args: string[], undo?: Undo<T>): Promise<T> => {
@@ -85,7 +76,7 @@ export function createCommandRunner(options: CommandRunnerOptions): CommandRunne
     const sent = connection.send<T>(firstKey, args, abort.signal);
     sent.catch(() => {}); // settled below or, after a timeout, here
     try {
-      return await withTimeout(sent, commandTimeoutMs, args[0]!);
+      return await bounded(sent, commandTimeoutMs, args[0]!);
     } catch (error) {
       if (error instanceof CommandTimeoutError) {
         abort.abort(); // still in node-redis's queue: removed, so it never runs
