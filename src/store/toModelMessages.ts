@@ -1,4 +1,12 @@
+import { isPlainObject } from './isPlainObject';
+import { type AnthropicContentBlock, type AnthropicMessage, toAnthropic } from './toAnthropic';
+import { type OpenAIChatMessage, type OpenAIChatToolCall, toOpenAIChat } from './toOpenAIChat';
+import { type OpenAIResponsesInputItem, toOpenAIResponses } from './toOpenAIResponses';
+import type { SendableCall, Turn } from './Turn';
 import type { Message, ToolCall } from './types';
+
+// The provider shapes are public types of this entry (index.ts re-exports them from here).
+export type { AnthropicContentBlock, AnthropicMessage, OpenAIChatMessage, OpenAIChatToolCall, OpenAIResponsesInputItem };
 
 /*
  * History that providers accept: the store's messages as request messages for OpenAI Chat
@@ -61,30 +69,6 @@ export type ToModelMessagesOptions = {
   incomplete?: IncompleteHistoryOptions | 'drop' | 'close';
 };
 
-/** A tool call of an OpenAI Chat Completions assistant message. */
-export type OpenAIChatToolCall = { id: string; type: 'function'; function: { name: string; arguments: string } };
-
-/** An OpenAI Chat Completions request message. */
-export type OpenAIChatMessage =
-  | { role: 'user'; content: string }
-  | { role: 'assistant'; content: string | null; tool_calls?: OpenAIChatToolCall[] }
-  | { role: 'tool'; tool_call_id: string; content: string };
-
-/** An OpenAI Responses API `input` item. */
-export type OpenAIResponsesInputItem =
-  | { type: 'message'; role: 'user' | 'assistant'; content: string }
-  | { type: 'function_call'; call_id: string; name: string; arguments: string }
-  | { type: 'function_call_output'; call_id: string; output: string };
-
-/** A content block of an Anthropic Messages request message. */
-export type AnthropicContentBlock =
-  | { type: 'text'; text: string }
-  | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> }
-  | { type: 'tool_result'; tool_use_id: string; content: string; is_error?: boolean };
-
-/** An Anthropic Messages request message. */
-export type AnthropicMessage = { role: 'user' | 'assistant'; content: AnthropicContentBlock[] };
-
 /** The note `incomplete.note: true` appends to an answer the user stopped. */
 export const DEFAULT_STOPPED_NOTE = '[The user stopped this answer before it was finished.]';
 
@@ -94,16 +78,6 @@ export const STOPPED_TOOL_RESULT = '[Not run: the user stopped the answer before
 export const INTERRUPTED_TOOL_RESULT = '[Not run: the answer was cut off before this tool call was complete.]';
 /** The synthetic result of a complete call that has no result (`toolCalls: 'close'`). */
 export const MISSING_TOOL_RESULT = '[No result: this tool call was not run.]';
-
-/** One tool call ready to send: arguments as a JSON text and as an object, and its result text. */
-type SendableCall = { id: string; name: string; arguments: string; input: Record<string, unknown>; result: string; isError: boolean };
-
-/** A message reduced to what every format needs. */
-type Turn = { role: 'user' | 'assistant'; text: string; calls: SendableCall[] };
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function parseObject(text: string): Record<string, unknown> | null {
   if (text.trim() === '') return null;
@@ -172,66 +146,6 @@ function toTurn(message: Message, options: Resolved): Turn | null {
   if (note) text = text ? `${text.trimEnd()}\n\n${note}` : note;
   if (!text && calls.length === 0) return null;
   return { role: 'assistant', text, calls };
-}
-
-function toOpenAIChat(turns: readonly Turn[]): OpenAIChatMessage[] {
-  const out: OpenAIChatMessage[] = [];
-  for (const turn of turns) {
-    if (turn.role === 'user') {
-      out.push({ role: 'user', content: turn.text });
-      continue;
-    }
-    if (turn.calls.length === 0) {
-      out.push({ role: 'assistant', content: turn.text });
-      continue;
-    }
-    out.push({
-      role: 'assistant',
-      content: turn.text || null,
-      tool_calls: turn.calls.map((call) => ({ id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } })),
-    });
-    for (const call of turn.calls) out.push({ role: 'tool', tool_call_id: call.id, content: call.result });
-  }
-  return out;
-}
-
-function toOpenAIResponses(turns: readonly Turn[]): OpenAIResponsesInputItem[] {
-  const out: OpenAIResponsesInputItem[] = [];
-  for (const turn of turns) {
-    if (turn.text) out.push({ type: 'message', role: turn.role, content: turn.text });
-    for (const call of turn.calls) out.push({ type: 'function_call', call_id: call.id, name: call.name, arguments: call.arguments });
-    for (const call of turn.calls) out.push({ type: 'function_call_output', call_id: call.id, output: call.result });
-  }
-  return out;
-}
-
-function toAnthropic(turns: readonly Turn[]): AnthropicMessage[] {
-  const out: AnthropicMessage[] = [];
-  const push = (role: AnthropicMessage['role'], content: AnthropicContentBlock[]) => {
-    const last = out.at(-1);
-    if (last && last.role === role) last.content.push(...content);
-    else out.push({ role, content });
-  };
-  for (const turn of turns) {
-    if (turn.role === 'user') {
-      push('user', [{ type: 'text', text: turn.text }]);
-      continue;
-    }
-    const content: AnthropicContentBlock[] = [];
-    const text = turn.text.trimEnd();
-    if (text) content.push({ type: 'text', text });
-    for (const call of turn.calls) content.push({ type: 'tool_use', id: call.id, name: call.name, input: call.input });
-    push('assistant', content);
-    if (turn.calls.length > 0) {
-      push(
-        'user',
-        turn.calls.map((call): AnthropicContentBlock =>
-          call.isError ? { type: 'tool_result', tool_use_id: call.id, content: call.result, is_error: true } : { type: 'tool_result', tool_use_id: call.id, content: call.result },
-        ),
-      );
-    }
-  }
-  return out;
 }
 
 /**

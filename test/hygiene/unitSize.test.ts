@@ -33,15 +33,11 @@ const NOT_YET_SPLIT: Record<string, number> = {
   'src/server/fakeModel/createFakeModel.ts createFakeModel': 122,
   'src/core/decoders/openaiResponses.ts createOpenAIResponsesHandler': 119,
   'src/server/createStreamRegistry.ts createStreamRegistry': 142,
-  'src/store/createMessageStore.ts initialize': 142,
-  'src/store/createMessageStore.ts createMessageStore': 273,
-  'src/store/createMessageStore.ts (file)': 438,
   'src/server/redis/createRedisStreamRegistry.ts createRedisStreamRegistry': 144,
   'src/core/decoders/createStreamDecoder.ts createStreamDecoder': 168,
   'src/server/internal/createModelStream.ts createModelStream': 199,
   'src/core/accumulator.ts createAccumulator': 215,
   'src/core/accumulator.ts (file)': 307,
-  'src/store/toModelMessages.ts (file)': 311,
 };
 
 describe('unit size', () => {

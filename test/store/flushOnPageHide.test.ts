@@ -1,10 +1,16 @@
 import { afterEach, expect, it, vi } from 'vitest';
 import type { StateStorage } from 'zustand/middleware';
-import { createMessageStore } from '../../src/store';
 
 // Persisted stores flush their throttled writes when the page is hidden or left, through ONE pair
 // of page listeners shared by every store (held weakly: see test/heap/persistedStores.test.ts for
 // the store being collectable). `addEventListener` is stubbed on the global, as a window has it.
+// The listeners are added once per module instance, with the first store: each test loads the
+// store afresh (`vi.resetModules()`), so they are added on that test's page.
+
+async function loadStore() {
+  vi.resetModules();
+  return (await import('../../src/store')).createMessageStore;
+}
 
 afterEach(() => {
   vi.unstubAllGlobals();
@@ -23,12 +29,13 @@ function memoryStorage() {
 
 const textOf = (items: Map<string, string>, name: string) => JSON.parse(items.get(name) ?? 'null')?.state.messages.a?.text;
 
-it('20 persisted stores add one pagehide and one visibilitychange listener in all, and a pagehide flushes every one', () => {
+it('20 persisted stores add one pagehide and one visibilitychange listener in all, and a pagehide flushes every one', async () => {
   vi.useFakeTimers();
   const added: [string, () => void][] = [];
   vi.stubGlobal('addEventListener', (type: string, listener: () => void) => added.push([type, listener]));
   const document = { visibilityState: 'visible' };
   vi.stubGlobal('document', document);
+  const createMessageStore = await loadStore();
   const { storage, items } = memoryStorage();
   const stores = Array.from({ length: 20 }, (_, i) => createMessageStore({ persist: { storage, name: `s${i}` } }));
   for (const store of stores) {
@@ -49,12 +56,13 @@ it('20 persisted stores add one pagehide and one visibilitychange listener in al
   expect(stores.map((_, i) => textOf(items, `s${i}`))).toEqual(Array(20).fill('shown, more'));
 });
 
-it("one store whose onError throws does not keep the others from being flushed; the error is reported", () => {
+it("one store whose onError throws does not keep the others from being flushed; the error is reported", async () => {
   vi.useFakeTimers();
   const added: [string, () => void][] = [];
   vi.stubGlobal('addEventListener', (type: string, listener: () => void) => added.push([type, listener]));
   const reported: unknown[] = [];
   vi.stubGlobal('reportError', (error: unknown) => reported.push(error));
+  const createMessageStore = await loadStore();
   const good = memoryStorage();
   let full = false;
   const failing: StateStorage = {
