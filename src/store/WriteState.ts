@@ -23,10 +23,6 @@ export type WriteState = {
   mergedOnly: MessageStoreData | null;
 };
 
-export function createWriteState(): WriteState {
-  return { urgent: false, baseId: null, base: null, mergedOnly: null };
-}
-
 /** The write id (or parent id) of a stored value; `null` when it has none (written by an older version or `crossTab: false`). */
 export function writeIdOf(value: unknown, key: 'id' | 'parent'): string | null {
   const id = isPlainObject(value) ? value[key] : undefined;

@@ -2,7 +2,7 @@ import { MessageStoreError } from './MessageStoreError';
 import { messagePatchFromSession } from './messagePatchFromSession';
 import { patchMessage } from './patchMessage';
 import { getOwn, withEntry, withoutEntries } from './record';
-import type { Conversation, Message, MessageStoreActions, MessageStoreData, MessageStoreState, NewMessage } from './types';
+import type { Conversation, Message, MessageStoreActions, MessageStoreData, MessageStoreOptions, MessageStoreState, NewMessage } from './types';
 import type { WriteState } from './WriteState';
 
 /**
@@ -12,8 +12,9 @@ import type { WriteState } from './WriteState';
  * final state — rather than at the stream throttle's pace.
  */
 
-/** The clock and id generator the actions use (`MessageStoreOptions`, defaults applied). */
-export type ActionOptions = { now: () => number; generateId: () => string };
+function defaultGenerateId(): string {
+  return globalThis.crypto.randomUUID();
+}
 
 function newConversation(id: string, title: string | undefined, at: number): Conversation {
   const conversation: Conversation = { id, messageIds: [], createdAt: at, updatedAt: at };
@@ -66,7 +67,9 @@ function withoutMessageId(conversations: Record<string, Conversation>, messageId
 }
 
 /** The actions of a store whose state `set` and `get` keep; `write.urgent` says a change must be written at once. */
-export function createMessageActions(set: (partial: Partial<MessageStoreData>) => unknown, get: () => MessageStoreState, write: WriteState, { now, generateId }: ActionOptions): MessageStoreActions {
+export function createMessageActions(set: (partial: Partial<MessageStoreData>) => unknown, get: () => MessageStoreState, write: WriteState, options: MessageStoreOptions): MessageStoreActions {
+  const now = options.now ?? Date.now;
+  const generateId = options.generateId ?? defaultGenerateId;
   const commit = (partial: Partial<MessageStoreData>, urgent: boolean) => {
     if (urgent) write.urgent = true;
     try {
@@ -101,13 +104,16 @@ export function createMessageActions(set: (partial: Partial<MessageStoreData>) =
       const { conversations } = get();
       const conversation = getOwn(conversations, conversationId);
       if (!conversation || !Object.hasOwn(patch, 'title') || conversation.title === patch.title) return;
-      commit({ conversations: withEntry(conversations, conversationId, retitled(conversation, patch.title, now())) }, true);
+      const next: Conversation = { ...conversation, updatedAt: now() };
+      if (patch.title === undefined) delete next.title;
+      else next.title = patch.title;
+      commit({ conversations: withEntry(conversations, conversationId, next) }, true);
     },
 
     appendMessage(conversationId, input) {
       const { conversations, messages } = get();
       const id = input.id ?? generateId();
-      if (Object.hasOwn(messages, id)) throw duplicateIdError(id);
+      if (Object.hasOwn(messages, id)) throw new MessageStoreError('duplicate-message-id', `A message with id "${id}" is already in the store. Use updateMessage to change it, or leave the id out to get a fresh one.`);
       const at = now();
       const message = newMessage(id, input, at);
       const conversation = getOwn(conversations, conversationId) ?? newConversation(conversationId, undefined, at);
@@ -118,9 +124,7 @@ export function createMessageActions(set: (partial: Partial<MessageStoreData>) =
 
     updateMessage,
 
-    applySessionSnapshot(messageId, snapshot) {
-      return updateMessage(messageId, messagePatchFromSession(snapshot));
-    },
+    applySessionSnapshot: (messageId, snapshot) => updateMessage(messageId, messagePatchFromSession(snapshot)),
 
     removeMessage(messageId) {
       const { conversations, messages } = get();

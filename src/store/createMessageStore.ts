@@ -2,19 +2,15 @@ import { createStore } from 'zustand/vanilla';
 import { createMessageActions } from './createMessageActions';
 import { persistMessageStore } from './persistMessageStore';
 import type { MessageStore, MessageStoreData, MessageStoreOptions, MessageStoreState } from './types';
-import { createWriteState } from './WriteState';
+import type { WriteState } from './WriteState';
 
 /*
  * The store's entry: the actions (`createMessageActions`) on a plain zustand store, or on a
- * persisted one (`persistMessageStore`, which adds the throttled writer, the page-hide flush and
+ * persisted one (`persistMessageStore`, which wraps the state creator in zustand's `persist` and adds the throttled writer, the page-hide flush and
  * the cross-tab merge). The one state those parts share is the `WriteState` made here.
  */
 
 export { DEFAULT_PERSIST_THROTTLE_MS, DEFAULT_STORAGE_NAME } from './persistMessageStore';
-
-function defaultGenerateId(): string {
-  return globalThis.crypto.randomUUID();
-}
 
 /**
  * Creates a zustand **vanilla** store of conversations and messages. Many messages may stream at
@@ -49,16 +45,14 @@ function defaultGenerateId(): string {
  * ```
  */
 export function createMessageStore(options: MessageStoreOptions = {}): MessageStore {
-  const write = createWriteState();
-  const actionOptions = { now: options.now ?? Date.now, generateId: options.generateId ?? defaultGenerateId };
+  const write: WriteState = { urgent: false, baseId: null, base: null, mergedOnly: null };
   const initialize = (set: (partial: Partial<MessageStoreData>) => unknown, get: () => MessageStoreState): MessageStoreState => ({
     conversations: {},
     messages: {},
-    ...createMessageActions(set, get, write, actionOptions),
+    ...createMessageActions(set, get, write, options),
   });
   const persistOptions = options.persist === true ? {} : options.persist || null;
-  return (
-    (persistOptions && persistMessageStore(initialize, persistOptions, write)) ||
-    Object.assign(createStore<MessageStoreState>()(initialize), { flushPersisted() {} })
-  );
+  const persistence = persistOptions && persistMessageStore(persistOptions, write);
+  const store = createStore<MessageStoreState>()(persistence ? persistence.persist(initialize) : initialize);
+  return Object.assign(store, { flushPersisted: persistence ? persistence.attach(store) : () => {} });
 }

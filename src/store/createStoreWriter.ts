@@ -12,20 +12,16 @@ import { sanitizeStoredData } from './sanitizeStoredData';
  * moves this tab's `base` (see `WriteState`).
  */
 
-/** What the writer needs besides the storage and the shared state. */
-export type StoreWriterOptions = {
-  throttleMs: number;
-  onError: (error: unknown) => void;
-  crossTab: boolean;
-};
-
-/** A random id for this tab's writes (ids only need to differ between tabs). */
-function createTabId(): string {
-  return Math.random().toString(36).slice(2) + Date.now().toString(36);
-}
-
-export function createStoreWriter(storage: PersistStorage<MessageStoreData>, write: WriteState, { throttleMs, onError, crossTab }: StoreWriterOptions): ThrottledStorage<MessageStoreData> {
-  const tabId = createTabId();
+/** The writer of a store persisted to `storage` (`throttleMs`, `onError`: the persist options; `crossTab`: tag the writes). */
+export function createStoreWriter(
+  storage: PersistStorage<MessageStoreData>,
+  write: WriteState,
+  throttleMs: number,
+  onError: (error: unknown) => void,
+  crossTab: boolean,
+): ThrottledStorage<MessageStoreData> {
+  // A random id for this tab's writes (ids only need to differ between tabs).
+  const tabId = Math.random().toString(36).slice(2) + Date.now().toString(36);
   let writes = 0;
   return createThrottledStorage(storage, {
     throttleMs,

@@ -1,13 +1,14 @@
-import { createWeakHandlerSet } from './createWeakHandlerSet';
+import { report } from '../core/internal/reportError';
 
 /**
  * Writes of persisted stores that must not wait for their throttle when the page goes away (a
  * reload or a closed tab mid-stream: keep what was shown, not what was shown 500 ms before).
  *
  * One `pagehide` and one `visibilitychange` listener, added with the first store, serve every
- * store; each store's flush is held weakly (`createWeakHandlerSet`), so the page's listeners never
- * keep a store alive. The store itself holds its flush strongly (`flushPersisted`), so a live
- * store is always flushed.
+ * store. The page's listeners live as long as the page, so each store's flush is held through a
+ * `WeakRef`: an app (or a test) that creates stores and drops them does not leak them. The store
+ * itself holds its flush strongly (`flushPersisted`), so a live store is always flushed. Without
+ * `WeakRef` (very old engines) flushes are held strongly, as they always were.
  */
 
 type Page = {
@@ -15,19 +16,32 @@ type Page = {
   document?: { visibilityState?: string };
 };
 
-const flushes = /* @__PURE__ */ createWeakHandlerSet<void>();
-let listening = false;
+/** Every store's flush, held weakly; created, with the page's listeners, by the first store. */
+let flushes: Set<{ deref(): (() => void) | undefined }> | undefined;
 
 /** Calls `flush` when the page is hidden or left, for as long as `flush` is reachable elsewhere. No-op without a page (SSR, workers). */
 export function flushOnPageHide(flush: () => void): void {
   const page = globalThis as Page;
   if (typeof page.addEventListener !== 'function') return;
-  flushes.add(flush);
-  if (listening) return;
-  listening = true;
-  const flushAll = () => flushes.callAll();
-  page.addEventListener('pagehide', flushAll);
-  page.addEventListener('visibilitychange', () => {
-    if (page.document?.visibilityState === 'hidden') flushAll();
-  });
+  if (!flushes) {
+    const all = (flushes = new Set());
+    // A flush that throws (a store's `onError` did) is reported and does not keep the others from running.
+    const flushAll = () => {
+      for (const ref of all) {
+        const live = ref.deref();
+        try {
+          if (live) live();
+          else all.delete(ref);
+        } catch (error) {
+          report(error);
+        }
+      }
+    };
+    page.addEventListener('pagehide', flushAll);
+    page.addEventListener('visibilitychange', () => {
+      if (page.document?.visibilityState === 'hidden') flushAll();
+    });
+  }
+  for (const ref of flushes) if (!ref.deref()) flushes.delete(ref);
+  flushes.add(typeof WeakRef === 'function' ? new WeakRef(flush) : { deref: () => flush });
 }

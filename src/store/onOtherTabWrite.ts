@@ -1,10 +1,10 @@
-import { createWeakHandlerSet } from './createWeakHandlerSet';
+import { report } from '../core/internal/reportError';
 
 /**
  * Writes that other tabs of the page's origin make to `localStorage` (the `storage` event, which
  * fires in every tab but the writer). One listener, added with the first store, serves every
- * persisted store; each store's handler is held weakly (`createWeakHandlerSet`), as in
- * `flushOnPageHide`.
+ * persisted store; each store's handler is held through a `WeakRef`, as in `flushOnPageHide` (the
+ * page's listener must not keep a dropped store alive; the store holds its handler strongly).
  */
 
 /** What the store reads of a `StorageEvent`. */
@@ -12,15 +12,28 @@ export type StorageEventLike = { key: string | null; newValue: string | null; st
 
 type Page = { addEventListener?: (type: 'storage', listener: (event: StorageEventLike) => void) => void };
 
-const handlers = /* @__PURE__ */ createWeakHandlerSet<StorageEventLike>();
-let listening = false;
+/** Every store's handler, held weakly; created, with the page's listener, by the first store. */
+let handlers: Set<{ deref(): ((event: StorageEventLike) => void) | undefined }> | undefined;
 
 /** Calls `handler` for every `storage` event, for as long as `handler` is reachable elsewhere. No-op without a page (SSR, workers). */
 export function onOtherTabWrite(handler: (event: StorageEventLike) => void): void {
   const page = globalThis as Page;
   if (typeof page.addEventListener !== 'function') return;
-  handlers.add(handler);
-  if (listening) return;
-  listening = true;
-  page.addEventListener('storage', handlers.callAll);
+  if (!handlers) {
+    const all = (handlers = new Set());
+    // A handler that throws is reported and does not keep the others from running.
+    page.addEventListener('storage', (event) => {
+      for (const ref of all) {
+        const live = ref.deref();
+        try {
+          if (live) live(event);
+          else all.delete(ref);
+        } catch (error) {
+          report(error);
+        }
+      }
+    });
+  }
+  for (const ref of handlers) if (!ref.deref()) handlers.delete(ref);
+  handlers.add(typeof WeakRef === 'function' ? new WeakRef(handler) : { deref: () => handler });
 }

@@ -1,17 +1,19 @@
 import { createJSONStorage, persist, type PersistOptions, type StateStorage } from 'zustand/middleware';
-import { createStore, type StateCreator } from 'zustand/vanilla';
+import type { StateCreator, StoreApi } from 'zustand/vanilla';
 import { createStoreWriter } from './createStoreWriter';
 import { flushOnPageHide } from './flushOnPageHide';
 import { mergeStored } from './mergeStored';
+import { partialize } from './partialize';
 import { syncWithOtherTabs } from './syncWithOtherTabs';
-import type { MessageStore, MessageStoreData, MessageStorePersistOptions, MessageStoreState } from './types';
+import type { MessageStoreData, MessageStorePersistOptions, MessageStoreState } from './types';
 import type { WriteState } from './WriteState';
 
 /**
- * The persisted store: zustand's `persist` over a throttled writer (`createStoreWriter`), a flush
- * when the page is hidden (`flushOnPageHide`) and, on `localStorage`, the merge of other tabs'
- * writes (`syncWithOtherTabs`). Kept apart from the actions, which only say (through `WriteState`)
- * which changes are urgent.
+ * A persisted store's persistence, in zustand's way (a middleware around the state creator):
+ * `persist` over a throttled writer (`createStoreWriter`), a flush when the page is hidden
+ * (`flushOnPageHide`) and, on `localStorage`, the merge of other tabs' writes
+ * (`syncWithOtherTabs`). Kept apart from the actions, which only say (through `WriteState`) which
+ * changes are urgent.
  */
 
 /** Default storage key. */
@@ -28,17 +30,20 @@ function defaultStorage(): StateStorage | undefined {
   }
 }
 
-function warnStorageError(error: unknown): void {
-  console.warn('[react-model-stream] Could not read or write the persisted messages; the store keeps working in memory.', error);
-}
 
-/** The data, not the actions, is persisted. */
-function partialize(state: MessageStoreState): MessageStoreData {
-  return { conversations: state.conversations, messages: state.messages };
-}
+/** A persisted store's persistence: the state creator wrapped in zustand's `persist`, and what starts once the store exists. */
+export type MessageStorePersistence = {
+  persist(initialize: StateCreator<MessageStoreState>): StateCreator<MessageStoreState, [], [['zustand/persist', MessageStoreData]]>;
+  /** Flushes on page hide and, on `localStorage`, merges other tabs' writes; returns the store's `flushPersisted`. */
+  attach(store: StoreApi<MessageStoreState>): () => void;
+};
 
-/** A store of `initialize`'s state kept in the storage `options` name, or `null` where there is no storage (SSR): the store then runs in memory. */
-export function persistMessageStore(initialize: StateCreator<MessageStoreState>, options: MessageStorePersistOptions, write: WriteState): MessageStore | null {
+/**
+ * The persistence `options` ask for — `createStore()(persistence.persist(initialize))`, then
+ * `persistence.attach(store)` — or `null` where there is no storage (SSR): the store then runs
+ * in memory.
+ */
+export function persistMessageStore(options: MessageStorePersistOptions, write: WriteState): MessageStorePersistence | null {
   const storage = options.storage ?? defaultStorage();
   const jsonStorage = storage && createJSONStorage<MessageStoreData>(() => storage);
   if (!jsonStorage) return null;
@@ -48,10 +53,14 @@ export function persistMessageStore(initialize: StateCreator<MessageStoreState>,
   // The browser tells a tab of other tabs' writes to localStorage only.
   const local = defaultStorage();
   const crossTab = options.crossTab ?? (local !== undefined && storage === local);
-  const onError = options.onError ?? warnStorageError;
-  const writer = createStoreWriter(jsonStorage, write, { throttleMs: options.throttleMs ?? DEFAULT_PERSIST_THROTTLE_MS, onError, crossTab });
+  const onError =
+    options.onError ??
+    ((error: unknown) => {
+      console.warn('[react-model-stream] Could not read or write the persisted messages; the store keeps working in memory.', error);
+    });
+  const writer = createStoreWriter(jsonStorage, write, options.throttleMs ?? DEFAULT_PERSIST_THROTTLE_MS, onError, crossTab);
 
-  let created: { getState: () => MessageStoreState } | null = null;
+  let created: StoreApi<MessageStoreState> | null = null;
   const zustandOptions: PersistOptions<MessageStoreState, MessageStoreData> = {
     name,
     storage: writer,
@@ -67,13 +76,16 @@ export function persistMessageStore(initialize: StateCreator<MessageStoreState>,
     },
   };
   if (options.migrate) zustandOptions.migrate = options.migrate;
-  const store = createStore<MessageStoreState>()(persist(initialize, zustandOptions));
-  created = store;
 
-  // A reload or a closed tab mid-stream: write what was shown, not what was shown up to 500 ms
-  // before. Held weakly by the page's listeners; the store's `flushPersisted` keeps it alive.
-  const flushPersisted = writer.flush;
-  flushOnPageHide(flushPersisted);
-  if (crossTab) syncWithOtherTabs(store, writer, write, { name, version, storage, local, partialize });
-  return Object.assign(store, { flushPersisted });
+  return {
+    persist: (initialize) => persist(initialize, zustandOptions),
+    attach(store) {
+      created = store;
+      // A reload or a closed tab mid-stream: write what was shown, not what was shown up to 500 ms
+      // before. Held weakly by the page's listeners; the store's `flushPersisted` keeps it alive.
+      flushOnPageHide(writer.flush);
+      if (crossTab) syncWithOtherTabs(store, writer, write, name, version, storage === local ? local : undefined);
+      return writer.flush;
+    },
+  };
 }

@@ -3,6 +3,7 @@ import type { ThrottledStorage } from './createThrottledStorage';
 import { isPlainObject } from './isPlainObject';
 import { mergeFromOtherTab } from './mergeFromOtherTab';
 import { onOtherTabWrite, type StorageEventLike } from './onOtherTabWrite';
+import { partialize } from './partialize';
 import { sanitizeStoredData } from './sanitizeStoredData';
 import type { MessageStoreData, MessageStoreState } from './types';
 import { type WriteState, writeIdOf } from './WriteState';
@@ -14,26 +15,18 @@ import { type WriteState, writeIdOf } from './WriteState';
  * the other tab's write may delete.
  */
 
-/** Where and how the store is persisted. */
-export type OtherTabsOptions = {
-  name: string;
-  version: number;
-  /** The store's storage, and the page's `localStorage` (the `storage` event is about it only). */
-  storage: unknown;
-  local: unknown;
-  partialize: (state: MessageStoreState) => MessageStoreData;
-};
-
 /** Each cross-tab store's storage-event handler, alive as long as the store (the page's listener holds it weakly). */
 const handlers = new WeakMap<object, unknown>();
 
-/** Merges into `store` every write another tab makes to its key, for as long as the store lives. */
-export function syncWithOtherTabs(store: StoreApi<MessageStoreState>, writer: ThrottledStorage<MessageStoreData>, write: WriteState, options: OtherTabsOptions): void {
-  const { name, version, storage, local, partialize } = options;
+/**
+ * Merges into `store` every write another tab makes to `name` (in `version`), for as long as the
+ * store lives. `local`: the page's `localStorage` when it is the store's storage.
+ */
+export function syncWithOtherTabs(store: StoreApi<MessageStoreState>, writer: ThrottledStorage<MessageStoreData>, write: WriteState, name: string, version: number, local: unknown): void {
   const onStorage = (event: StorageEventLike) => {
     if (event.key !== name || event.newValue === null) return;
     // The same key in sessionStorage is another store.
-    if (storage === local && event.storageArea != null && event.storageArea !== local) return;
+    if (local && event.storageArea != null && event.storageArea !== local) return;
     let value: unknown;
     try {
       value = JSON.parse(event.newValue);
