@@ -1,16 +1,16 @@
 import { createStore } from 'zustand/vanilla';
-import { createMessageActions } from './createMessageActions';
-import { persistMessageStore } from './persistMessageStore';
+import { createMessageState } from './createMessageState';
+import { createPersistence } from './createPersistence';
 import type { MessageStore, MessageStoreData, MessageStoreOptions, MessageStoreState } from './types';
 import type { WriteState } from './WriteState';
 
 /*
- * The store's entry: the actions (`createMessageActions`) on a plain zustand store, or on a
- * persisted one (`persistMessageStore`, which wraps the state creator in zustand's `persist` and adds the throttled writer, the page-hide flush and
+ * The store's entry: the actions (`createMessageState`) on a plain zustand store, or on a
+ * persisted one (`createPersistence`, which wraps the state creator in zustand's `persist` and adds the throttled writer, the page-hide flush and
  * the cross-tab merge). The one state those parts share is the `WriteState` made here.
  */
 
-export { DEFAULT_PERSIST_THROTTLE_MS, DEFAULT_STORAGE_NAME } from './persistMessageStore';
+export { DEFAULT_PERSIST_THROTTLE_MS, DEFAULT_STORAGE_NAME } from './createPersistence';
 
 /**
  * Creates a zustand **vanilla** store of conversations and messages. Many messages may stream at
@@ -46,13 +46,9 @@ export { DEFAULT_PERSIST_THROTTLE_MS, DEFAULT_STORAGE_NAME } from './persistMess
  */
 export function createMessageStore(options: MessageStoreOptions = {}): MessageStore {
   const write: WriteState = { urgent: false, baseId: null, base: null, mergedOnly: null };
-  const initialize = (set: (partial: Partial<MessageStoreData>) => unknown, get: () => MessageStoreState): MessageStoreState => ({
-    conversations: {},
-    messages: {},
-    ...createMessageActions(set, get, write, options),
-  });
+  const initialize = (set: (partial: Partial<MessageStoreData>) => unknown, get: () => MessageStoreState) => createMessageState(set, get, write, options);
   const persistOptions = options.persist === true ? {} : options.persist || null;
-  const persistence = persistOptions && persistMessageStore(persistOptions, write);
+  const persistence = persistOptions && createPersistence(persistOptions, write);
   const store = createStore<MessageStoreState>()(persistence ? persistence.persist(initialize) : initialize);
-  return Object.assign(store, { flushPersisted: persistence ? persistence.attach(store) : () => {} });
+  return Object.assign(store, { flushPersisted: persistence ? persistence.start(store) : () => {} });
 }

@@ -19,14 +19,14 @@ import { type WriteState, writeIdOf } from './WriteState';
 const handlers = new WeakMap<object, unknown>();
 
 /**
- * Merges into `store` every write another tab makes to `name` (in `version`), for as long as the
- * store lives. `local`: the page's `localStorage` when it is the store's storage.
+ * Merges into `store` every write another tab makes to `name` (in `version`) of its `storage`, for
+ * as long as the store lives. `local`: the page's `localStorage`.
  */
-export function syncWithOtherTabs(store: StoreApi<MessageStoreState>, writer: ThrottledStorage<MessageStoreData>, write: WriteState, name: string, version: number, local: unknown): void {
+export function syncWithOtherTabs(store: StoreApi<MessageStoreState>, writer: ThrottledStorage<MessageStoreData>, write: WriteState, name: string, version: number, storage: unknown, local: unknown): void {
   const onStorage = (event: StorageEventLike) => {
     if (event.key !== name || event.newValue === null) return;
     // The same key in sessionStorage is another store.
-    if (local && event.storageArea != null && event.storageArea !== local) return;
+    if (storage === local && event.storageArea != null && event.storageArea !== local) return;
     let value: unknown;
     try {
       value = JSON.parse(event.newValue);

@@ -6,10 +6,10 @@ import type { Conversation, Message, MessageStoreActions, MessageStoreData, Mess
 import type { WriteState } from './WriteState';
 
 /**
- * The store's actions, apart from how the state is kept: they read the state with `get`, replace
- * only what changed with `set`, and tell the persisted store's writer (through the shared
- * `WriteState`) which changes must be written at once — structure and status changes, so every
- * final state — rather than at the stream throttle's pace.
+ * The store's state and actions (kept on the state, zustand's idiom), apart from how the state is
+ * kept: the actions read it with `get`, replace only what changed with `set`, and tell a persisted
+ * store's writer (through the shared `WriteState`) which changes must be written at once —
+ * structure and status changes, so every final state — rather than at the stream throttle's pace.
  */
 
 function defaultGenerateId(): string {
@@ -41,21 +41,6 @@ function newMessage(id: string, input: NewMessage, at: number): Message {
   return message;
 }
 
-/** `conversation` with another title (the same `messageIds` array: a title change does not touch the message list's memo). */
-function retitled(conversation: Conversation, title: string | undefined, at: number): Conversation {
-  const next: Conversation = { ...conversation, updatedAt: at };
-  if (title === undefined) delete next.title;
-  else next.title = title;
-  return next;
-}
-
-function duplicateIdError(id: string): MessageStoreError {
-  return new MessageStoreError(
-    'duplicate-message-id',
-    `A message with id "${id}" is already in the store. Use updateMessage to change it, or leave the id out to get a fresh one.`,
-  );
-}
-
 /** The conversations less `messageId` in their lists (each one that held it is replaced). */
 function withoutMessageId(conversations: Record<string, Conversation>, messageId: string, at: number): Record<string, Conversation> {
   let next = conversations;
@@ -66,8 +51,8 @@ function withoutMessageId(conversations: Record<string, Conversation>, messageId
   return next;
 }
 
-/** The actions of a store whose state `set` and `get` keep; `write.urgent` says a change must be written at once. */
-export function createMessageActions(set: (partial: Partial<MessageStoreData>) => unknown, get: () => MessageStoreState, write: WriteState, options: MessageStoreOptions): MessageStoreActions {
+/** The initial state (no conversations, no messages) and the actions of a store whose state `set` and `get` keep (zustand's state creator). */
+export function createMessageState(set: (partial: Partial<MessageStoreData>) => unknown, get: () => MessageStoreState, write: WriteState, options: MessageStoreOptions): MessageStoreState {
   const now = options.now ?? Date.now;
   const generateId = options.generateId ?? defaultGenerateId;
   const commit = (partial: Partial<MessageStoreData>, urgent: boolean) => {
@@ -90,6 +75,8 @@ export function createMessageActions(set: (partial: Partial<MessageStoreData>) =
   };
 
   return {
+    conversations: {},
+    messages: {},
     createConversation(input = {}) {
       const { conversations } = get();
       const id = input.id ?? generateId();
@@ -99,21 +86,25 @@ export function createMessageActions(set: (partial: Partial<MessageStoreData>) =
       commit({ conversations: withEntry(conversations, id, conversation) }, true);
       return conversation;
     },
-
     updateConversation(conversationId, patch) {
       const { conversations } = get();
       const conversation = getOwn(conversations, conversationId);
       if (!conversation || !Object.hasOwn(patch, 'title') || conversation.title === patch.title) return;
+      // The same `messageIds` array: a title change does not touch the message list's memo.
       const next: Conversation = { ...conversation, updatedAt: now() };
       if (patch.title === undefined) delete next.title;
       else next.title = patch.title;
       commit({ conversations: withEntry(conversations, conversationId, next) }, true);
     },
-
     appendMessage(conversationId, input) {
       const { conversations, messages } = get();
       const id = input.id ?? generateId();
-      if (Object.hasOwn(messages, id)) throw new MessageStoreError('duplicate-message-id', `A message with id "${id}" is already in the store. Use updateMessage to change it, or leave the id out to get a fresh one.`);
+      if (Object.hasOwn(messages, id)) {
+        throw new MessageStoreError(
+          'duplicate-message-id',
+          `A message with id "${id}" is already in the store. Use updateMessage to change it, or leave the id out to get a fresh one.`,
+        );
+      }
       const at = now();
       const message = newMessage(id, input, at);
       const conversation = getOwn(conversations, conversationId) ?? newConversation(conversationId, undefined, at);
@@ -121,24 +112,19 @@ export function createMessageActions(set: (partial: Partial<MessageStoreData>) =
       commit({ conversations: withEntry(conversations, conversationId, nextConversation), messages: withEntry(messages, id, message) }, true);
       return message;
     },
-
     updateMessage,
-
     applySessionSnapshot: (messageId, snapshot) => updateMessage(messageId, messagePatchFromSession(snapshot)),
-
     removeMessage(messageId) {
       const { conversations, messages } = get();
       if (!Object.hasOwn(messages, messageId)) return;
       commit({ conversations: withoutMessageId(conversations, messageId, now()), messages: withoutEntries(messages, [messageId]) }, true);
     },
-
     removeConversation(conversationId) {
       const { conversations, messages } = get();
       const conversation = getOwn(conversations, conversationId);
       if (!conversation) return;
       commit({ conversations: withoutEntries(conversations, [conversationId]), messages: withoutEntries(messages, conversation.messageIds) }, true);
     },
-
     clear() {
       commit({ conversations: {}, messages: {} }, true);
     },

@@ -32,18 +32,18 @@ function defaultStorage(): StateStorage | undefined {
 
 
 /** A persisted store's persistence: the state creator wrapped in zustand's `persist`, and what starts once the store exists. */
-export type MessageStorePersistence = {
+export type Persistence = {
   persist(initialize: StateCreator<MessageStoreState>): StateCreator<MessageStoreState, [], [['zustand/persist', MessageStoreData]]>;
   /** Flushes on page hide and, on `localStorage`, merges other tabs' writes; returns the store's `flushPersisted`. */
-  attach(store: StoreApi<MessageStoreState>): () => void;
+  start(store: StoreApi<MessageStoreState>): () => void;
 };
 
 /**
  * The persistence `options` ask for — `createStore()(persistence.persist(initialize))`, then
- * `persistence.attach(store)` — or `null` where there is no storage (SSR): the store then runs
+ * `persistence.start(store)` — or `null` where there is no storage (SSR): the store then runs
  * in memory.
  */
-export function persistMessageStore(options: MessageStorePersistOptions, write: WriteState): MessageStorePersistence | null {
+export function createPersistence(options: MessageStorePersistOptions, write: WriteState): Persistence | null {
   const storage = options.storage ?? defaultStorage();
   const jsonStorage = storage && createJSONStorage<MessageStoreData>(() => storage);
   if (!jsonStorage) return null;
@@ -79,12 +79,12 @@ export function persistMessageStore(options: MessageStorePersistOptions, write: 
 
   return {
     persist: (initialize) => persist(initialize, zustandOptions),
-    attach(store) {
+    start(store) {
       created = store;
       // A reload or a closed tab mid-stream: write what was shown, not what was shown up to 500 ms
       // before. Held weakly by the page's listeners; the store's `flushPersisted` keeps it alive.
       flushOnPageHide(writer.flush);
-      if (crossTab) syncWithOtherTabs(store, writer, write, name, version, storage === local ? local : undefined);
+      if (crossTab) syncWithOtherTabs(store, writer, write, name, version, storage, local);
       return writer.flush;
     },
   };
