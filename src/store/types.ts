@@ -1,7 +1,7 @@
 import type { StateStorage } from 'zustand/middleware';
 import type { StoreApi } from 'zustand/vanilla';
-import type { AccumulatedToolCall, ToolCallState } from '../core/accumulator';
-import type { IncompleteReason } from '../core/createStreamSession';
+import type { AccumulatedMessage, ToolCallState } from '../core/accumulator';
+import type { IncompleteInfo, IncompleteReason, StreamSessionSnapshot, StreamStatus } from '../core/createStreamSession';
 import type { FinishReason, Usage } from '../core/types';
 
 // The vocabularies are core's; the store only re-exports them (type-only: no runtime import).
@@ -116,32 +116,32 @@ export type MessageStoreActions = {
 /** The store state: data plus actions. */
 export type MessageStoreState = MessageStoreData & MessageStoreActions;
 
-/** The session's `incomplete` object, structurally (reasons outside `IncompleteReason` map to `error`). */
-export type SessionIncompleteLike = { reason: string; serverConfirmed?: boolean; error?: string };
+/*
+ * The session input of `applySessionSnapshot` / `messagePatchFromSession`: the core's own types
+ * (`StreamSessionSnapshot`, `IncompleteInfo`, `AccumulatedMessage`; imported for types only, so the
+ * store's bundle holds no session), with the fields the store reads. Two are open beyond the
+ * core's vocabulary on purpose: `status` and `incomplete.reason` may come from a newer session than
+ * this store knows (an app with two copies of the package), and are then mapped, not dropped
+ * (`messagePatchFromSession`). `error` stays `unknown`: the store reads a message from any error.
+ */
 
-/** The accumulated message inside a session snapshot (`AccumulatedMessage` of `core`), structurally. */
-export type SessionMessageLike = {
-  readonly id: string | null;
-  readonly text: string;
-  readonly reasoning: string;
-  readonly toolCalls: readonly AccumulatedToolCall[];
-  readonly usage: Usage | null;
-  readonly finishReason: FinishReason | null;
-  readonly error?: string | null;
-};
+/** The session's `incomplete` (the core's `IncompleteInfo`); a `reason` this version does not know maps to `error`. */
+export type SessionIncompleteLike = Omit<IncompleteInfo, 'reason'> & { readonly reason: IncompleteReason | (string & {}) };
+
+/** The accumulated message inside a session snapshot: the core's `AccumulatedMessage`, the fields the store reads. */
+export type SessionMessageLike = Pick<AccumulatedMessage, 'id' | 'text' | 'reasoning' | 'toolCalls' | 'usage' | 'finishReason'> &
+  Partial<Pick<AccumulatedMessage, 'error'>>;
 
 /**
- * A stream session snapshot, structurally: `{ status, message, incomplete, error, streamId, responseId }`.
- * Declared here so the store depends on the shape, not on the session module.
+ * A stream session snapshot (the core's `StreamSessionSnapshot`, which it accepts as is), the
+ * fields the store reads: `{ status, message, incomplete, error, streamId, responseId }`.
  */
-export type SessionSnapshotLike = {
-  /** `idle` | `connecting` | `streaming` | `stopping` | `complete` | `incomplete`. */
-  readonly status: string;
+export type SessionSnapshotLike = Pick<StreamSessionSnapshot, 'streamId' | 'responseId'> & {
+  /** `idle` | `connecting` | `streaming` | `stopping` | `complete` | `incomplete` (the core's `StreamStatus`). */
+  readonly status: StreamStatus | (string & {});
   readonly message: SessionMessageLike;
   readonly incomplete: SessionIncompleteLike | null;
   readonly error?: unknown;
-  readonly streamId: string;
-  readonly responseId: string | null;
 };
 
 /** Persistence options (zustand `persist`). */
