@@ -5,9 +5,11 @@ import type { MessageStore, MessageStoreData, MessageStoreOptions, MessageStoreS
 import type { WriteState } from './WriteState';
 
 /*
- * The store's entry: the actions (`createMessageState`) on a plain zustand store, or on a
- * persisted one (`createPersistence`, which wraps the state creator in zustand's `persist` and adds the throttled writer, the page-hide flush and
- * the cross-tab merge). The one state those parts share is the `WriteState` made here.
+ * The store's entry, kept to the wiring: the state and actions (`createMessageState`) on a plain
+ * zustand store, or on a persisted one (`createPersistence`: the state creator wrapped in zustand's
+ * `persist`, the throttled writer, the page-hide flush and the cross-tab merge). The one state
+ * those parts share is the `WriteState` made here, an explicit object rather than closure
+ * variables, so each part can live in its own module.
  */
 
 export { DEFAULT_PERSIST_THROTTLE_MS, DEFAULT_STORAGE_NAME } from './createPersistence';

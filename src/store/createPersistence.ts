@@ -30,7 +30,6 @@ function defaultStorage(): StateStorage | undefined {
   }
 }
 
-
 /** A persisted store's persistence: the state creator wrapped in zustand's `persist`, and what starts once the store exists. */
 export type Persistence = {
   persist(initialize: StateCreator<MessageStoreState>): StateCreator<MessageStoreState, [], [['zustand/persist', MessageStoreData]]>;

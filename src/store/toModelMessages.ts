@@ -1,4 +1,3 @@
-import { isPlainObject } from './isPlainObject';
 import { type AnthropicContentBlock, type AnthropicMessage, toAnthropic } from './toAnthropic';
 import { type OpenAIChatMessage, type OpenAIChatToolCall, toOpenAIChat } from './toOpenAIChat';
 import { type OpenAIResponsesInputItem, toOpenAIResponses } from './toOpenAIResponses';
@@ -78,6 +77,12 @@ export const STOPPED_TOOL_RESULT = '[Not run: the user stopped the answer before
 export const INTERRUPTED_TOOL_RESULT = '[Not run: the answer was cut off before this tool call was complete.]';
 /** The synthetic result of a complete call that has no result (`toolCalls: 'close'`). */
 export const MISSING_TOOL_RESULT = '[No result: this tool call was not run.]';
+
+// Its own copy, not the store's `isPlainObject`: `toModelMessages` is in the root entry too, and a
+// module shared with the store would pull this file's chunk into every app that has a store.
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
 
 function parseObject(text: string): Record<string, unknown> | null {
   if (text.trim() === '') return null;
