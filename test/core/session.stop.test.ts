@@ -2,6 +2,7 @@ import { afterEach, describe, expect, test, vi } from 'vitest';
 import { createStreamSession, type CancelOutcome } from '../../src/core/createStreamSession';
 import { StreamAbortedError, StreamHttpError } from '../../src/core/errors';
 import { startHttpServer, type RecordedRequest, type TestServer } from '../helpers/httpServer';
+import { part, SSE_HEADERS as SSE } from '../helpers/sse';
 
 // The stop contract of DESIGN.md against a real node:http server: freeze at the click, server
 // cancel first, abort always (in a finally), bounded drain, idempotent, before the first byte too.
@@ -9,9 +10,6 @@ import { startHttpServer, type RecordedRequest, type TestServer } from '../helpe
 
 const WAIT = { timeout: 10_000, interval: 5 };
 
-/** One AI SDK UI message stream part as an SSE event. */
-const part = (value: unknown) => `data: ${JSON.stringify(value)}\n\n`;
-const SSE = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' };
 
 let server: TestServer | null = null;
 afterEach(async () => {
