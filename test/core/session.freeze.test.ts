@@ -4,7 +4,7 @@ import type { NotifyScheduler } from '../../src/core/scheduler';
 import { startHttpServer, type RecordedRequest, type TestServer } from '../helpers/httpServer';
 import { part, SSE_HEADERS as SSE } from '../helpers/sse';
 
-// Issue 12, point 7: what is stored is what was on screen. With a throttled notification (one per
+// What is stored is what was on screen. With a throttled notification (one per
 // frame), deltas received after the last notification were never shown; a stop must not keep
 // them. Ids, usage and the finish reason that arrive after the click still count.
 
