@@ -34,7 +34,6 @@ const NOT_YET_SPLIT: Record<string, number> = {
   'src/store/createMessageStore.ts initialize': 142,
   'src/store/createMessageStore.ts createMessageStore': 273,
   'src/store/createMessageStore.ts (file)': 438,
-  'src/server/redis/createRedisStreamRegistry.ts createRedisStreamRegistry': 144,
   'src/core/decoders/createStreamDecoder.ts createStreamDecoder': 168,
   'src/server/internal/createModelStream.ts createModelStream': 199,
   'src/core/accumulator.ts createAccumulator': 215,
