@@ -35,7 +35,6 @@ const NOT_YET_SPLIT: Record<string, number> = {
   'src/store/createMessageStore.ts createMessageStore': 273,
   'src/store/createMessageStore.ts (file)': 438,
   'src/core/decoders/createStreamDecoder.ts createStreamDecoder': 168,
-  'src/server/internal/createModelStream.ts createModelStream': 199,
   'src/core/accumulator.ts createAccumulator': 215,
   'src/core/accumulator.ts (file)': 307,
   'src/store/toModelMessages.ts (file)': 311,
