@@ -52,6 +52,17 @@ function withDefaults(options: StreamRegistryOptions): Required<StreamRegistryOp
   return { finishedTtlMs: options.finishedTtlMs ?? 60_000, tombstoneTtlMs: options.tombstoneTtlMs ?? 10_000, maxTombstones };
 }
 
+/** Stops a live stream for a cancel: `already-finished` when its listener says it was late; one that throws still stopped it. */
+function stopLive(entry: LiveEntry): CancelResult {
+  let report: CancelReport | null;
+  try {
+    report = entry.onCancel();
+  } catch {
+    report = { usage: null, usageEstimated: false };
+  }
+  return report === null ? { status: 'already-finished' } : { status: 'cancelled', report };
+}
+
 /**
  * Creates the in-memory stream registry, the default for a single server process. Live streams are
  * held until they finish; a finished stream leaves a marker for `finishedTtlMs` so a late cancel
@@ -84,21 +95,6 @@ export function createStreamRegistry(options: StreamRegistryOptions = {}): InMem
     if (finished.mark(streamId, secretHash, stopped)) sweeper.ensure();
   };
 
-  /** A cancel for a stream this process serves: it leaves the live set before `onCancel` runs. */
-  const cancelLive = (streamId: string, entry: LiveEntry, secretHash: string): CancelResult => {
-    if (!secretHashesEqual(entry.secretHash, secretHash)) return { status: 'forbidden' };
-    // Leave the live set before calling out, so a second cancel answers already-finished.
-    live.delete(streamId);
-    markFinished(streamId, entry.secretHash);
-    let report: CancelReport | null;
-    try {
-      report = entry.onCancel();
-    } catch {
-      report = { usage: null, usageEstimated: false };
-    }
-    return report === null ? { status: 'already-finished' } : { status: 'cancelled', report };
-  };
-
   return {
     async register(streamId, secretHash, onCancel): Promise<RegisterResult> {
       if (live.has(streamId) || finished.has(streamId)) return 'conflict';
@@ -121,7 +117,13 @@ export function createStreamRegistry(options: StreamRegistryOptions = {}): InMem
 
     async cancel(streamId, secretHash, cancelOptions): Promise<CancelResult> {
       const entry = live.get(streamId);
-      if (entry) return cancelLive(streamId, entry, secretHash);
+      if (entry) {
+        if (!secretHashesEqual(entry.secretHash, secretHash)) return { status: 'forbidden' };
+        // Leave the live set before calling out, so a second cancel answers already-finished.
+        live.delete(streamId);
+        markFinished(streamId, entry.secretHash);
+        return stopLive(entry);
+      }
       const late = finished.lateCancel(streamId, secretHash);
       if (late) return late;
       if (tombstoneTtlMs <= 0 || closed || cancelOptions?.tombstone === false) return { status: 'not-found' };

@@ -34,15 +34,15 @@ function stopUpstream(state: ModelStreamState, upstreamAbort: AbortController, r
   else state.upstream?.body?.cancel(reason).catch(() => {});
 }
 
+/** What `handleModelStream` passes on, its defaults applied. */
+export type ModelStreamOptions = Pick<HandleModelStreamOptions, 'upstream'> & { protocol: Protocol | 'auto'; onDisconnect: DisconnectPolicy };
+
 /**
  * The lifecycle of one stream request: its one state (see `ModelStreamState`), the one way out of
  * it (`end`), and the three things that move it: `start`, a cancel, a client that goes away. What
  * the client gets is `answerUpstream`'s; reading the upstream is `pumpUpstream`'s.
  */
-export function createModelStream(
-  request: Request,
-  options: Pick<HandleModelStreamOptions, 'upstream'> & { protocol: Protocol | 'auto'; onDisconnect: DisconnectPolicy },
-): ModelStream {
+export function createModelStream(request: Request, options: ModelStreamOptions): ModelStream {
   const { upstream, protocol, onDisconnect } = options;
   const state: ModelStreamState = { phase: 'waiting', attached: true, report: null, modelFinished: false, upstream: null, reader: null, registration: null, unregistered: false };
   const upstreamAbort = new AbortController();
