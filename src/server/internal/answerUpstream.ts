@@ -4,23 +4,6 @@ import { endUpstream, pumpUpstream } from './pumpUpstream';
 import { jsonError } from './validation';
 
 /**
- * The upstream's content type, and for a stream also the AI SDK's header, `cache-control: no-cache`
- * and `x-accel-buffering: no` (so no proxy holds the events back). No other upstream header is
- * copied: provider ids, cookies, `content-encoding` and `content-length` are the provider's.
- */
-function passThroughHeaders(upstream: Response): Headers {
-  const headers = new Headers();
-  const contentType = upstream.headers.get('content-type');
-  if (contentType) headers.set('content-type', contentType);
-  headers.set('cache-control', 'no-cache');
-  if (!upstream.ok) return headers;
-  const aiSdkHeader = upstream.headers.get(AI_SDK_HEADER);
-  if (aiSdkHeader) headers.set(AI_SDK_HEADER, aiSdkHeader);
-  headers.set('x-accel-buffering', 'no');
-  return headers;
-}
-
-/**
  * What the client gets once `upstream` returned (`null`: it was not called, or threw after a cancel
  * or a disconnect): a cancel or a disconnect may have come first. A streaming upstream starts the
  * pump, and the stream enters `streaming`.
@@ -61,4 +44,21 @@ export function answerUpstream(stream: ModelStreamContext, response: unknown): R
   const body = stream.forwarder.readable(state.attached, stream.onClientGone);
   void pumpUpstream(stream, state.reader);
   return new Response(body, { status: response.status, headers });
+}
+
+/**
+ * The upstream's content type, and for a stream also the AI SDK's header, `cache-control: no-cache`
+ * and `x-accel-buffering: no` (so no proxy holds the events back). No other upstream header is
+ * copied: provider ids, cookies, `content-encoding` and `content-length` are the provider's.
+ */
+function passThroughHeaders(upstream: Response): Headers {
+  const headers = new Headers();
+  const contentType = upstream.headers.get('content-type');
+  if (contentType) headers.set('content-type', contentType);
+  headers.set('cache-control', 'no-cache');
+  if (!upstream.ok) return headers;
+  const aiSdkHeader = upstream.headers.get(AI_SDK_HEADER);
+  if (aiSdkHeader) headers.set(AI_SDK_HEADER, aiSdkHeader);
+  headers.set('x-accel-buffering', 'no');
+  return headers;
 }
