@@ -22,7 +22,6 @@ const NOT_YET_SPLIT: Record<string, number> = {
   'src/core/createStreamSession.ts (file)': 685,
   'src/core/createStreamSession.ts createStreamSession': 459,
   'src/core/createStreamSession.ts run': 87,
-  'src/server/internal/createBoundaryBuffer.ts createBoundaryBuffer': 91,
   'src/react/useModelStream.ts (anonymous)': 98,
   'src/react/useModelStream.ts useModelStream': 201,
   'src/react/useModelStream.ts (file)': 448,
@@ -32,10 +31,7 @@ const NOT_YET_SPLIT: Record<string, number> = {
   'src/server/fakeModel/createFakeModel.ts stream': 111,
   'src/server/fakeModel/createFakeModel.ts createFakeModel': 122,
   'src/core/decoders/openaiResponses.ts createOpenAIResponsesHandler': 119,
-  'src/server/createStreamRegistry.ts createStreamRegistry': 142,
-  'src/server/redis/createRedisStreamRegistry.ts createRedisStreamRegistry': 144,
   'src/core/decoders/createStreamDecoder.ts createStreamDecoder': 168,
-  'src/server/internal/createModelStream.ts createModelStream': 199,
   'src/core/accumulator.ts createAccumulator': 215,
   'src/core/accumulator.ts (file)': 307,
 };
