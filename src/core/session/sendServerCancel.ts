@@ -1,0 +1,80 @@
+import type { CancelFunction, CancelOutcome } from '../createCancelRequest';
+import { StreamAbortedError } from '../errors';
+import { withTimeout } from '../internal/withTimeout';
+import { openStreamsTo, originOf } from '../openStreams';
+
+/**
+ * Over `https:` a full count of open streams does not prove the cancel is queued (HTTP/2 carries
+ * them all on one connection): the stop frees a connection only if the cancel is this late.
+ */
+const QUEUED_CANCEL_GRACE_MS = 500;
+
+/** The stream a cancel is for, as the connection-pool policy needs it. */
+export type CancelledStream = {
+  /** The stream's endpoint and the cancel's (`cancelApi`; the policy applies only with one). */
+  api: string | URL;
+  cancelApi?: string | URL | undefined;
+  /** The runtime's HTTP/1.1 connection limit per host (`connectionsPerHost`). */
+  connectionsPerHost: number;
+  /** Frees the stream's connection (aborts its fetch). */
+  free(): void;
+};
+
+/** Clears `timer` once `promise` settles, either way (and leaves no rejection unhandled). */
+function clearWhenSettled(promise: Promise<unknown>, timer: ReturnType<typeof setTimeout>) {
+  const clear = () => clearTimeout(timer);
+  promise.then(clear, clear);
+}
+
+/** Calls the server cancel, bounded by `timeoutMs` (0 = no bound); rejects with the cancel's error or a timeout. */
+function callCancel(cancel: CancelFunction, ids: { streamId: string; cancelSecret: string }, timeoutMs: number): Promise<CancelOutcome> {
+  const cancelController = new AbortController();
+  // A cancel that throws synchronously rejects the promise like one that rejects.
+  const pendingCancel = new Promise<CancelOutcome>((resolve) =>
+    resolve(cancel({ streamId: ids.streamId, cancelSecret: ids.cancelSecret, signal: cancelController.signal })),
+  );
+  // If the timeout wins, the cancel's own rejection (often an AbortError) must not go unhandled.
+  pendingCancel.catch(() => {});
+  if (!(timeoutMs > 0)) return pendingCancel;
+  return withTimeout(pendingCancel, timeoutMs, () => {
+    const failure = new StreamAbortedError('timeout', `The server cancel did not answer within ${timeoutMs} ms (cancelTimeoutMs); the stream was aborted locally.`);
+    // The cancel is not aborted with the stream but one more `cancelTimeoutMs` later. A browser
+    // with six streams open to one HTTP/1.1 origin queues the cancel behind them; the local abort
+    // that follows frees a connection and the queued cancel then reaches the server, so it
+    // still learns that the user said stop (not merely that the client went away).
+    clearWhenSettled(pendingCancel, setTimeout(() => cancelController.abort(failure), timeoutMs));
+    throw failure;
+  });
+}
+
+/**
+ * At exactly `connectionsPerHost` streams open to the cancel's origin (this stream's own), frees
+ * this stream's connection so the queued cancel goes out at once. Why, and why only then:
+ * docs/session.md, "The browser's connection pool".
+ */
+function freeConnectionIfCancelQueued(answer: Promise<unknown>, stream: CancelledStream) {
+  if (stream.cancelApi == null) return;
+  const origin = originOf(stream.cancelApi);
+  if (origin === null || origin !== originOf(stream.api) || openStreamsTo(origin) !== stream.connectionsPerHost) return;
+  // A timer, not a direct call: the cancel's `fetch` (behind a TanStack mutation's microtasks)
+  // is issued by then, so it is queued for the connection this frees.
+  clearWhenSettled(answer, setTimeout(stream.free, origin.startsWith('http:') ? 0 : QUEUED_CANCEL_GRACE_MS));
+}
+
+/**
+ * The server cancel of a stop, on its own: the call with the client-chosen id and secret, its
+ * bound (`timeoutMs`; the cancel's own signal fires one more `timeoutMs` after it, and not at all
+ * once the cancel has answered), and the HTTP/1.1 connection-pool policy for a stream still open
+ * (`stream`; `null` once it closed: it holds no connection to free). Rejects with the cancel's
+ * error or a `StreamAbortedError('timeout')`.
+ */
+export function sendServerCancel(
+  cancel: CancelFunction,
+  ids: { streamId: string; cancelSecret: string },
+  timeoutMs: number,
+  stream: CancelledStream | null,
+): Promise<CancelOutcome> {
+  const answer = callCancel(cancel, ids, timeoutMs);
+  if (stream) freeConnectionIfCancelQueued(answer, stream);
+  return answer;
+}
