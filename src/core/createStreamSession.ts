@@ -1,31 +1,21 @@
 import { createAccumulator, type Accumulator } from './accumulator';
-import { createCancelRequest, globalFetch, type CancelFunction, type CancelOutcome } from './createCancelRequest';
+import { globalFetch, type CancelOutcome } from './createCancelRequest';
 import { StreamAbortedError, StreamModelError } from './errors';
 import { createCancelSecret, createStreamId } from './ids';
 import { callSafely } from './internal/callSafely';
 import { createDeferred, type Deferred } from './internal/createDeferred';
 import { toError } from './internal/reportError';
 import { withTimeout } from './internal/withTimeout';
-import { defaultConnectionsPerHost } from './openStreams';
-import { createIntervalScheduler, frameScheduler, syncScheduler } from './scheduler';
 import { createNotifier, type Notifier } from './session/createNotifier';
 import { AFTER_FINISH_MS, createSessionTimers, type SessionTimers } from './session/createSessionTimers';
 import { createStreamConnection, type CloseReason, type StreamConnection } from './session/createStreamConnection';
-import { sendServerCancel } from './session/sendServerCancel';
+import { createServerCancel, type ServerCancel } from './session/createServerCancel';
 import type { IncompleteInfo, IncompleteReason, StopResult, StreamSession, StreamSessionOptions, StreamSessionSnapshot, StreamStatus } from './session/types';
 import { unknownStreamError } from './session/unknownStreamError';
 import type { StreamEvent } from './types';
 
 export type { CancelOutcome, CancelRequest, CancelFunction } from './createCancelRequest';
-export type {
-  StreamStatus,
-  IncompleteReason,
-  IncompleteInfo,
-  StreamSessionSnapshot,
-  StopResult,
-  StreamSessionOptions,
-  StreamSession,
-} from './session/types';
+export type { StreamStatus, IncompleteReason, IncompleteInfo, StreamSessionSnapshot, StopResult, StreamSessionOptions, StreamSession } from './session/types';
 
 /**
  * Where a session stands, as one value: its status, and what only the `incomplete` end has (why,
@@ -44,24 +34,21 @@ type Session = {
   snapshot: StreamSessionSnapshot;
   /** The promise of the one stop (`stop()` is idempotent, even after the end). */
   stopped?: Promise<StopResult>;
-  readonly handle: StreamSession;
+  /** The public face: what `createStreamSession` returns. */
+  readonly session: StreamSession;
   readonly options: StreamSessionOptions;
   readonly message: Accumulator;
   readonly notifier: Notifier;
   readonly timers: SessionTimers;
   readonly connection: StreamConnection;
   readonly final: Deferred<StreamSessionSnapshot>;
-  readonly cancel: CancelFunction | null;
-  readonly cancelTimeoutMs: number;
+  /** The server cancel (with its bound and the connection-pool policy); `null` without one. */
+  readonly cancel: ServerCancel | null;
   readonly drainMs: number;
-  readonly connectionsPerHost: number;
 };
 
-const DEFAULT_CANCEL_TIMEOUT_MS = 3000;
 const DEFAULT_DRAIN_MS = 250;
 const DEFAULT_FIRST_BYTE_TIMEOUT_MS = 30_000;
-
-const noop = () => {};
 
 /** The request is out or the answer arriving: what `stop()` and `disconnect()` act on. */
 const isLive = ({ status }: Phase) => status === 'connecting' || status === 'streaming';
@@ -71,11 +58,11 @@ const isOver = ({ status }: Phase) => status === 'complete' || status === 'incom
 function refresh(s: Session): boolean {
   const { phase, snapshot } = s;
   const message = s.message.message();
-  const protocol = s.connection.decoder?.protocol ?? null;
+  const protocol = s.connection.protocol;
   // `incomplete` and `error` change only with the status: they are the terminal phase's own.
   if (snapshot.status === phase.status && snapshot.message === message && snapshot.protocol === protocol) return false;
-  const { streamId } = s.handle;
-  s.snapshot = Object.freeze({ status: phase.status, message, incomplete: phase.incomplete ?? null, error: phase.error ?? null, streamId, responseId: message.id, protocol });
+  const { status, incomplete = null, error = null } = phase;
+  s.snapshot = Object.freeze({ status, message, incomplete, error, streamId: snapshot.streamId, responseId: message.id, protocol });
   return true;
 }
 
@@ -85,14 +72,17 @@ function enter(s: Session, status: 'connecting' | 'stopping') {
   s.notifier.flush();
 }
 
-/** Reaches the terminal phase, once: every resource released, listeners told synchronously. */
-function end(s: Session, phase: Phase) {
+/**
+ * Reaches the terminal phase, once: `incomplete` with `info` (and `failure` as the error), else
+ * `complete`. Every resource released, listeners told synchronously.
+ */
+function end(s: Session, info?: IncompleteInfo, failure: Error | null = null) {
   if (isOver(s.phase)) return;
   s.timers.clear();
   s.connection.abort(s.phase.status === 'stopping' ? 'cancelled' : 'disconnected');
   s.connection.release();
   s.message.markUnfinished();
-  s.phase = phase;
+  s.phase = info ? { status: 'incomplete', incomplete: info, error: failure } : { status: 'complete' };
   s.notifier.flush();
   const last = s.snapshot;
   if (last.error) callSafely(s.options.onError, last.error);
@@ -101,7 +91,7 @@ function end(s: Session, phase: Phase) {
 }
 
 /** Ends `incomplete` for `reason`, with `failure` as the error and its message. */
-const fail = (s: Session, reason: IncompleteReason, failure: Error) => end(s, { status: 'incomplete', incomplete: { reason, error: failure.message }, error: failure });
+const fail = (s: Session, reason: IncompleteReason, failure: Error) => end(s, { reason, error: failure.message }, failure);
 
 /** Ends a stream that ended by itself, as what it said decides. */
 function endByItself(s: Session) {
@@ -110,18 +100,17 @@ function endByItself(s: Session) {
   switch (finishReason) {
     case 'length':
     case 'content-filter':
-      return end(s, { status: 'incomplete', incomplete: { reason: finishReason }, error: null });
+      return end(s, { reason: finishReason });
     case 'cancelled':
       // The server cancelled it (a cancel from elsewhere, e.g. another tab); it said so in the stream.
-      return end(s, { status: 'incomplete', incomplete: { reason: 'cancelled', serverConfirmed: true }, error: null });
+      return end(s, { reason: 'cancelled', serverConfirmed: true });
     case null:
       // Plain text has no finish channel: a clean close is its only way to say "done".
-      if (s.connection.decoder?.protocol !== 'text') {
-        return fail(s, 'disconnected', new StreamAbortedError('disconnected', 'The stream closed before the model finished (no finish event); the text so far is kept.'));
-      }
+      if (s.connection.protocol === 'text') break;
+      return fail(s, 'disconnected', new StreamAbortedError('disconnected', 'The stream closed before the model finished (no finish event); the text so far is kept.'));
   }
   // `stop`, `tool-calls`, `other` (e.g. Anthropic `pause_turn`: the model ended its turn normally).
-  end(s, { status: 'complete' });
+  end(s);
 }
 
 /**
@@ -143,7 +132,7 @@ function closed(s: Session, how: CloseReason, failure: unknown) {
 function onEvent(s: Session, event: StreamEvent) {
   s.message.apply(event);
   // While stopping the timers are off: the stop contract bounds the end instead.
-  if (event.type === 'finish' || event.type === 'error') s.timers.windDown();
+  if (event.type === 'finish' || event.type === 'error') s.timers.finish();
   callSafely(s.options.onEvent, event);
   s.notifier.schedule();
 }
@@ -164,16 +153,12 @@ async function run(s: Session) {
   s.timers.start();
   enter(s, 'connecting');
   if (isOver(s.phase)) return; // a listener disconnected at once
-  await s.connection.read(s.handle.streamId, s.handle.cancelSecret);
+  await s.connection.read(s.session.streamId, s.session.cancelSecret);
 }
-
-/** The stream said how it ended by itself: its finish event, or the close of plain text (it has no other). */
-const endedByItself = ({ message, connection }: Session) =>
-  message.message().finishReason !== null || (connection.closed && connection.decoder?.protocol === 'text');
 
 /** The stop contract (docs/DESIGN.md), top to bottom: freeze, server cancel, always the local abort, the end. */
 async function stopContract(s: Session): Promise<StopResult> {
-  const { message, connection, options } = s;
+  const { message, connection } = s;
   // 1. In the task of the click: `stopping`, and the visible message freezes at what was shown
   // (the last notification, not the deltas received since, which the user never saw).
   message.freeze(s.snapshot.message);
@@ -186,14 +171,12 @@ async function stopContract(s: Session): Promise<StopResult> {
     if (s.cancel) {
       // 2. The server cancel, with the client-chosen id: works before the first byte too. At a
       // full HTTP/1.1 connection pool it frees this stream's connection (docs/session.md).
-      const free = () => connection.abort('cancelled');
-      const pool = connection.closed ? null : { api: options.api, cancelApi: options.cancelApi, connectionsPerHost: s.connectionsPerHost, free };
-      outcome = await sendServerCancel(s.cancel, s.handle, s.cancelTimeoutMs, pool);
+      outcome = await s.cancel(s.session, connection.done ? null : () => connection.abort('cancelled'));
       // The server's final usage / cancel event may still arrive: wait a little for the stream
       // to end by itself (deltas stay frozen; usage and finish are applied). After
       // `already-finished` the model's finish is on its way: wait for it as after any finish.
       const wait = outcome.alreadyFinished ? AFTER_FINISH_MS : s.drainMs;
-      if (!connection.closed && wait > 0) await withTimeout(connection.whenClosed, wait, noop);
+      if (!connection.done && wait > 0) await withTimeout(connection.closed, wait, () => {});
     }
   } catch (thrown) {
     failure = toError(thrown);
@@ -203,8 +186,9 @@ async function stopContract(s: Session): Promise<StopResult> {
   }
 
   // The server says the model had finished before the cancel reached it: the stop came after
-  // the end, so the message is the whole answer, as the stream ends it (one story on both sides).
-  if (outcome?.alreadyFinished && endedByItself(s)) {
+  // the end, so the message is the whole answer, as the stream ends it (one story on both sides),
+  // once it said how it ended: its finish event, or the close of plain text (it has no other).
+  if (outcome?.alreadyFinished && (message.message().finishReason !== null || (connection.done && connection.protocol === 'text'))) {
     message.thaw();
     endByItself(s);
     return { serverConfirmed: false };
@@ -213,11 +197,11 @@ async function stopContract(s: Session): Promise<StopResult> {
   if (outcome?.usage) message.apply({ type: 'usage', usage: outcome.usage });
   // A `stream-cancelled` event (or AI SDK `abort`) read during the drain is a confirmation too.
   const cancelledInStream = message.message().finishReason === 'cancelled';
-  if (outcome?.pending && connection.responseStarted && !cancelledInStream && !failure) failure = unknownStreamError();
+  if (outcome?.pending && connection.started && !cancelledInStream && !failure) failure = unknownStreamError();
   const serverConfirmed = (outcome?.confirmed === true && failure === null) || cancelledInStream;
   // 4. `cancelled`: the user said stop and the visible message was frozen at that instant.
   const result: StopResult = failure ? { serverConfirmed, error: failure.message } : { serverConfirmed };
-  end(s, { status: 'incomplete', incomplete: { reason: 'cancelled', ...result }, error: failure });
+  end(s, { reason: 'cancelled', ...result }, failure);
   return result;
 }
 
@@ -233,7 +217,7 @@ function stop(s: Session): Promise<StopResult> {
   stopContract(s).then(stopped.resolve, (thrown) => {
     const failure = toError(thrown);
     const result = { serverConfirmed: false, error: failure.message };
-    end(s, { status: 'incomplete', incomplete: { reason: 'cancelled', ...result }, error: failure });
+    end(s, { reason: 'cancelled', ...result }, failure);
     stopped.resolve(result);
   });
   return stopped.promise;
@@ -270,7 +254,6 @@ function stop(s: Session): Promise<StopResult> {
 export function createStreamSession(options: StreamSessionOptions): StreamSession {
   const streamId = options.streamId ?? createStreamId();
   const fetchFn = options.fetch ?? globalFetch;
-  const { throttle } = options;
   const message = createAccumulator({ partialArgs: true });
   const s: Session = {
     phase: { status: 'idle' },
@@ -278,14 +261,9 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
     options,
     message,
     final: createDeferred(),
-    cancel: options.cancel ?? (options.cancelApi != null ? createCancelRequest(options.cancelApi, { fetch: fetchFn, credentials: options.credentials }) : null),
-    cancelTimeoutMs: options.cancelTimeoutMs ?? DEFAULT_CANCEL_TIMEOUT_MS,
+    cancel: createServerCancel(options, fetchFn),
     drainMs: options.drainMs ?? DEFAULT_DRAIN_MS,
-    connectionsPerHost: options.connectionsPerHost ?? defaultConnectionsPerHost(),
-    notifier: createNotifier(
-      options.scheduler ?? (throttle === false ? syncScheduler : typeof throttle === 'number' ? createIntervalScheduler(throttle) : frameScheduler),
-      () => refresh(s),
-    ),
+    notifier: createNotifier(options, () => refresh(s)),
     timers: createSessionTimers(
       options.firstByteTimeoutMs ?? DEFAULT_FIRST_BYTE_TIMEOUT_MS,
       options.idleTimeoutMs ?? 0,
@@ -293,12 +271,12 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
       () => endByItself(s),
     ),
     connection: createStreamConnection(options, fetchFn, {
-      isOver: () => isOver(s.phase),
+      ended: () => isOver(s.phase),
       event: (event) => onEvent(s, event),
       chunk: (chunk) => onChunk(s, chunk),
       closed: (how, failure) => closed(s, how, failure),
     }),
-    handle: {
+    session: {
       streamId,
       cancelSecret: options.cancelSecret ?? createCancelSecret(),
       start() {
@@ -310,11 +288,11 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
       disconnect() {
         // Not while stopping: the stop contract already bounds the end (cancel timeout + drain),
         // and aborting now would close the connection before the cancel reached the server.
-        if (isLive(s.phase)) end(s, { status: 'incomplete', incomplete: { reason: 'disconnected' }, error: null });
+        if (isLive(s.phase)) end(s, { reason: 'disconnected' });
       },
       subscribe: (listener) => s.notifier.subscribe(listener),
       getSnapshot: () => s.snapshot,
     },
   };
-  return s.handle;
+  return s.session;
 }

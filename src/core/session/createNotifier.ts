@@ -1,5 +1,6 @@
 import { callSafely } from '../internal/callSafely';
-import type { NotifyScheduler } from '../scheduler';
+import { createIntervalScheduler, frameScheduler, syncScheduler } from '../scheduler';
+import type { StreamSessionOptions } from './types';
 
 /** What {@link createNotifier} returns: the subscriber list and when it hears of a change. */
 export type Notifier = {
@@ -13,12 +14,15 @@ export type Notifier = {
 
 /**
  * A session's notifications and their throttling, on their own: one pending notification at a
- * time, run by the scheduler (a frame, N ms, or at once) or forced by a status change. Like TanStack
+ * time, run by the scheduler (`scheduler`, else by `throttle`: a frame by default, N ms, or at
+ * once with `false`) or forced by a status change. Like TanStack
  * Query's `notifyManager`, batching is one module the session only calls. `refresh` rebuilds the
  * snapshot and says whether anything visible changed; only then are the listeners called (each
  * throw reported, never breaking the others).
  */
-export function createNotifier(scheduler: NotifyScheduler, refresh: () => boolean): Notifier {
+export function createNotifier({ scheduler, throttle }: Pick<StreamSessionOptions, 'scheduler' | 'throttle'>, refresh: () => boolean): Notifier {
+  const schedule =
+    scheduler ?? (throttle === false ? syncScheduler : typeof throttle === 'number' ? createIntervalScheduler(throttle) : frameScheduler);
   const listeners = new Set<() => void>();
   let pending: { cancel: () => void } | null = null;
 
@@ -39,7 +43,7 @@ export function createNotifier(scheduler: NotifyScheduler, refresh: () => boolea
       pending = entry;
       // The scheduler may flush synchronously (syncScheduler); the identity check also ignores a
       // flush from a scheduler that did not honour its cancel.
-      entry.cancel = scheduler(() => {
+      entry.cancel = schedule(() => {
         if (pending !== entry) return;
         pending = null;
         publish();

@@ -14,7 +14,7 @@ export type SessionTimers = {
   /** A non-empty chunk arrived: the first-byte bound is met, the idle bound starts again. */
   received(): void;
   /** The finish or an in-stream error was read: the stream has `AFTER_FINISH_MS` to close (armed once). */
-  windDown(): void;
+  finish(): void;
   /** Every timer off, for good: from a stop on, the stop contract bounds the end; after the end, nothing does. */
   clear(): void;
 };
@@ -53,7 +53,7 @@ export function createSessionTimers(
         idle = timeoutAfter(idleMs, 'idleTimeoutMs');
       }
     },
-    windDown() {
+    finish() {
       // For when the answer is over but the server holds the connection open.
       if (!off && !afterFinish) afterFinish = setTimeout(onWindDownOver, AFTER_FINISH_MS);
     },

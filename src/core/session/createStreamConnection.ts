@@ -4,7 +4,7 @@ import { StreamAbortedError, StreamHttpError } from '../errors';
 import { STREAM_CANCELLED_HEADER } from '../ids';
 import { createDeferred } from '../internal/createDeferred';
 import { trackOpenStream } from '../openStreams';
-import type { StreamEvent } from '../types';
+import type { Protocol, StreamEvent } from '../types';
 import type { StreamSessionOptions } from './types';
 
 /** How the read loop ended: the end of the stream, a dropped connection, or an error (fetch failed, non-2xx, undecodable). */
@@ -13,7 +13,7 @@ export type CloseReason = 'eof' | 'dropped' | 'error';
 /** What the session hears from its connection. */
 export type ConnectionSink = {
   /** The session has ended: read no further (asked after every wait). */
-  isOver(): boolean;
+  ended(): boolean;
   /** Each decoded event, as it is decoded. */
   event(event: StreamEvent): void;
   /** A non-empty chunk arrived; the session decodes it (`decode`), with its first-byte bookkeeping around it. */
@@ -24,18 +24,18 @@ export type ConnectionSink = {
 
 /** What {@link createStreamConnection} returns: one request, its decoder, and how it closes. */
 export type StreamConnection = {
-  /** The decoder, once a 2xx answer arrived. */
-  decoder: StreamDecoder | null;
+  /** The wire format, once the decoder knows it (`null` before a 2xx answer, and until then). */
+  readonly protocol: Protocol | null;
   /**
    * The stream's response has started (its headers arrived): from then on a `pending` cancel
    * answer cannot be true. Not for the answer to a stream whose cancel arrived first (its header
    * says so): that is the pending cancel taking effect.
    */
-  responseStarted: boolean;
+  started: boolean;
   /** The read loop is over. */
-  closed: boolean;
-  /** Resolves once `closed`. */
-  readonly whenClosed: Promise<void>;
+  done: boolean;
+  /** Resolves once `done`. */
+  readonly closed: Promise<void>;
   /**
    * Sends the request (the session's `x-stream-id` and `x-stream-cancel-secret` override user
    * headers of the same name) and reads the answer until the stream closes.
@@ -52,6 +52,38 @@ export type StreamConnection = {
 const noop = () => {};
 
 /**
+ * The loop over a body, chunk by chunk into `sink`, until it ends (`close`) or the session ended.
+ * getReader, not async iteration: Safari's ReadableStream is not async-iterable.
+ */
+async function readBody(reader: ReadableStreamDefaultReader<Uint8Array> | undefined, sink: ConnectionSink, connection: StreamConnection, close: typeof sink.closed) {
+  try {
+    for (;;) {
+      let result: ReadableStreamReadResult<Uint8Array>;
+      try {
+        // No body at all reads as an empty stream.
+        result = reader ? await reader.read() : { done: true, value: undefined };
+      } catch (failure) {
+        return close('dropped', failure);
+      }
+      if (sink.ended()) return;
+      if (result.done) {
+        if (connection.decode()) close('eof');
+        return;
+      }
+      if (result.value.byteLength === 0) continue;
+      sink.chunk(result.value);
+      if (connection.done) return;
+    }
+  } finally {
+    try {
+      reader?.releaseLock();
+    } catch {
+      // already released
+    }
+  }
+}
+
+/**
  * Reading a response, on its own: the `fetch` (with one `AbortController`), a non-2xx answer read
  * into a `StreamHttpError`, the decoder for a 2xx one, and the read loop that hands each chunk to
  * the session. Every way the loop ends reaches `sink.closed` once; the session decides what it
@@ -62,49 +94,22 @@ export function createStreamConnection(options: StreamSessionOptions, fetchFn: t
   const controller = new AbortController();
   const closing = createDeferred<void>();
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  let decoder: StreamDecoder | undefined;
 
   const close = (how: CloseReason, failure?: unknown) => {
-    connection.closed = true;
+    connection.done = true;
     closing.resolve();
     connection.release();
     sink.closed(how, failure);
   };
 
-  /** The loop over the body: getReader, not async iteration (Safari's ReadableStream is not async-iterable). */
-  const readBody = async (response: Response) => {
-    const activeReader = (reader = response.body?.getReader());
-    try {
-      for (;;) {
-        let result: ReadableStreamReadResult<Uint8Array>;
-        try {
-          // No body at all reads as an empty stream.
-          result = activeReader ? await activeReader.read() : { done: true, value: undefined };
-        } catch (failure) {
-          return close('dropped', failure);
-        }
-        if (sink.isOver()) return;
-        if (result.done) {
-          if (connection.decode()) close('eof');
-          return;
-        }
-        if (result.value.byteLength === 0) continue;
-        sink.chunk(result.value);
-        if (connection.closed) return;
-      }
-    } finally {
-      try {
-        activeReader?.releaseLock();
-      } catch {
-        // already released
-      }
-    }
-  };
-
   const connection: StreamConnection = {
-    decoder: null,
-    responseStarted: false,
-    closed: false,
-    whenClosed: closing.promise,
+    get protocol() {
+      return decoder?.protocol ?? null;
+    },
+    started: false,
+    done: false,
+    closed: closing.promise,
     release: noop,
     async read(streamId, cancelSecret) {
       const headers = new Headers(options.headers);
@@ -123,23 +128,23 @@ export function createStreamConnection(options: StreamSessionOptions, fetchFn: t
       } catch (failure) {
         return close('error', failure);
       }
-      if (sink.isOver()) return void response.body?.cancel().catch(noop);
+      if (sink.ended()) return void response.body?.cancel().catch(noop);
       if (!response.ok) {
         // The first-byte timer still runs: it bounds an error body that never ends.
         const text = await readTextUpTo(response, MAX_ERROR_BODY_BYTES);
         return close('error', new StreamHttpError(response.status, response.statusText, text));
       }
-      connection.responseStarted = !response.headers.has(STREAM_CANCELLED_HEADER);
-      connection.decoder = createStreamDecoder(
+      connection.started = !response.headers.has(STREAM_CANCELLED_HEADER);
+      decoder = createStreamDecoder(
         { protocol: options.protocol, contentType: response.headers.get('content-type'), aiSdkUsagePath: options.aiSdkUsagePath, maxEventSize: options.maxEventSize },
         sink.event,
       );
-      return readBody(response);
+      return readBody((reader = response.body?.getReader()), sink, connection, close);
     },
     decode(chunk) {
       try {
-        if (chunk) connection.decoder!.push(chunk);
-        else connection.decoder!.end();
+        if (chunk) decoder!.push(chunk);
+        else decoder!.end();
         return true;
       } catch (failure) {
         // Events decoded before the bad one were applied: the text before it is kept.

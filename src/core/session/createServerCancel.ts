@@ -1,24 +1,16 @@
-import type { CancelFunction, CancelOutcome } from '../createCancelRequest';
+import { createCancelRequest, type CancelFunction, type CancelOutcome } from '../createCancelRequest';
 import { StreamAbortedError } from '../errors';
 import { withTimeout } from '../internal/withTimeout';
-import { openStreamsTo, originOf } from '../openStreams';
+import { defaultConnectionsPerHost, openStreamsTo, originOf } from '../openStreams';
+import type { StreamSessionOptions } from './types';
+
+const DEFAULT_CANCEL_TIMEOUT_MS = 3000;
 
 /**
  * Over `https:` a full count of open streams does not prove the cancel is queued (HTTP/2 carries
  * them all on one connection): the stop frees a connection only if the cancel is this late.
  */
 const QUEUED_CANCEL_GRACE_MS = 500;
-
-/** The stream a cancel is for, as the connection-pool policy needs it. */
-export type CancelledStream = {
-  /** The stream's endpoint and the cancel's (`cancelApi`; the policy applies only with one). */
-  api: string | URL;
-  cancelApi?: string | URL | undefined;
-  /** The runtime's HTTP/1.1 connection limit per host (`connectionsPerHost`). */
-  connectionsPerHost: number;
-  /** Frees the stream's connection (aborts its fetch). */
-  free(): void;
-};
 
 /** Clears `timer` once `promise` settles, either way (and leaves no rejection unhandled). */
 function clearWhenSettled(promise: Promise<unknown>, timer: ReturnType<typeof setTimeout>) {
@@ -52,29 +44,37 @@ function callCancel(cancel: CancelFunction, ids: { streamId: string; cancelSecre
  * this stream's connection so the queued cancel goes out at once. Why, and why only then:
  * docs/session.md, "The browser's connection pool".
  */
-function freeConnectionIfCancelQueued(answer: Promise<unknown>, stream: CancelledStream) {
-  if (stream.cancelApi == null) return;
-  const origin = originOf(stream.cancelApi);
-  if (origin === null || origin !== originOf(stream.api) || openStreamsTo(origin) !== stream.connectionsPerHost) return;
+function freeConnectionIfCancelQueued(answer: Promise<unknown>, options: StreamSessionOptions, connectionsPerHost: number, free: () => void) {
+  if (options.cancelApi == null) return;
+  const origin = originOf(options.cancelApi);
+  if (origin === null || origin !== originOf(options.api) || openStreamsTo(origin) !== connectionsPerHost) return;
   // A timer, not a direct call: the cancel's `fetch` (behind a TanStack mutation's microtasks)
   // is issued by then, so it is queued for the connection this frees.
-  clearWhenSettled(answer, setTimeout(stream.free, origin.startsWith('http:') ? 0 : QUEUED_CANCEL_GRACE_MS));
+  clearWhenSettled(answer, setTimeout(free, origin.startsWith('http:') ? 0 : QUEUED_CANCEL_GRACE_MS));
 }
 
 /**
- * The server cancel of a stop, on its own: the call with the client-chosen id and secret, its
- * bound (`timeoutMs`; the cancel's own signal fires one more `timeoutMs` after it, and not at all
- * once the cancel has answered), and the HTTP/1.1 connection-pool policy for a stream still open
- * (`stream`; `null` once it closed: it holds no connection to free). Rejects with the cancel's
- * error or a `StreamAbortedError('timeout')`.
+ * Sends a stop's server cancel with the client-chosen id and secret. `free` frees the stream's
+ * connection, for the connection-pool policy; `null` once the stream closed (it holds no
+ * connection to free). Rejects with the cancel's error or a `StreamAbortedError('timeout')`.
  */
-export function sendServerCancel(
-  cancel: CancelFunction,
-  ids: { streamId: string; cancelSecret: string },
-  timeoutMs: number,
-  stream: CancelledStream | null,
-): Promise<CancelOutcome> {
-  const answer = callCancel(cancel, ids, timeoutMs);
-  if (stream) freeConnectionIfCancelQueued(answer, stream);
-  return answer;
+export type ServerCancel = (ids: { streamId: string; cancelSecret: string }, free: (() => void) | null) => Promise<CancelOutcome>;
+
+/**
+ * The server cancel of a stop, on its own: the cancel (`cancel`, else `createCancelRequest` on
+ * `cancelApi` with the session's `fetch` and `credentials`; `null` without either), its bound
+ * (`cancelTimeoutMs`; the cancel's own signal fires one more `cancelTimeoutMs` after it, and not
+ * at all once the cancel has answered), and the HTTP/1.1 connection-pool policy
+ * (`connectionsPerHost`). The options are read once, here, as the session is created.
+ */
+export function createServerCancel(options: StreamSessionOptions, fetchFn: typeof fetch): ServerCancel | null {
+  const cancel = options.cancel ?? (options.cancelApi != null ? createCancelRequest(options.cancelApi, { fetch: fetchFn, credentials: options.credentials }) : null);
+  const timeoutMs = options.cancelTimeoutMs ?? DEFAULT_CANCEL_TIMEOUT_MS;
+  const connectionsPerHost = options.connectionsPerHost ?? defaultConnectionsPerHost();
+  if (!cancel) return null;
+  return (ids, free) => {
+    const answer = callCancel(cancel, ids, timeoutMs);
+    if (free) freeConnectionIfCancelQueued(answer, options, connectionsPerHost, free);
+    return answer;
+  };
 }
