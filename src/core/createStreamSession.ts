@@ -56,13 +56,12 @@ const isOver = ({ status }: Phase) => status === 'complete' || status === 'incom
 
 /** Rebuilds the snapshot if something visible changed; `true` if it did (the notifier then tells the listeners). */
 function refresh(s: Session): boolean {
-  const { phase, snapshot } = s;
   const message = s.message.message();
   const protocol = s.connection.protocol;
   // `incomplete` and `error` change only with the status: they are the terminal phase's own.
-  if (snapshot.status === phase.status && snapshot.message === message && snapshot.protocol === protocol) return false;
-  const { status, incomplete = null, error = null } = phase;
-  s.snapshot = Object.freeze({ status, message, incomplete, error, streamId: snapshot.streamId, responseId: message.id, protocol });
+  if (s.snapshot.status === s.phase.status && s.snapshot.message === message && s.snapshot.protocol === protocol) return false;
+  const { status, incomplete = null, error = null } = s.phase;
+  s.snapshot = Object.freeze({ status, message, incomplete, error, streamId: s.snapshot.streamId, responseId: message.id, protocol });
   return true;
 }
 
@@ -153,15 +152,14 @@ async function run(s: Session) {
   s.timers.start();
   enter(s, 'connecting');
   if (isOver(s.phase)) return; // a listener disconnected at once
-  await s.connection.read(s.session.streamId, s.session.cancelSecret);
+  await s.connection.read(s.session);
 }
 
 /** The stop contract (docs/DESIGN.md), top to bottom: freeze, server cancel, always the local abort, the end. */
 async function stopContract(s: Session): Promise<StopResult> {
-  const { message, connection } = s;
   // 1. In the task of the click: `stopping`, and the visible message freezes at what was shown
   // (the last notification, not the deltas received since, which the user never saw).
-  message.freeze(s.snapshot.message);
+  s.message.freeze(s.snapshot.message);
   s.timers.clear(); // from here the stop contract bounds everything
   enter(s, 'stopping');
 
@@ -171,33 +169,33 @@ async function stopContract(s: Session): Promise<StopResult> {
     if (s.cancel) {
       // 2. The server cancel, with the client-chosen id: works before the first byte too. At a
       // full HTTP/1.1 connection pool it frees this stream's connection (docs/session.md).
-      outcome = await s.cancel(s.session, connection.done ? null : () => connection.abort('cancelled'));
+      outcome = await s.cancel(s.session, s.connection.done ? null : () => s.connection.abort('cancelled'));
       // The server's final usage / cancel event may still arrive: wait a little for the stream
       // to end by itself (deltas stay frozen; usage and finish are applied). After
       // `already-finished` the model's finish is on its way: wait for it as after any finish.
       const wait = outcome.alreadyFinished ? AFTER_FINISH_MS : s.drainMs;
-      if (!connection.done && wait > 0) await withTimeout(connection.closed, wait, () => {});
+      if (!s.connection.done && wait > 0) await withTimeout(s.connection.closed, wait, () => {});
     }
   } catch (thrown) {
     failure = toError(thrown);
   } finally {
     // 3. Always abort locally, after the cancel answered, failed or timed out.
-    connection.abort('cancelled');
+    s.connection.abort('cancelled');
   }
 
   // The server says the model had finished before the cancel reached it: the stop came after
   // the end, so the message is the whole answer, as the stream ends it (one story on both sides),
   // once it said how it ended: its finish event, or the close of plain text (it has no other).
-  if (outcome?.alreadyFinished && (message.message().finishReason !== null || (connection.done && connection.protocol === 'text'))) {
-    message.thaw();
+  if (outcome?.alreadyFinished && (s.message.message().finishReason !== null || (s.connection.done && s.connection.protocol === 'text'))) {
+    s.message.thaw();
     endByItself(s);
     return { serverConfirmed: false };
   }
   // Usage from the cancel answer wins over what the stream said; otherwise the last known stays.
-  if (outcome?.usage) message.apply({ type: 'usage', usage: outcome.usage });
+  if (outcome?.usage) s.message.apply({ type: 'usage', usage: outcome.usage });
   // A `stream-cancelled` event (or AI SDK `abort`) read during the drain is a confirmation too.
-  const cancelledInStream = message.message().finishReason === 'cancelled';
-  if (outcome?.pending && connection.started && !cancelledInStream && !failure) failure = unknownStreamError();
+  const cancelledInStream = s.message.message().finishReason === 'cancelled';
+  if (outcome?.pending && s.connection.started && !cancelledInStream && !failure) failure = unknownStreamError();
   const serverConfirmed = (outcome?.confirmed === true && failure === null) || cancelledInStream;
   // 4. `cancelled`: the user said stop and the visible message was frozen at that instant.
   const result: StopResult = failure ? { serverConfirmed, error: failure.message } : { serverConfirmed };

@@ -40,7 +40,7 @@ export type StreamConnection = {
    * Sends the request (the session's `x-stream-id` and `x-stream-cancel-secret` override user
    * headers of the same name) and reads the answer until the stream closes.
    */
-  read(streamId: string, cancelSecret: string): Promise<void>;
+  read(ids: { streamId: string; cancelSecret: string }): Promise<void>;
   /** Feeds a chunk to the decoder, or ends its input; `false` (after closing with the error) when the stream is undecodable. */
   decode(chunk?: Uint8Array): boolean;
   /** Closes the connection: aborts the fetch (the server sees the request close) and lets go of the reader. */
@@ -111,10 +111,10 @@ export function createStreamConnection(options: StreamSessionOptions, fetchFn: t
     done: false,
     closed: closing.promise,
     release: noop,
-    async read(streamId, cancelSecret) {
+    async read(ids) {
       const headers = new Headers(options.headers);
-      headers.set('x-stream-id', streamId);
-      headers.set('x-stream-cancel-secret', cancelSecret);
+      headers.set('x-stream-id', ids.streamId);
+      headers.set('x-stream-cancel-secret', ids.cancelSecret);
       connection.release = trackOpenStream(options.api);
       let response: Response;
       try {
