@@ -19,9 +19,10 @@ export type { StreamStatus, IncompleteReason, IncompleteInfo, StreamSessionSnaps
 
 /**
  * Where a session stands, as one value: its status, and what only the `incomplete` end has (why,
- * and the error). Every change goes through `enter()` (a live status) or `end()` (a terminal one),
- * once each way; nothing else says whether the session started, stops or ended. A new live phase
- * (a `reconnecting` one, say, with its attempt) is one more member here, one more case in `isLive`.
+ * and the error). It changes in three places only: `enter()` (`connecting`, `stopping`: heard at
+ * once), `onChunk` (`streaming`: heard with the first chunk) and `end()` (a terminal one, once);
+ * nothing else says whether the session started, stops or ended. A new live phase (a
+ * `reconnecting` one, say, with its attempt) is one more member here, one more case in `isLive`.
  */
 type Phase =
   | { readonly status: Exclude<StreamStatus, 'incomplete'>; readonly incomplete?: never; readonly error?: never }
