@@ -5,7 +5,7 @@ import { playwright } from '@vitest/browser-playwright';
 import { configDefaults, defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
 
 /**
- * Four projects: `unit` (Node and jsdom, test/**), `heap` (test/heap: the 1,000-cycle heap
+ * Four projects: `unit` (Node and jsdom, test/**, and the type tests test/types/*.test-d.ts), `heap` (test/heap: the 1,000-cycle heap
  * check, in a worker started with `--expose-gc`), `react18` (the React tests on React 18) and `storybook` (every story's play function,
  * in Debian's Chromium through Vitest browser mode). No browser is ever downloaded: without
  * /usr/bin/chromium the story tests are skipped, loudly, and the others run.
@@ -32,6 +32,17 @@ const unit: TestProjectInlineConfiguration = {
     exclude: [...configDefaults.exclude, 'test/heap/**', 'test/react18/**'],
     environment: 'node',
     testTimeout: 20_000,
+    // Type tests of the public API (`expectTypeOf`, test/types/*.test-d.ts), checked by tsc, never
+    // run: a type assertion that does not hold (or an unused `@ts-expect-error`) fails the run.
+    // test/types/tsconfig.json extends the project's (its `paths` resolve `react-model-stream/*` to
+    // src/, as a user's import resolves to the package) and includes only the type tests, so tsc
+    // checks them and what they import, not the whole project a second time (`npm run typecheck`).
+    typecheck: {
+      enabled: true,
+      checker: 'tsc',
+      include: ['test/**/*.test-d.ts'],
+      tsconfig: './test/types/tsconfig.json',
+    },
   },
 };
 

@@ -1,3 +1,6 @@
+import { createFinishedMarkers } from './internal/memory/createFinishedMarkers';
+import { createSweepTimer } from './internal/memory/createSweepTimer';
+import { createTombstoneSet } from './internal/memory/createTombstoneSet';
 import { secretHashesEqual } from './internal/validation';
 import type { CancelListener, CancelReport, CancelResult, RegisterResult, StreamRegistry } from './types';
 
@@ -33,14 +36,32 @@ export type InMemoryStreamRegistry = StreamRegistry & {
 };
 
 type LiveEntry = { secretHash: string; onCancel: CancelListener };
-/** `stopped`: what a stream stopped without a cancel knew; taken by the first late cancel. */
-type Marker = { secretHash: string; expiresAt: number; stopped?: CancelReport };
 
 /** `maxTombstones` by default: about 2.5 MiB of tombstones (measured: test/heap/tombstones.test.ts). */
 export const DEFAULT_MAX_TOMBSTONES = 10_000;
 
 /** What a cancel answers when the stream has not registered yet: it will be cancelled the moment it does. */
 const PENDING_REPORT: CancelReport = { usage: null, usageEstimated: false };
+
+/** The options with their defaults; a `maxTombstones` that is not a number ≥ 0 throws at once. */
+function withDefaults(options: StreamRegistryOptions): Required<StreamRegistryOptions> {
+  const maxTombstones = options.maxTombstones ?? DEFAULT_MAX_TOMBSTONES;
+  if (typeof maxTombstones !== 'number' || !(maxTombstones >= 0)) {
+    throw new RangeError(`createStreamRegistry: maxTombstones must be a number ≥ 0, not ${String(maxTombstones)}.`);
+  }
+  return { finishedTtlMs: options.finishedTtlMs ?? 60_000, tombstoneTtlMs: options.tombstoneTtlMs ?? 10_000, maxTombstones };
+}
+
+/** Stops a live stream for a cancel: `already-finished` when its listener says it was late; one that throws still stopped it. */
+function stopLive(entry: LiveEntry): CancelResult {
+  let report: CancelReport | null;
+  try {
+    report = entry.onCancel();
+  } catch {
+    report = { usage: null, usageEstimated: false };
+  }
+  return report === null ? { status: 'already-finished' } : { status: 'cancelled', report };
+}
 
 /**
  * Creates the in-memory stream registry, the default for a single server process. Live streams are
@@ -59,73 +80,25 @@ const PENDING_REPORT: CancelReport = { usage: null, usageEstimated: false };
  * ```
  */
 export function createStreamRegistry(options: StreamRegistryOptions = {}): InMemoryStreamRegistry {
-  const finishedTtlMs = options.finishedTtlMs ?? 60_000;
-  const tombstoneTtlMs = options.tombstoneTtlMs ?? 10_000;
-  const maxTombstones = options.maxTombstones ?? DEFAULT_MAX_TOMBSTONES;
-  if (typeof maxTombstones !== 'number' || !(maxTombstones >= 0)) {
-    throw new RangeError(`createStreamRegistry: maxTombstones must be a number ≥ 0, not ${String(maxTombstones)}.`);
-  }
-
+  const { finishedTtlMs, tombstoneTtlMs, maxTombstones } = withDefaults(options);
   const live = new Map<string, LiveEntry>();
-  const finished = new Map<string, Marker>();
-  /** keyed by `id + '\n' + secretHash`: a cancel with a wrong secret cannot shadow the real one */
-  const tombstones = new Map<string, number>();
-  let sweepTimer: ReturnType<typeof setInterval> | null = null;
+  const finished = createFinishedMarkers(finishedTtlMs);
+  const tombstones = createTombstoneSet(tombstoneTtlMs, maxTombstones);
+  const sweeper = createSweepTimer(Math.max(250, Math.min(finishedTtlMs, tombstoneTtlMs || finishedTtlMs) / 2), (now) => {
+    finished.sweep(now);
+    tombstones.sweep(now);
+    return finished.size() > 0 || tombstones.size() > 0;
+  });
   let closed = false;
 
-  const sweep = () => {
-    const now = Date.now();
-    for (const [id, marker] of finished) if (marker.expiresAt <= now) finished.delete(id);
-    for (const [key, expiresAt] of tombstones) if (expiresAt <= now) tombstones.delete(key);
-    if (finished.size === 0 && tombstones.size === 0 && sweepTimer !== null) {
-      clearInterval(sweepTimer);
-      sweepTimer = null;
-    }
-  };
-
-  const ensureSweep = () => {
-    if (sweepTimer !== null || closed) return;
-    // Started lazily: some runtimes forbid timers at module scope, where registries are created.
-    sweepTimer = setInterval(sweep, Math.max(250, Math.min(finishedTtlMs, tombstoneTtlMs || finishedTtlMs) / 2));
-    (sweepTimer as { unref?: () => void }).unref?.();
-  };
-
-  const finishedMarker = (id: string): Marker | undefined => {
-    const marker = finished.get(id);
-    if (marker && marker.expiresAt <= Date.now()) {
-      finished.delete(id);
-      return undefined;
-    }
-    return marker;
-  };
-
-  const markFinished = (id: string, secretHash: string, stopped?: CancelReport) => {
-    if (finishedTtlMs <= 0) return;
-    const marker: Marker = { secretHash, expiresAt: Date.now() + finishedTtlMs };
-    if (stopped) marker.stopped = stopped;
-    finished.set(id, marker);
-    ensureSweep();
-  };
-
-  /** Drops expired tombstones from the front (insertion order is expiry order: one TTL for all). */
-  const sweepExpiredTombstones = (now: number) => {
-    for (const [key, expiresAt] of tombstones) {
-      if (expiresAt > now) return;
-      tombstones.delete(key);
-    }
-  };
-
-  const takeTombstone = (key: string): boolean => {
-    const expiresAt = tombstones.get(key);
-    if (expiresAt === undefined) return false;
-    tombstones.delete(key);
-    return expiresAt > Date.now();
+  const markFinished = (streamId: string, secretHash: string, stopped?: CancelReport) => {
+    if (finished.mark(streamId, secretHash, stopped)) sweeper.ensure();
   };
 
   return {
     async register(streamId, secretHash, onCancel): Promise<RegisterResult> {
-      if (live.has(streamId) || finishedMarker(streamId)) return 'conflict';
-      if (takeTombstone(`${streamId}\n${secretHash}`)) {
+      if (live.has(streamId) || finished.has(streamId)) return 'conflict';
+      if (tombstones.take(streamId, secretHash)) {
         markFinished(streamId, secretHash);
         return 'cancelled';
       }
@@ -149,35 +122,13 @@ export function createStreamRegistry(options: StreamRegistryOptions = {}): InMem
         // Leave the live set before calling out, so a second cancel answers already-finished.
         live.delete(streamId);
         markFinished(streamId, entry.secretHash);
-        let report: CancelReport | null;
-        try {
-          report = entry.onCancel();
-        } catch {
-          report = { usage: null, usageEstimated: false };
-        }
-        return report === null ? { status: 'already-finished' } : { status: 'cancelled', report };
+        return stopLive(entry);
       }
-      const marker = finishedMarker(streamId);
-      if (marker) {
-        if (!secretHashesEqual(marker.secretHash, secretHash)) return { status: 'forbidden' };
-        const { stopped } = marker;
-        if (!stopped) return { status: 'already-finished' };
-        // Stopped without a cancel (a disconnect): the first cancel learns it was stopped, once.
-        delete marker.stopped;
-        return { status: 'cancelled', report: stopped };
-      }
+      const late = finished.lateCancel(streamId, secretHash);
+      if (late) return late;
       if (tombstoneTtlMs <= 0 || closed || cancelOptions?.tombstone === false) return { status: 'not-found' };
-      const key = `${streamId}\n${secretHash}`;
-      const now = Date.now();
-      // Renewing a tombstone that is there takes no room; a new one needs a free slot. A tombstone
-      // already answered `pending` is a promise: it is never evicted to make room.
-      if (!tombstones.has(key) && tombstones.size >= maxTombstones) {
-        sweepExpiredTombstones(now);
-        if (tombstones.size >= maxTombstones) return { status: 'full' };
-      }
-      tombstones.delete(key); // re-insert at the end: insertion order is expiry order
-      tombstones.set(key, now + tombstoneTtlMs);
-      ensureSweep();
+      if (tombstones.leave(streamId, secretHash) === 'full') return { status: 'full' };
+      sweeper.ensure();
       return { status: 'cancelled', report: PENDING_REPORT, pending: true };
     },
 
@@ -186,14 +137,13 @@ export function createStreamRegistry(options: StreamRegistryOptions = {}): InMem
     },
 
     counts() {
-      sweep();
-      return { streams: live.size, finished: finished.size, tombstones: tombstones.size };
+      sweeper.sweep();
+      return { streams: live.size, finished: finished.size(), tombstones: tombstones.size() };
     },
 
     async close() {
       closed = true;
-      if (sweepTimer !== null) clearInterval(sweepTimer);
-      sweepTimer = null;
+      sweeper.close();
       live.clear();
       finished.clear();
       tombstones.clear();

@@ -60,36 +60,31 @@ describe('createCancelRequest', () => {
     expect(JSON.parse(received.body)).toEqual({ streamId: 'stream-1' });
   });
 
-  test('maps estimated usage, null usage and already-finished', async () => {
-    const answers: Record<string, string> = {
-      '/estimated': '{"status":"cancelled","usage":{"inputTokens":10,"outputTokens":null},"usageEstimated":true}',
-      '/no-usage': '{"status":"cancelled","usage":null,"usageEstimated":false}',
-      '/finished': '{"status":"already-finished"}',
-    };
-    server = await startHttpServer(({ res, url }) => {
+  test.each<[answer: string, body: string, outcome: unknown]>([
+    [
+      'estimated usage',
+      '{"status":"cancelled","usage":{"inputTokens":10,"outputTokens":null},"usageEstimated":true}',
+      { confirmed: true, usage: { inputTokens: 10, outputTokens: null, estimated: true } },
+    ],
+    ['null usage', '{"status":"cancelled","usage":null,"usageEstimated":false}', { confirmed: true, usage: null }],
+    ['already-finished', '{"status":"already-finished"}', { confirmed: false, alreadyFinished: true }],
+  ])('maps %s', async (_answer, body, outcome) => {
+    server = await startHttpServer(({ res }) => {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(answers[url]);
+      res.end(body);
     });
-    await expect(createCancelRequest(`${server.url}/estimated`)(request)).resolves.toEqual({
-      confirmed: true,
-      usage: { inputTokens: 10, outputTokens: null, estimated: true },
-    });
-    await expect(createCancelRequest(`${server.url}/no-usage`)(request)).resolves.toEqual({ confirmed: true, usage: null });
-    await expect(createCancelRequest(`${server.url}/finished`)(request)).resolves.toEqual({ confirmed: false, alreadyFinished: true });
+    await expect(createCancelRequest(`${server.url}/cancel`)(request)).resolves.toEqual(outcome);
   });
 
-  test('rejects with a StreamHttpError on 403, 404 and 500', async () => {
-    server = await startHttpServer(({ res, url }) => {
-      const status = Number(url.slice(1));
+  test.each([403, 404, 500])('rejects with a StreamHttpError on %i, with its status and body', async (status) => {
+    server = await startHttpServer(({ res }) => {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(`{"error":"status ${status}"}`);
     });
-    for (const status of [403, 404, 500]) {
-      const failure = await createCancelRequest(`${server.url}/${status}`)(request).catch((error: unknown) => error);
-      expect(failure).toBeInstanceOf(StreamHttpError);
-      expect((failure as StreamHttpError).status).toBe(status);
-      expect((failure as StreamHttpError).body).toBe(`{"error":"status ${status}"}`);
-    }
+    const failure = await createCancelRequest(`${server.url}/cancel`)(request).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(StreamHttpError);
+    expect((failure as StreamHttpError).status).toBe(status);
+    expect((failure as StreamHttpError).body).toBe(`{"error":"status ${status}"}`);
   });
 
   test('a 404 "pending" (no such stream yet; the server will cancel it on arrival) is confirmed and flagged pending (the session decides)', async () => {

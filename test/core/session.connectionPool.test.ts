@@ -3,6 +3,7 @@ import { createCancelRequest } from '../../src/core/createCancelRequest';
 import { createStreamSession, type StreamSession } from '../../src/core/createStreamSession';
 import { defaultConnectionsPerHost, openStreamsTo, originOf, trackOpenStream } from '../../src/core/openStreams';
 import { startHttpServer, type RecordedRequest, type TestServer } from '../helpers/httpServer';
+import { part, SSE_HEADERS as SSE } from '../helpers/sse';
 
 // A Stop must not wait in the browser's connection pool behind the page's own streams (6 per
 // HTTP/1.1 host; measured in docs/e2e.md, scenario 2). Node's fetch has no such limit, so these
@@ -12,8 +13,6 @@ import { startHttpServer, type RecordedRequest, type TestServer } from '../helpe
 // Order comes from the real server's event log.
 
 const WAIT = { timeout: 10_000, interval: 5 };
-const part = (value: unknown) => `data: ${JSON.stringify(value)}\n\n`;
-const SSE = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' };
 
 let server: TestServer | null = null;
 const sessions: StreamSession[] = [];

@@ -2,14 +2,13 @@ import { afterEach, expect, test, vi } from 'vitest';
 import { createStreamSession } from '../../src/core/createStreamSession';
 import type { NotifyScheduler } from '../../src/core/scheduler';
 import { startHttpServer, type RecordedRequest, type TestServer } from '../helpers/httpServer';
+import { part, SSE_HEADERS as SSE } from '../helpers/sse';
 
-// Issue 12, point 7: what is stored is what was on screen. With a throttled notification (one per
+// What is stored is what was on screen. With a throttled notification (one per
 // frame), deltas received after the last notification were never shown; a stop must not keep
 // them. Ids, usage and the finish reason that arrive after the click still count.
 
 const WAIT = { timeout: 10_000, interval: 5 };
-const part = (value: unknown) => `data: ${JSON.stringify(value)}\n\n`;
-const SSE = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' };
 
 let server: TestServer | null = null;
 afterEach(async () => {

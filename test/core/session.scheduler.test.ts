@@ -2,13 +2,12 @@ import { afterEach, describe, expect, test, vi } from 'vitest';
 import { createStreamSession } from '../../src/core/createStreamSession';
 import { createIntervalScheduler, frameScheduler, syncScheduler, type NotifyScheduler } from '../../src/core/scheduler';
 import { startHttpServer, sleep, type TestServer } from '../helpers/httpServer';
+import { part, SSE_HEADERS as SSE } from '../helpers/sse';
 
 // Notifications: deltas are batched through a swappable scheduler; status changes notify
 // synchronously; getSnapshot is stable between notifications (useSyncExternalStore).
 
 const WAIT = { timeout: 10_000, interval: 5 };
-const part = (value: unknown) => `data: ${JSON.stringify(value)}\n\n`;
-const SSE = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' };
 
 /** A scheduler the test flushes by hand. */
 function manualScheduler() {

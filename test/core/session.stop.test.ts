@@ -2,6 +2,7 @@ import { afterEach, describe, expect, test, vi } from 'vitest';
 import { createStreamSession, type CancelOutcome } from '../../src/core/createStreamSession';
 import { StreamAbortedError, StreamHttpError } from '../../src/core/errors';
 import { startHttpServer, type RecordedRequest, type TestServer } from '../helpers/httpServer';
+import { part, SSE_HEADERS as SSE } from '../helpers/sse';
 
 // The stop contract of DESIGN.md against a real node:http server: freeze at the click, server
 // cancel first, abort always (in a finally), bounded drain, idempotent, before the first byte too.
@@ -9,9 +10,6 @@ import { startHttpServer, type RecordedRequest, type TestServer } from '../helpe
 
 const WAIT = { timeout: 10_000, interval: 5 };
 
-/** One AI SDK UI message stream part as an SSE event. */
-const part = (value: unknown) => `data: ${JSON.stringify(value)}\n\n`;
-const SSE = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' };
 
 let server: TestServer | null = null;
 afterEach(async () => {
@@ -152,41 +150,34 @@ describe('stop()', () => {
     expect(final.message.text).toBe('Partial answer');
   });
 
-  test('a cancel function that rejects: the abort still happens, serverConfirmed false, error set', async () => {
+  test.each<[how: string, cancel: () => Promise<CancelOutcome>, message: string]>([
+    [
+      'rejects',
+      async () => {
+        throw new Error('cancel endpoint down');
+      },
+      'cancel endpoint down',
+    ],
+    [
+      'throws synchronously',
+      () => {
+        throw new Error('sync throw');
+      },
+      'sync throw',
+    ],
+  ])('a cancel function that %s: the abort still happens, serverConfirmed false, error set', async (_how, cancel, message) => {
     const { handle } = openStream('Hello');
     server = await startHttpServer(handle);
     const onError = vi.fn();
-    const session = createStreamSession({
-      api: `${server.url}/chat`,
-      cancel: async () => {
-        throw new Error('cancel endpoint down');
-      },
-      onError,
-    });
+    const session = createStreamSession({ api: `${server.url}/chat`, cancel, onError });
     const done = session.start();
     await vi.waitFor(() => expect(session.getSnapshot().message.text).toBe('Hello'), WAIT);
-    expect(await session.stop()).toEqual({ serverConfirmed: false, error: 'cancel endpoint down' });
+    expect(await session.stop()).toEqual({ serverConfirmed: false, error: message });
     const final = await done;
-    expect(final.incomplete).toEqual({ reason: 'cancelled', serverConfirmed: false, error: 'cancel endpoint down' });
-    expect(final.error?.message).toBe('cancel endpoint down');
+    expect(final.incomplete).toEqual({ reason: 'cancelled', serverConfirmed: false, error: message });
+    expect(final.error?.message).toBe(message);
     expect(onError).toHaveBeenCalledTimes(1);
     expect(final.message.text).toBe('Hello');
-    await expect(server.requests[0]!.closed).resolves.toEqual({ aborted: true });
-  });
-
-  test('a cancel function that throws synchronously is handled the same way', async () => {
-    const { handle } = openStream('Hello');
-    server = await startHttpServer(handle);
-    const session = createStreamSession({
-      api: `${server.url}/chat`,
-      cancel: () => {
-        throw new Error('sync throw');
-      },
-    });
-    const done = session.start();
-    await vi.waitFor(() => expect(session.getSnapshot().message.text).toBe('Hello'), WAIT);
-    expect(await session.stop()).toEqual({ serverConfirmed: false, error: 'sync throw' });
-    expect((await done).incomplete).toEqual({ reason: 'cancelled', serverConfirmed: false, error: 'sync throw' });
     await expect(server.requests[0]!.closed).resolves.toEqual({ aborted: true });
   });
 

@@ -2,14 +2,13 @@ import { afterEach, describe, expect, test, vi } from 'vitest';
 import { createStreamSession } from '../../src/core/createStreamSession';
 import { StreamAbortedError, StreamHttpError, StreamModelError, StreamProtocolError } from '../../src/core/errors';
 import { startHttpServer, type TestServer } from '../helpers/httpServer';
+import { part, SSE_HEADERS as SSE } from '../helpers/sse';
 
 // A stream session against a real node:http server on 127.0.0.1: the happy path and every way a
 // stream can end by itself (or break). Stop and disconnect are in session.stop.test.ts.
 
 const WAIT = { timeout: 10_000, interval: 5 };
 
-/** One AI SDK UI message stream part as an SSE event. */
-const part = (value: unknown) => `data: ${JSON.stringify(value)}\n\n`;
 
 /** One OpenAI Chat Completions chunk as an SSE event (the fixtures' shape). */
 const chatChunk = (delta: unknown, finishReason: string | null = null) =>
@@ -32,7 +31,6 @@ const chatUsage = (prompt: number, completion: number) =>
     usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion },
   })}\n\n`;
 
-const SSE = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' };
 
 let server: TestServer | null = null;
 afterEach(async () => {

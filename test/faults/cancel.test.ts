@@ -24,7 +24,7 @@ const waitForText = (session: StreamSession, needle: string) =>
   });
 
 describe('cancel', () => {
-  test('13. server answers "cancelled" but keeps streaming: local abort after drainMs, no text after the click', async () => {
+  test('server answers "cancelled" but keeps streaming: local abort after drainMs, no text after the click', async () => {
     let streamClosed: Promise<{ aborted: boolean }> | null = null;
     server = await startHttpServer(async ({ url, res, closed }) => {
       if (url === '/cancel') {
@@ -62,7 +62,7 @@ describe('cancel', () => {
     await expect(streamClosed!).resolves.toEqual({ aborted: true });
   });
 
-  test('14. the stream ends naturally exactly when the cancel arrives: the server says already-finished, so the message is the whole answer, complete', async () => {
+  test('the stream ends naturally exactly when the cancel arrives: the server says already-finished, so the message is the whole answer, complete', async () => {
     let endStream: (() => void) | null = null;
     server = await startHttpServer(({ url, res }) => {
       if (url === '/cancel') {

@@ -1,13 +1,12 @@
 import { createStreamSession, type StreamSessionOptions } from '../../src/core/createStreamSession';
+import { part } from '../helpers/sse';
 
-// Shared bits of the fault-injection tests (first increment of the hardening issue; see docs/RELIABILITY.md).
+// Shared bits of the fault-injection tests (see docs/RELIABILITY.md).
 
-/** One AI SDK UI message stream part as an SSE event. */
-export const part = (value: unknown) => `data: ${JSON.stringify(value)}\n\n`;
+export { part, SSE_HEADERS as SSE } from '../helpers/sse';
 export const textPart = (delta: string) => part({ type: 'text-delta', id: 't1', delta });
 export const START = part({ type: 'start', messageId: 'msg-1' }) + part({ type: 'text-start', id: 't1' });
 export const FINISH = part({ type: 'text-end', id: 't1' }) + part({ type: 'finish', finishReason: 'stop' }) + 'data: [DONE]\n\n';
-export const SSE = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' };
 
 /**
  * A session with sync notifications; `start()` raced against a generous bound so a stuck session

@@ -102,7 +102,7 @@ describe('keep-alive comments only, for 60 s (fake timers, real socket)', () => 
     ['text/event-stream', SSE],
     ['application/octet-stream (framing sniffed from the first line, a comment)', { 'content-type': 'application/octet-stream' }],
   ] as const) {
-    test(`15a. ${label}: comments never become text and notify no one; streaming throughout under idleTimeoutMs 20 s; then the answer → complete with exactly that text`, async () => {
+    test(`${label}: comments never become text and notify no one; streaming throughout under idleTimeoutMs 20 s; then the answer → complete with exactly that text`, async () => {
       const h = await open({ idleTimeoutMs: IDLE_MS, firstByteTimeoutMs: 10_000 }, headers);
       expect(h.session.getSnapshot().status).toBe('connecting');
       expect(h.notified.map((s) => s.status)).toEqual(['connecting']);
@@ -135,7 +135,7 @@ describe('keep-alive comments only, for 60 s (fake timers, real socket)', () => 
     });
   }
 
-  test('15b. content, then 60 s of comments, then silence: idleTimeoutMs fires exactly 20 s after the last comment → incomplete / error / timeout, the text kept', async () => {
+  test('content, then 60 s of comments, then silence: idleTimeoutMs fires exactly 20 s after the last comment → incomplete / error / timeout, the text kept', async () => {
     const h = await open({ idleTimeoutMs: IDLE_MS });
     await h.send(START + textPart('partial answer, kept'));
     expect(h.session.getSnapshot().message.text).toBe('partial answer, kept');
@@ -165,7 +165,7 @@ describe('keep-alive comments only, for 60 s (fake timers, real socket)', () => 
     await expect(server!.requests[0]!.closed).resolves.toEqual({ aborted: true });
   });
 
-  test('15c. comments only, then silence: the same timeout, with nothing to keep (empty text, no protocol)', async () => {
+  test('comments only, then silence: the same timeout, with nothing to keep (empty text, no protocol)', async () => {
     const h = await open({ idleTimeoutMs: IDLE_MS });
     await keepAlivesFor60s(h);
     await vi.advanceTimersByTimeAsync(IDLE_MS - 1);
@@ -181,7 +181,7 @@ describe('keep-alive comments only, for 60 s (fake timers, real socket)', () => 
     await expect(server!.requests[0]!.closed).resolves.toEqual({ aborted: true });
   });
 
-  test('15d. firstByteTimeoutMs 10 s, comments only: a comment counts as the first byte, so the first-byte timer never fires; the stream ends when the server closes it (disconnected, no text)', async () => {
+  test('firstByteTimeoutMs 10 s, comments only: a comment counts as the first byte, so the first-byte timer never fires; the stream ends when the server closes it (disconnected, no text)', async () => {
     const h = await open({ firstByteTimeoutMs: 10_000, idleTimeoutMs: 0 });
     // The first comment 1 ms before the first-byte bound.
     await vi.advanceTimersByTimeAsync(9_999);
@@ -201,7 +201,7 @@ describe('keep-alive comments only, for 60 s (fake timers, real socket)', () => 
     expect(final.message.text).toBe('');
   });
 
-  test('15e. control for 15d: the same setup with no comment fires firstByteTimeoutMs at exactly 10 s', async () => {
+  test('control for the comment as first byte: the same setup with no comment fires firstByteTimeoutMs at exactly 10 s', async () => {
     const h = await open({ firstByteTimeoutMs: 10_000, idleTimeoutMs: 0 });
     await vi.advanceTimersByTimeAsync(9_999);
     expect(h.final()).toBeNull();

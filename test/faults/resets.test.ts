@@ -12,7 +12,7 @@ afterEach(async () => {
 });
 
 describe('connection reset', () => {
-  test('1. before headers: ends incomplete/error with fetch’s own error, not stuck', async () => {
+  test('before headers: ends incomplete/error with fetch’s own error, not stuck', async () => {
     server = await startHttpServer(({ req }) => {
       req.socket.destroy();
     });
@@ -24,7 +24,7 @@ describe('connection reset', () => {
     expect(final.message.text).toBe('');
   });
 
-  test('2. after headers, before any body byte: incomplete/disconnected, StreamAbortedError', async () => {
+  test('after headers, before any body byte: incomplete/disconnected, StreamAbortedError', async () => {
     server = await startHttpServer(({ res }) => {
       res.writeHead(200, SSE);
       res.flushHeaders();
@@ -38,7 +38,7 @@ describe('connection reset', () => {
     expect(final.message.text).toBe('');
   });
 
-  test('3. mid-event: text of complete events kept, the half event not applied', async () => {
+  test('mid-event: text of complete events kept, the half event not applied', async () => {
     server = await startHttpServer(({ res }) => {
       res.writeHead(200, SSE);
       const half = textPart(' HALF');
@@ -53,7 +53,7 @@ describe('connection reset', () => {
     expect(final.message.text).toBe('Hello world');
   });
 
-  test('4. mid-UTF-8 character: text before kept exactly, no replacement character', async () => {
+  test('mid-UTF-8 character: text before kept exactly, no replacement character', async () => {
     server = await startHttpServer(({ res }) => {
       res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
       const e = Buffer.from('é', 'utf8'); // c3 a9
@@ -70,7 +70,7 @@ describe('connection reset', () => {
     expect(final.message.text).not.toContain('\uFFFD');
   });
 
-  test('4b. mid-UTF-8 character inside an SSE event: the cut event is dropped, earlier text exact', async () => {
+  test('mid-UTF-8 character inside an SSE event: the cut event is dropped, earlier text exact', async () => {
     server = await startHttpServer(({ res }) => {
       res.writeHead(200, SSE);
       const event = Buffer.from(textPart('é'), 'utf8');
@@ -84,7 +84,7 @@ describe('connection reset', () => {
     expect(final.message.text).toBe('déjà vu ');
   });
 
-  test('5. mid-tool-call: the call is kept incomplete with its argsText and partial args', async () => {
+  test('mid-tool-call: the call is kept incomplete with its argsText and partial args', async () => {
     server = await startHttpServer(({ res }) => {
       res.writeHead(200, SSE);
       res.write(

@@ -16,7 +16,7 @@ afterEach(async () => {
 const HTML = '<!doctype html>\n<html><head><title>Sign in</title></head><body><h1>Please sign in</h1></body></html>\n';
 
 describe('responses that are not a plain model stream', () => {
-  test('7. 200 with an HTML page: StreamProtocolError unknown-protocol, never shown as the answer', async () => {
+  test('200 with an HTML page: StreamProtocolError unknown-protocol, never shown as the answer', async () => {
     server = await startHttpServer(({ res }) => {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       res.end(HTML);
@@ -30,7 +30,7 @@ describe('responses that are not a plain model stream', () => {
     expect(final.message.text).toBe('');
   });
 
-  test('7b. an explicit protocol: "text" still shows whatever the server sends (the caller asked for it)', async () => {
+  test('an explicit protocol: "text" still shows whatever the server sends (the caller asked for it)', async () => {
     server = await startHttpServer(({ res }) => {
       res.writeHead(200, { 'content-type': 'text/html' });
       res.end('<b>bold</b>');
@@ -41,7 +41,7 @@ describe('responses that are not a plain model stream', () => {
   });
 
   for (const status of [429, 500, 503]) {
-    test(`8. HTTP ${status} with a JSON body: StreamHttpError with status and body`, async () => {
+    test(`HTTP ${status} with a JSON body: StreamHttpError with status and body`, async () => {
       const body = JSON.stringify({ error: { type: 'rate_limit', message: `status ${status}` } });
       server = await startHttpServer(({ res }) => {
         res.writeHead(status, { 'content-type': 'application/json', 'retry-after': '1' });
@@ -56,7 +56,7 @@ describe('responses that are not a plain model stream', () => {
       expect(final.message.text).toBe('');
     });
 
-    test(`8. HTTP ${status} with no body: StreamHttpError with status and an empty body`, async () => {
+    test(`HTTP ${status} with no body: StreamHttpError with status and an empty body`, async () => {
       server = await startHttpServer(({ res }) => {
         res.writeHead(status);
         res.end();
@@ -69,7 +69,7 @@ describe('responses that are not a plain model stream', () => {
     });
   }
 
-  test('9. SSE sent as application/octet-stream: detected from the first line, full text', async () => {
+  test('SSE sent as application/octet-stream: detected from the first line, full text', async () => {
     server = await startHttpServer(({ res }) => {
       res.writeHead(200, { 'content-type': 'application/octet-stream' });
       res.end(START + textPart('Hello') + textPart(', octets') + FINISH);
@@ -80,7 +80,7 @@ describe('responses that are not a plain model stream', () => {
     expect(final.message.text).toBe('Hello, octets');
   });
 
-  test('10. gzip-encoded SSE, streamed: fetch decompresses, full text', async () => {
+  test('gzip-encoded SSE, streamed: fetch decompresses, full text', async () => {
     const words = Array.from({ length: 200 }, (_, i) => `w${i} `);
     server = await startHttpServer(({ res }) => {
       res.writeHead(200, { ...SSE, 'content-encoding': 'gzip' });

@@ -15,7 +15,7 @@ afterEach(async () => {
 const BIG = 5 * 1024 * 1024;
 
 describe('event sizes and counts', () => {
-  test('11a. one 5 MB event: decoded whole (default maxEventSize 16 MiB)', async () => {
+  test('one 5 MB event: decoded whole (default maxEventSize 16 MiB)', async () => {
     const big = 'x'.repeat(BIG);
     server = await startHttpServer(({ res }) => {
       res.writeHead(200, SSE);
@@ -27,7 +27,7 @@ describe('event sizes and counts', () => {
     expect(final.message.text.startsWith('before xxx')).toBe(true);
   });
 
-  test('11b. an event past a small maxEventSize: StreamProtocolError buffer-overflow, text before kept', async () => {
+  test('an event past a small maxEventSize: StreamProtocolError buffer-overflow, text before kept', async () => {
     server = await startHttpServer(({ res }) => {
       res.writeHead(200, SSE);
       res.write(START + textPart('kept '));
@@ -51,7 +51,7 @@ describe('event sizes and counts', () => {
     expect(final.message.text).toBe('kept ');
   });
 
-  test('11c. an event past maxEventSize arriving in one chunk: same outcome', async () => {
+  test('an event past maxEventSize arriving in one chunk: same outcome', async () => {
     server = await startHttpServer(({ res }) => {
       res.writeHead(200, SSE);
       res.end(START + textPart('kept ') + textPart('z'.repeat(100_000)) + FINISH);
@@ -62,7 +62,7 @@ describe('event sizes and counts', () => {
     expect(final.message.text).toBe('kept ');
   });
 
-  test('12. 100,000 tiny events: complete, exact text (time logged, not asserted)', async () => {
+  test('100,000 tiny events: complete, exact text (time logged, not asserted)', async () => {
     const N = 100_000;
     server = await startHttpServer(({ res }) => {
       res.writeHead(200, SSE);

@@ -12,7 +12,7 @@ afterEach(async () => {
 });
 
 describe('a stalled server', () => {
-  test('6a. stalls forever after the first event: idleTimeoutMs ends it error/timeout, text kept', async () => {
+  test('stalls forever after the first event: idleTimeoutMs ends it error/timeout, text kept', async () => {
     server = await startHttpServer(({ res }) => {
       res.writeHead(200, SSE);
       res.write(START + textPart('first words'));
@@ -31,7 +31,7 @@ describe('a stalled server', () => {
     await expect(server.requests[0]!.closed).resolves.toEqual({ aborted: true });
   });
 
-  test('6b. headers sent, no body byte ever: firstByteTimeoutMs ends it error/timeout', async () => {
+  test('headers sent, no body byte ever: firstByteTimeoutMs ends it error/timeout', async () => {
     server = await startHttpServer(({ res }) => {
       res.writeHead(200, SSE);
       res.flushHeaders();
@@ -46,7 +46,7 @@ describe('a stalled server', () => {
     await expect(server.requests[0]!.closed).resolves.toEqual({ aborted: true });
   });
 
-  test('6c. no headers ever: firstByteTimeoutMs also bounds the wait for headers', async () => {
+  test('no headers ever: firstByteTimeoutMs also bounds the wait for headers', async () => {
     server = await startHttpServer(() => {
       // never answers
     });

@@ -1,5 +1,5 @@
 /**
- * Every non-React helper of the root entry works on a server (issue 13, point 3).
+ * Every non-React helper of the root entry works on a server.
  *
  * A React Server Components bundler (Next.js) turns every export of a module that starts with
  * 'use client' into a client reference: calling one from a route handler throws ("Attempted to call

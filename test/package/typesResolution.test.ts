@@ -1,5 +1,5 @@
 /**
- * The published types hold under every `moduleResolution` a consumer may use (issue 13, point 2).
+ * The published types hold under every `moduleResolution` a consumer may use.
  *
  * The package is built and packed (`npm pack`) as for publishing, the tarball installed into a
  * temporary consumer outside the repo (peers and @types linked from the repo's node_modules), and a

@@ -8,10 +8,10 @@ import { startHttpServer, type RecordedRequest, type TestServer } from '../helpe
 import { failOnConsole, part, SSE_HEADERS, WAIT } from './setup';
 
 // Which stream a hook shows and stops: its lane, i.e. the store's conversation it names (shared by
-// every hook on it) or its own hook-local stream. Found by a review: switching `conversationId`
-// mid-stream kept showing (and a new start cancelled) the other conversation's stream; a second
-// hook on the same conversation did not see the first one's stream; a start inside a transition
-// left the stream invisible and unstoppable. Real node:http server.
+// every hook on it) or its own hook-local stream: switching `conversationId` mid-stream shows (and a
+// new start cancels) only the new conversation's stream; a second hook on the same conversation
+// sees the first one's stream; a start inside a transition leaves the stream visible and
+// stoppable. Real node:http server.
 
 failOnConsole();
 

@@ -52,11 +52,7 @@ export function failOnConsole(): void {
 /** `waitFor` options for eventual things over a real network on a loaded machine. */
 export const WAIT = { timeout: 10_000, interval: 10 } as const;
 
-/** One AI SDK UI message stream part as an SSE event. */
-export const part = (value: unknown): string => `data: ${JSON.stringify(value)}\n\n`;
-
-/** Response headers of an SSE stream. */
-export const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' } as const;
+export { part, SSE_HEADERS } from '../helpers/sse';
 
 /** The position of `event` in a test server's event log; fails with the whole log when it is missing. */
 export function indexOfEvent(events: readonly string[], event: string): number {

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { StopButton, useModelStream } from '../../src/index';
 import { createMessageStore } from '../../src/store/index';
 import { startHttpServer, type TestServer } from '../helpers/httpServer';
+import { part } from '../helpers/sse';
 
 let server: TestServer | null = null;
 afterEach(async () => {
@@ -12,16 +13,14 @@ afterEach(async () => {
   server = null;
 });
 
-const sse = (part: unknown) => `data: ${JSON.stringify(part)}\n\n`;
-
 describe('useModelStream (smoke)', () => {
   it('streams text from a real server into the store and completes', async () => {
     server = await startHttpServer(({ res }) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
-      res.write(sse({ type: 'start', messageId: 'm1' }));
-      res.write(sse({ type: 'text-delta', id: '0', delta: 'Hello' }));
-      res.write(sse({ type: 'text-delta', id: '0', delta: ' world' }));
-      res.end(sse({ type: 'finish', finishReason: 'stop' }) + 'data: [DONE]\n\n');
+      res.write(part({ type: 'start', messageId: 'm1' }));
+      res.write(part({ type: 'text-delta', id: '0', delta: 'Hello' }));
+      res.write(part({ type: 'text-delta', id: '0', delta: ' world' }));
+      res.end(part({ type: 'finish', finishReason: 'stop' }) + 'data: [DONE]\n\n');
     });
     const store = createMessageStore();
     let result!: ReturnType<typeof useModelStream>;
@@ -63,8 +62,8 @@ describe('useModelStream (smoke)', () => {
       }
       void body;
       res.writeHead(200, { 'content-type': 'text/event-stream' });
-      res.write(sse({ type: 'start', messageId: 'm2' }));
-      res.write(sse({ type: 'text-delta', id: '0', delta: 'Partial' }));
+      res.write(part({ type: 'start', messageId: 'm2' }));
+      res.write(part({ type: 'text-delta', id: '0', delta: 'Partial' }));
       // never ends by itself
     });
     let result!: ReturnType<typeof useModelStream>;
@@ -96,7 +95,7 @@ describe('useModelStream (smoke)', () => {
   it('the default body sends the conversation so far, leaving out turns without text', async () => {
     server = await startHttpServer(({ res }) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
-      res.end(sse({ type: 'text-delta', id: '0', delta: 'Ok' }) + sse({ type: 'finish', finishReason: 'stop' }));
+      res.end(part({ type: 'text-delta', id: '0', delta: 'Ok' }) + part({ type: 'finish', finishReason: 'stop' }));
     });
     const store = createMessageStore();
     store.getState().appendMessage('c1', { role: 'user', text: 'First question' });
@@ -123,8 +122,8 @@ describe('useModelStream (smoke)', () => {
   it('a hook-local message has the same keys as a stored one: no `incomplete` key unless incomplete', async () => {
     server = await startHttpServer(({ res }) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
-      res.write(sse({ type: 'text-delta', id: '0', delta: 'Hi' }));
-      res.end(sse({ type: 'finish', finishReason: 'stop' }) + 'data: [DONE]\n\n');
+      res.write(part({ type: 'text-delta', id: '0', delta: 'Hi' }));
+      res.end(part({ type: 'finish', finishReason: 'stop' }) + 'data: [DONE]\n\n');
     });
     const store = createMessageStore();
     let local!: ReturnType<typeof useModelStream>;

@@ -13,7 +13,7 @@ import { seededRandom } from '../helpers/fixtures';
 import { createRaceUpstream, RACE_INPUT_TOKENS } from './helpers/raceUpstream';
 import { routes, setup, type Setup } from './helpers/setup';
 
-// Issue 12, point 2: a cancel and the model's natural end racing have one answer, and the client
+// A cancel and the model's natural end racing have one answer, and the client
 // agrees with it. Once the finish has gone to the client the cancel answers `already-finished`
 // and the rest (the provider's usage, `[DONE]`) still passes; before it, `cancelled` with the
 // cancel terminal. The provider's own usage is never replaced by an estimate.

@@ -13,7 +13,7 @@ import { hasRedisServer, startRedisServer, warnIfRedisMissing, type RedisServer 
 import { createPacedUpstream } from './helpers/fakeUpstream';
 import { startServer, waitFor, type TestServer } from './helpers/http';
 
-// Issue 12, point 1: `serverConfirmed: true` only when a server really stopped (or will stop) the
+// `serverConfirmed: true` only when a server really stopped (or will stop) the
 // stream. A `404 {"status":"pending"}` answer confirms a stop only while the stream's response has
 // not started; once it has, the cancel endpoint does not know a running stream (instances that do
 // not share a registry, an Edge isolate, a Redis that lost its keys), and the client says so.

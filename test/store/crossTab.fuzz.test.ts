@@ -1,6 +1,6 @@
 // Random interleavings of appends, streamed updates, removals, clock ticks and event deliveries
 // across 2 and 3 tabs, with and without the write throttle: no message may disappear from a tab
-// unless some tab removed it. CROSS_TAB_RUNS (default 150 per configuration; a review ran 6,000).
+// unless some tab removed it. CROSS_TAB_RUNS: runs per configuration (default 150; 1500, 6,000 runs in all, passed once).
 import fc from 'fast-check';
 import { afterEach, expect, it, vi } from 'vitest';
 import type { MessageStore } from '../../src/store/index';

@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createStreamSession, type StreamSession, type StreamSessionOptions, type StreamSessionSnapshot } from '../../src/core/createStreamSession';
 import { StreamAbortedError, StreamHttpError } from '../../src/core/errors';
 import { PROTOCOLS, type Protocol } from '../../src/core/types';
-import { createMockModelServer, tokenize, type MockModelServer } from '../../src/testing/index';
+import { createMockModelServer, tokenize, type MockCancelFault, type MockModelServer } from '../../src/testing/index';
 
 // The kit end to end, with the library's own client (the stream session) on the other side: every
 // wire format through both transports (MSW in Node, and the kit's `fetch`), the stop contract
@@ -152,34 +152,27 @@ describe('faults on demand', () => {
       await expect.poll(() => model.requests[0]!.run!.abortedAt).not.toBeNull();
     });
 
-    it(`${transport}: a failing cancel (HTTP 500) leaves the stop unconfirmed, and the local abort still stops the stream`, async () => {
-      const model = createMockModelServer({ faults: { stall: { afterTokens: 1 }, cancel: { status: 500 } } });
-      const session = sessionFor(model, transport);
+    // A failing cancel, however it fails, leaves the stop unconfirmed, and the local abort still
+    // stops the stream: the server takes the closed connection as a disconnect and stops the model.
+    it.each<[failure: string, fault: MockCancelFault, options: Partial<StreamSessionOptions>, stopped: object, cancel: object]>([
+      ['answers HTTP 500', { status: 500 }, {}, { serverConfirmed: false }, { status: 500, answer: { error: { type: 'server_error' } } }],
+      [
+        'hangs past cancelTimeoutMs',
+        'hang',
+        { cancelTimeoutMs: 100 },
+        { serverConfirmed: false, error: expect.stringContaining('cancelTimeoutMs') },
+        { status: null, answer: undefined },
+      ],
+      ['fails with a network error', 'network-error', {}, { serverConfirmed: false }, { status: null }],
+    ])(`${transport}: a cancel that %s leaves the stop unconfirmed, and the local abort still stops the stream`, async (_failure, fault, options, stopped, cancel) => {
+      const model = createMockModelServer({ faults: { stall: { afterTokens: 1 }, cancel: fault } });
+      const session = sessionFor(model, transport, options);
       const done = session.start();
       await until(session, (s) => s.status === 'streaming');
-      const stopped = await session.stop();
-      expect(stopped.serverConfirmed).toBe(false);
+      expect(await session.stop()).toMatchObject(stopped);
       expect((await done).incomplete).toMatchObject({ reason: 'cancelled', serverConfirmed: false });
-      expect(model.cancels[0]).toMatchObject({ status: 500, answer: { error: { type: 'server_error' } } });
-      // The local abort closed the connection: the server took it as a disconnect and stopped the model.
+      expect(model.cancels[0]).toMatchObject(cancel);
       await expect.poll(() => model.requests[0]!.run!.abortedAt).not.toBeNull();
-    });
-
-    it(`${transport}: a hanging cancel is cut by cancelTimeoutMs; a cancel network error fails at once`, async () => {
-      const model = createMockModelServer({ faults: { stall: { afterTokens: 1 }, cancel: 'hang' } });
-      const session = sessionFor(model, transport, { cancelTimeoutMs: 100 });
-      const done = session.start();
-      await until(session, (s) => s.status === 'streaming');
-      expect(await session.stop()).toMatchObject({ serverConfirmed: false, error: expect.stringContaining('cancelTimeoutMs') });
-      await done;
-      expect(model.cancels[0]).toMatchObject({ status: null, answer: undefined });
-
-      model.update({ faults: { stall: { afterTokens: 1 }, cancel: 'network-error' } });
-      const next = sessionFor(model, transport);
-      const nextDone = next.start();
-      await until(next, (s) => s.status === 'streaming');
-      expect((await next.stop()).serverConfirmed).toBe(false);
-      expect((await nextDone).incomplete).toMatchObject({ reason: 'cancelled', serverConfirmed: false });
     });
   }
 });

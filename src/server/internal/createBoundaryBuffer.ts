@@ -26,39 +26,97 @@ const LF = 10;
 const CR = 13;
 
 /**
+ * Where the bytes seen so far may be cut, as absolute offsets (bytes since the stream began), and
+ * what the scanner must remember between chunks to tell it. One object, updated by `scan` alone.
+ */
+type Boundaries = {
+  /** just past the last byte seen */
+  total: number;
+  /** just past the empty line that ended the last complete SSE event */
+  sseEnd: number;
+  /** just past the last line end (NDJSON) */
+  lineEnd: number;
+  /** the last byte seen ended a line (the next line end is an empty line: an SSE event ends) */
+  atLineStart: boolean;
+  /** the last byte seen was a CR: an LF next completes a CRLF, not another line */
+  prevCR: boolean;
+  /** continuation bytes the last UTF-8 character still needs (0: it is complete) */
+  utf8Need: number;
+  /** where that incomplete character starts */
+  utf8LeadAt: number;
+};
+
+/** Moves `at`'s boundaries past `chunk`, byte by byte. */
+function scan(at: Boundaries, chunk: Uint8Array): void {
+  const base = at.total;
+  for (let i = 0; i < chunk.length; i++) {
+    const byte = chunk[i]!;
+    if (byte === LF) {
+      if (at.prevCR) {
+        // The LF of a CRLF: the line already ended at the CR; keep the pair together.
+        at.prevCR = false;
+        if (at.sseEnd === base + i) at.sseEnd = base + i + 1;
+        at.lineEnd = base + i + 1;
+        continue;
+      }
+      if (at.atLineStart) at.sseEnd = base + i + 1;
+      at.atLineStart = true;
+      at.lineEnd = base + i + 1;
+      at.utf8Need = 0;
+    } else if (byte === CR) {
+      if (at.atLineStart) at.sseEnd = base + i + 1;
+      at.atLineStart = true;
+      at.prevCR = true;
+      at.utf8Need = 0;
+    } else {
+      at.prevCR = false;
+      at.atLineStart = false;
+      if (byte >= 0xc0) {
+        at.utf8Need = byte >= 0xf0 ? 3 : byte >= 0xe0 ? 2 : 1;
+        at.utf8LeadAt = base + i;
+      } else if (byte >= 0x80) {
+        if (at.utf8Need > 0) at.utf8Need--;
+      } else {
+        at.utf8Need = 0;
+      }
+    }
+  }
+  at.total += chunk.length;
+}
+
+/** Takes the first `length` bytes off the front of `held` (a list of chunks), as one array. */
+function takeFront(held: Uint8Array[], length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let written = 0;
+  while (held.length > 0 && written < length) {
+    const chunk = held[0]!;
+    const want = length - written;
+    if (chunk.length <= want) {
+      out.set(chunk, written);
+      written += chunk.length;
+      held.shift();
+    } else {
+      out.set(chunk.subarray(0, want), written);
+      written += want;
+      held[0] = chunk.subarray(want);
+    }
+  }
+  return out;
+}
+
+/**
  * @param maxHeldBytes past this many held bytes the buffer forwards them anyway: an event that large
  *   is the client decoder's problem (it refuses it), not a reason to hold the server's memory.
  */
 export function createBoundaryBuffer(maxHeldBytes = 16 * 1024 * 1024): BoundaryBuffer {
+  const at: Boundaries = { total: 0, sseEnd: 0, lineEnd: 0, atLineStart: true, prevCR: false, utf8Need: 0, utf8LeadAt: 0 };
+  /** the bytes not yet forwarded or dropped; the first of them is at offset `start` */
   let held: Uint8Array[] = [];
-  /** absolute offset of the first held byte (= bytes forwarded or dropped so far) */
   let start = 0;
-  /** absolute offset just past the last byte seen */
-  let total = 0;
-  let sseEnd = 0;
-  let lineEnd = 0;
-  let atLineStart = true;
-  let prevCR = false;
-  let utf8Need = 0;
-  let utf8LeadAt = 0;
 
   const cut = (end: number): Uint8Array | null => {
     if (end <= start) return null;
-    const out = new Uint8Array(end - start);
-    let written = 0;
-    while (held.length > 0 && written < out.length) {
-      const chunk = held[0]!;
-      const want = out.length - written;
-      if (chunk.length <= want) {
-        out.set(chunk, written);
-        written += chunk.length;
-        held.shift();
-      } else {
-        out.set(chunk.subarray(0, want), written);
-        written += want;
-        held[0] = chunk.subarray(want);
-      }
-    }
+    const out = takeFront(held, end - start);
     start = end;
     return out;
   };
@@ -69,54 +127,21 @@ export function createBoundaryBuffer(maxHeldBytes = 16 * 1024 * 1024): BoundaryB
       // The caller may reuse its buffer; we keep a view only as long as the chunk is held, which is
       // fine for stream chunks (a ReadableStream never reuses an enqueued chunk).
       held.push(chunk);
-      const base = total;
-      for (let i = 0; i < chunk.length; i++) {
-        const byte = chunk[i]!;
-        if (byte === LF) {
-          if (prevCR) {
-            // The LF of a CRLF: the line already ended at the CR; keep the pair together.
-            prevCR = false;
-            if (sseEnd === base + i) sseEnd = base + i + 1;
-            lineEnd = base + i + 1;
-            continue;
-          }
-          if (atLineStart) sseEnd = base + i + 1;
-          atLineStart = true;
-          lineEnd = base + i + 1;
-          utf8Need = 0;
-        } else if (byte === CR) {
-          if (atLineStart) sseEnd = base + i + 1;
-          atLineStart = true;
-          prevCR = true;
-          utf8Need = 0;
-        } else {
-          prevCR = false;
-          atLineStart = false;
-          if (byte >= 0xc0) {
-            utf8Need = byte >= 0xf0 ? 3 : byte >= 0xe0 ? 2 : 1;
-            utf8LeadAt = base + i;
-          } else if (byte >= 0x80) {
-            if (utf8Need > 0) utf8Need--;
-          } else {
-            utf8Need = 0;
-          }
-        }
-      }
-      total += chunk.length;
+      scan(at, chunk);
     },
     take(framing) {
-      if (total - start > maxHeldBytes) return cut(total);
-      if (framing === 'sse') return cut(sseEnd);
-      if (framing === 'ndjson') return cut(lineEnd);
-      if (framing === 'text') return cut(utf8Need > 0 ? utf8LeadAt : total);
+      if (at.total - start > maxHeldBytes) return cut(at.total);
+      if (framing === 'sse') return cut(at.sseEnd);
+      if (framing === 'ndjson') return cut(at.lineEnd);
+      if (framing === 'text') return cut(at.utf8Need > 0 ? at.utf8LeadAt : at.total);
       return null;
     },
     flush() {
-      return cut(total);
+      return cut(at.total);
     },
     drop() {
       held = [];
-      start = total;
+      start = at.total;
     },
   };
 }

@@ -1,3 +1,5 @@
+import { createDeferred } from '../../core/internal/createDeferred';
+
 /**
  * The client's side of the pass-through: the body `handleModelStream` answers with. It has
  * `highWaterMark: 0`, so nothing is buffered between the upstream and the client; the pump reads
@@ -23,15 +25,22 @@ export type PassThroughOutput = {
   error(reason: unknown): void;
 };
 
+type OutputState = {
+  controller: ReadableStreamDefaultController<Uint8Array> | null;
+  /** the body still takes writes (not closed, errored or cancelled) */
+  open: boolean;
+  /** a pull not yet answered with a chunk */
+  wanted: boolean;
+  /** settles the pump's `demand()` */
+  wake: (() => void) | null;
+};
+
 export function createPassThroughOutput(): PassThroughOutput {
-  let controller: ReadableStreamDefaultController<Uint8Array> | null = null;
-  let open = false;
-  let wanted = false;
-  let wake: (() => void) | null = null;
+  const state: OutputState = { controller: null, open: false, wanted: false, wake: null };
 
   const wakeUp = () => {
-    const resolve = wake;
-    wake = null;
+    const resolve = state.wake;
+    state.wake = null;
     resolve?.();
   };
 
@@ -40,16 +49,16 @@ export function createPassThroughOutput(): PassThroughOutput {
       return new ReadableStream<Uint8Array>(
         {
           start(c) {
-            controller = c;
-            open = openNow;
+            state.controller = c;
+            state.open = openNow;
             if (!openNow) c.close();
           },
           pull() {
-            wanted = true;
+            state.wanted = true;
             wakeUp();
           },
           cancel() {
-            open = false;
+            state.open = false;
             onConsumerCancel();
           },
         },
@@ -57,37 +66,37 @@ export function createPassThroughOutput(): PassThroughOutput {
       );
     },
     get wanted() {
-      return wanted;
+      return state.wanted;
     },
     demand() {
-      return new Promise<void>((resolve) => {
-        wake = resolve;
-      });
+      const next = createDeferred<void>();
+      state.wake = next.resolve;
+      return next.promise;
     },
     wake: wakeUp,
     enqueue(bytes) {
-      if (!open || controller === null) return;
+      if (!state.open || state.controller === null) return;
       try {
-        controller.enqueue(bytes);
-        wanted = false;
+        state.controller.enqueue(bytes);
+        state.wanted = false;
       } catch {
-        open = false;
+        state.open = false;
       }
     },
     close() {
-      if (!open || controller === null) return;
-      open = false;
+      if (!state.open || state.controller === null) return;
+      state.open = false;
       try {
-        controller.close();
+        state.controller.close();
       } catch {
         // already closed or cancelled by the consumer
       }
     },
     error(reason) {
-      if (!open || controller === null) return;
-      open = false;
+      if (!state.open || state.controller === null) return;
+      state.open = false;
       try {
-        controller.error(reason);
+        state.controller.error(reason);
       } catch {
         // consumer already gone
       }

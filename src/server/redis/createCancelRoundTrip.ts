@@ -1,3 +1,5 @@
+import { createDeferred } from '../../core/internal/createDeferred';
+import { withTimeout } from '../../core/internal/withTimeout';
 import type { CommandRunner } from './createCommandRunner';
 import type { RedisKeys } from './createRedisKeys';
 import type { Outcome } from './types';
@@ -36,23 +38,27 @@ export function createCancelRoundTrip({ command, keys, instanceId, cancelTimeout
   return {
     async request(streamId, owner) {
       const requestId = crypto.randomUUID();
-      const reply = new Promise<ReplyMessage | null>((resolve) => {
-        waitingReplies.set(requestId, resolve);
-        const timer = setTimeout(() => {
+      const reply = createDeferred<ReplyMessage | null>();
+      waitingReplies.set(requestId, reply.resolve);
+      // The wait starts before the request is published: `cancelTimeoutMs` bounds the whole round trip.
+      const answer = withTimeout(
+        reply.promise,
+        cancelTimeoutMs,
+        () => {
           waitingReplies.delete(requestId);
-          resolve(null);
-        }, cancelTimeoutMs);
-        (timer as { unref?: () => void }).unref?.();
-      });
+          return null;
+        },
+        { unref: true },
+      );
       try {
         const message = { streamId, owner, requestId, replyTo: keys.replyChannel } satisfies CancelMessage;
         await command(undefined, ['PUBLISH', keys.cancelChannel, JSON.stringify(message)]);
       } catch (error) {
-        waitingReplies.get(requestId)?.(null);
         waitingReplies.delete(requestId);
+        reply.resolve(null);
         throw error;
       }
-      return reply;
+      return answer;
     },
 
     onCancelMessage(raw) {

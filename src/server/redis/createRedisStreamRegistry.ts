@@ -1,16 +1,15 @@
 import type { RedisClusterOptions } from 'redis';
-import { secretHashesEqual } from '../internal/validation';
-import type { CancelReport, CancelResult, RegisterResult, StreamRegistry } from '../types';
+import type { StreamRegistry } from '../types';
 import { createCancelRoundTrip } from './createCancelRoundTrip';
 import { createCommandRunner } from './createCommandRunner';
 import { createFinishedStreams } from './createFinishedStreams';
+import { createLocalStreams } from './createLocalStreams';
 import { createReassertTicker } from './createReassertTicker';
 import { createRedisKeys } from './createRedisKeys';
 import { createRepairQueue } from './createRepairQueue';
+import { createStreamCancel } from './createStreamCancel';
 import { createTombstones } from './createTombstones';
 import { openConnection } from './openConnection';
-import { REGISTER_SCRIPT, UNREGISTER_SCRIPT } from './scripts';
-import type { LocalEntry, Outcome } from './types';
 
 /**
  * How to reach a Redis Cluster: passed to node-redis's `createCluster`.
@@ -93,10 +92,18 @@ export type RedisStreamRegistry = StreamRegistry & {
   ready(): Promise<void>;
 };
 
-const PENDING_REPORT: CancelReport = { usage: null, usageEstimated: false };
-
-const toResult = (outcome: Outcome): CancelResult =>
-  outcome.status === 'cancelled' ? { status: 'cancelled', report: outcome.report } : { status: 'already-finished' };
+/** The options with their defaults, as the collaborators take them. */
+function withDefaults(options: RedisStreamRegistryOptions) {
+  return {
+    streamTtlMs: options.streamTtlMs ?? 30_000,
+    finishedTtlMs: options.finishedTtlMs ?? 60_000,
+    tombstoneTtlMs: options.tombstoneTtlMs ?? 10_000,
+    // A whole number for the script (`Infinity` would not parse there): no cap at all is MAX_SAFE_INTEGER.
+    maxTombstones: Math.max(0, Math.floor(Math.min(options.maxTombstones ?? 10_000, Number.MAX_SAFE_INTEGER))),
+    cancelTimeoutMs: options.cancelTimeoutMs ?? 1000,
+    commandTimeoutMs: options.commandTimeoutMs ?? 3000,
+  };
+}
 
 /**
  * Creates a stream registry shared by several server instances through Redis (node-redis), so a
@@ -143,26 +150,15 @@ const toResult = (outcome: Outcome): CancelResult =>
  * ```
  */
 export function createRedisStreamRegistry(options: RedisStreamRegistryOptions): RedisStreamRegistry {
-  const streamTtlMs = options.streamTtlMs ?? 30_000;
-  const finishedTtlMs = options.finishedTtlMs ?? 60_000;
-  const tombstoneTtlMs = options.tombstoneTtlMs ?? 10_000;
-  // A whole number for the script (`Infinity` would not parse there): no cap at all is MAX_SAFE_INTEGER.
-  const maxTombstones = Math.max(0, Math.floor(Math.min(options.maxTombstones ?? 10_000, Number.MAX_SAFE_INTEGER)));
-  const cancelTimeoutMs = options.cancelTimeoutMs ?? 1000;
-  const commandTimeoutMs = options.commandTimeoutMs ?? 3000;
-
+  const { streamTtlMs, finishedTtlMs, tombstoneTtlMs, maxTombstones, cancelTimeoutMs, commandTimeoutMs } = withDefaults(options);
   const instanceId = crypto.randomUUID();
   const keys = createRedisKeys(options.keyPrefix ?? 'rms:', instanceId);
-  const { streamKey, tombstoneKey } = keys;
-
-  /** The streams this instance serves. */
-  const local = new Map<string, LocalEntry>();
   let closed = false;
   const isClosed = () => closed;
 
   // The collaborators call each other (a reconnection re-asserts, a re-assert runs commands, a
-  // queued repair starts the ticker): the callbacks below name ones declared further down, and
-  // are only called once connected, after all of them exist.
+  // queued repair starts the ticker, a stream that goes live starts it too): the callbacks below
+  // name ones declared further down, and are only called once connected, after all of them exist.
   const connection = openConnection(
     options,
     {
@@ -181,100 +177,25 @@ export function createRedisStreamRegistry(options: RedisStreamRegistryOptions): 
   const { command } = runner;
   const finished = createFinishedStreams({ command, keys, instanceId, finishedTtlMs });
   const tombstones = createTombstones({ command, keys, tombstoneTtlMs, maxTombstones });
+  /** What the units below all take: the command runner, the key names, this instance, the TTLs. */
+  const shared = { command, keys, instanceId, streamTtlMs, finishedTtlMs, tombstoneTtlMs, isClosed };
+  const local = createLocalStreams({ ...shared, finished, tombstones, onLive: () => ticker.start(), onLeft: () => ticker.stopIfIdle() });
   const ticker = createReassertTicker({
-    local,
-    command,
+    ...shared,
+    local: local.entries,
     repairs,
-    keys,
-    instanceId,
-    streamTtlMs,
-    finishedTtlMs,
-    isClosed,
     releaseReservation: tombstones.release,
-    cancelLocally: (streamId) => void cancelLocally(streamId),
+    cancelLocally: (streamId) => void local.cancel(streamId),
   });
-  const cancels = createCancelRoundTrip({ command, keys, instanceId, cancelTimeoutMs, cancelLocally: (streamId) => cancelLocally(streamId) });
-
-  /** Cancels a stream this instance serves; stores the outcome in its hash. */
-  const cancelLocally = async (streamId: string): Promise<Outcome> => {
-    const entry = local.get(streamId);
-    // It finished meanwhile (its FINISH went out on this connection before this command, so a
-    // report of a disconnect-stopped stream is there to take).
-    if (!entry) return finished.outcome(streamId);
-    local.delete(streamId);
-    ticker.stopIfIdle();
-    let report: CancelReport | null;
-    try {
-      report = entry.onCancel();
-    } catch {
-      report = PENDING_REPORT;
-    }
-    await finished.finish(streamId, entry.secretHash, report ? JSON.stringify(report) : '', '').catch(() => {});
-    return report ? { status: 'cancelled', report } : { status: 'already-finished' };
-  };
+  const cancels = createCancelRoundTrip({ ...shared, cancelTimeoutMs, cancelLocally: local.cancel });
+  const cancel = createStreamCancel({ ...shared, tombstones, finished, cancelLocally: local.cancel, cancelRemotely: cancels.request });
 
   return {
     instanceId,
-
-    ready() {
-      return runner.connected();
-    },
-
-    async register(streamId, secretHash, onCancel): Promise<RegisterResult> {
-      if (local.has(streamId)) return 'conflict'; // live here (even if Redis lost its key)
-      const key = streamKey(streamId);
-      const answer = await command<string>(
-        key,
-        ['EVAL', REGISTER_SCRIPT, '2', key, tombstoneKey(streamId, secretHash), secretHash, instanceId, String(streamTtlMs), String(finishedTtlMs)],
-        // Answered 503, yet it ran (or may have): no live key may block the id. A registration
-        // that took a tombstone only left a finished marker (the stream never ran, as promised).
-        (late) => {
-          if (late === 'cancelled') return tombstones.release(streamId, secretHash);
-          if ((late === 'ok' || late === undefined) && !local.has(streamId)) return command(key, ['EVAL', UNREGISTER_SCRIPT, '1', key, secretHash, instanceId]);
-        },
-      );
-      if (answer === 'conflict') return 'conflict';
-      if (answer === 'cancelled') {
-        tombstones.release(streamId, secretHash);
-        return 'cancelled';
-      }
-      const entry: LocalEntry = { onCancel, secretHash };
-      local.set(streamId, entry);
-      ticker.start();
-      return {
-        streamId,
-        async finish(stopped) {
-          if (local.get(streamId) !== entry) return; // a cancel finished it already
-          local.delete(streamId);
-          ticker.stopIfIdle();
-          await finished.finish(streamId, entry.secretHash, '', stopped ? JSON.stringify(stopped) : '');
-        },
-      };
-    },
-
-    async cancel(streamId, secretHash, cancelOptions): Promise<CancelResult> {
-      const key = streamKey(streamId);
-      let found = await command<(string | null)[]>(key, ['HMGET', key, 'secretHash', 'state', 'owner']);
-      if (!found[0]) {
-        if (tombstoneTtlMs <= 0 || cancelOptions?.tombstone === false) return { status: 'not-found' };
-        const left = await tombstones.leave(streamId, secretHash);
-        if (left === 'full') return { status: 'full' };
-        if (left === null) return { status: 'cancelled', report: PENDING_REPORT, pending: true };
-        found = left;
-      }
-      const [storedHash = '', state = '', owner = ''] = found.map((field) => field ?? '');
-      if (!secretHashesEqual(storedHash, secretHash)) return { status: 'forbidden' };
-      // Stopped without a cancel (its client went away): the first cancel learns it was stopped.
-      if (state !== 'streaming') return toResult(await finished.outcome(streamId));
-      if (owner === instanceId) return toResult(await cancelLocally(streamId));
-      const answer = (await cancels.request(streamId, owner)) ?? (await finished.outcomeAfterSilence(streamId));
-      return answer ? toResult(answer) : { status: 'unavailable' };
-    },
-
-    size() {
-      return local.size;
-    },
-
+    ready: () => runner.connected(),
+    register: local.register,
+    cancel,
+    size: () => local.entries.size,
     async close() {
       if (closed) return;
       closed = true;

@@ -1,7 +1,9 @@
 import { afterEach, expect, it, vi } from 'vitest';
 import { createTabs, texts } from '../helpers/tabs';
 
-// Cases a review of the cross-tab merge found (each failed before its fix; docs/store.md).
+// Cross-tab merges that must not lose a concurrent change: a third tab's message, a subscriber's
+// write while a merged state is applied, a conversation removed while another tab streams into it,
+// a live message seen by a newly opened tab (docs/store.md).
 
 afterEach(() => {
   vi.unstubAllGlobals();
