@@ -1,0 +1,161 @@
+import { MAX_ERROR_BODY_BYTES, readTextUpTo } from '../createCancelRequest';
+import { createStreamDecoder, type StreamDecoder } from '../decoders/createStreamDecoder';
+import { StreamAbortedError, StreamHttpError } from '../errors';
+import { STREAM_CANCELLED_HEADER } from '../ids';
+import { createDeferred } from '../internal/createDeferred';
+import { trackOpenStream } from '../openStreams';
+import type { Protocol, StreamEvent } from '../types';
+import type { StreamSessionOptions } from './types';
+
+/** How the read loop ended: the end of the stream, a dropped connection, or an error (fetch failed, non-2xx, undecodable). */
+export type CloseReason = 'eof' | 'dropped' | 'error';
+
+/** What the session hears from its connection. */
+export type ConnectionSink = {
+  /** The session has ended: read no further (asked after every wait). */
+  ended(): boolean;
+  /** Each decoded event, as it is decoded. */
+  event(event: StreamEvent): void;
+  /** A non-empty chunk arrived; the session decodes it (`decode`), with its first-byte bookkeeping around it. */
+  chunk(chunk: Uint8Array): void;
+  /** The read loop is over (once); `failure` for `dropped` and `error`. */
+  closed(how: CloseReason, failure?: unknown): void;
+};
+
+/** What {@link createStreamConnection} returns: one request, its decoder, and how it closes. */
+export type StreamConnection = {
+  /** The wire format, once the decoder knows it (`null` before a 2xx answer, and until then). */
+  readonly protocol: Protocol | null;
+  /**
+   * The stream's response has started (its headers arrived): from then on a `pending` cancel
+   * answer cannot be true. Not for the answer to a stream whose cancel arrived first (its header
+   * says so): that is the pending cancel taking effect.
+   */
+  started: boolean;
+  /** The read loop is over. */
+  done: boolean;
+  /** Resolves once `done`. */
+  readonly closed: Promise<void>;
+  /**
+   * Sends the request (the session's `x-stream-id` and `x-stream-cancel-secret` override user
+   * headers of the same name) and reads the answer until the stream closes.
+   */
+  read(ids: { streamId: string; cancelSecret: string }): Promise<void>;
+  /** Feeds a chunk to the decoder, or ends its input; `false` (after closing with the error) when the stream is undecodable. */
+  decode(chunk?: Uint8Array): boolean;
+  /** Closes the connection: aborts the fetch (the server sees the request close) and lets go of the reader. */
+  abort(reason: 'cancelled' | 'disconnected'): void;
+  /** Stops counting this stream among the page's open streams (see `openStreams.ts`); once. */
+  release(): void;
+};
+
+const noop = () => {};
+
+/**
+ * The loop over a body, chunk by chunk into `sink`, until it ends (`close`) or the session ended.
+ * getReader, not async iteration: Safari's ReadableStream is not async-iterable.
+ */
+async function readBody(reader: ReadableStreamDefaultReader<Uint8Array> | undefined, sink: ConnectionSink, connection: StreamConnection, close: typeof sink.closed) {
+  try {
+    for (;;) {
+      let result: ReadableStreamReadResult<Uint8Array>;
+      try {
+        // No body at all reads as an empty stream.
+        result = reader ? await reader.read() : { done: true, value: undefined };
+      } catch (failure) {
+        return close('dropped', failure);
+      }
+      if (sink.ended()) return;
+      if (result.done) {
+        if (connection.decode()) close('eof');
+        return;
+      }
+      if (result.value.byteLength === 0) continue;
+      sink.chunk(result.value);
+      if (connection.done) return;
+    }
+  } finally {
+    try {
+      reader?.releaseLock();
+    } catch {
+      // already released
+    }
+  }
+}
+
+/**
+ * Reading a response, on its own: the `fetch` (with one `AbortController`), a non-2xx answer read
+ * into a `StreamHttpError`, the decoder for a 2xx one, and the read loop that hands each chunk to
+ * the session. Every way the loop ends reaches `sink.closed` once; the session decides what it
+ * means. The stream counts among the page's open streams from the request until it closes or the
+ * session releases it (docs/session.md, "The browser's connection pool").
+ */
+export function createStreamConnection(options: StreamSessionOptions, fetchFn: typeof fetch, sink: ConnectionSink): StreamConnection {
+  const controller = new AbortController();
+  const closing = createDeferred<void>();
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  let decoder: StreamDecoder | undefined;
+
+  const close = (how: CloseReason, failure?: unknown) => {
+    connection.done = true;
+    closing.resolve();
+    connection.release();
+    sink.closed(how, failure);
+  };
+
+  const connection: StreamConnection = {
+    get protocol() {
+      return decoder?.protocol ?? null;
+    },
+    started: false,
+    done: false,
+    closed: closing.promise,
+    release: noop,
+    async read(ids) {
+      const headers = new Headers(options.headers);
+      headers.set('x-stream-id', ids.streamId);
+      headers.set('x-stream-cancel-secret', ids.cancelSecret);
+      connection.release = trackOpenStream(options.api);
+      let response: Response;
+      try {
+        response = await fetchFn(options.api, {
+          method: options.method ?? 'POST',
+          headers,
+          body: options.body,
+          credentials: options.credentials,
+          signal: controller.signal,
+        });
+      } catch (failure) {
+        return close('error', failure);
+      }
+      if (sink.ended()) return void response.body?.cancel().catch(noop);
+      if (!response.ok) {
+        // The first-byte timer still runs: it bounds an error body that never ends.
+        const text = await readTextUpTo(response, MAX_ERROR_BODY_BYTES);
+        return close('error', new StreamHttpError(response.status, response.statusText, text));
+      }
+      connection.started = !response.headers.has(STREAM_CANCELLED_HEADER);
+      decoder = createStreamDecoder(
+        { protocol: options.protocol, contentType: response.headers.get('content-type'), aiSdkUsagePath: options.aiSdkUsagePath, maxEventSize: options.maxEventSize },
+        sink.event,
+      );
+      return readBody((reader = response.body?.getReader()), sink, connection, close);
+    },
+    decode(chunk) {
+      try {
+        if (chunk) decoder!.push(chunk);
+        else decoder!.end();
+        return true;
+      } catch (failure) {
+        // Events decoded before the bad one were applied: the text before it is kept.
+        close('error', failure);
+        return false;
+      }
+    },
+    abort(reason) {
+      if (!controller.signal.aborted) controller.abort(new StreamAbortedError(reason));
+      reader?.cancel().catch(noop);
+    },
+  };
+  return connection;
+}
