@@ -37,8 +37,6 @@ const NOT_YET_SPLIT: Record<string, number> = {
   'src/store/createMessageStore.ts (file)': 438,
   'src/server/redis/createRedisStreamRegistry.ts createRedisStreamRegistry': 144,
   'src/server/internal/createModelStream.ts createModelStream': 199,
-  'src/core/accumulator.ts createAccumulator': 215,
-  'src/core/accumulator.ts (file)': 307,
   'src/store/toModelMessages.ts (file)': 311,
 };
 
