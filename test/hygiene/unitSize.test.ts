@@ -26,8 +26,6 @@ const NOT_YET_SPLIT: Record<string, number> = {
   'src/react/useModelStream.ts (anonymous)': 98,
   'src/react/useModelStream.ts useModelStream': 201,
   'src/react/useModelStream.ts (file)': 448,
-  'src/server/fakeModel/createWireEncoder.ts responsesEncoder': 105,
-  'src/server/fakeModel/createWireEncoder.ts (file)': 364,
   'src/core/partialJson.ts push': 109,
   'src/server/fakeModel/createFakeModel.ts stream': 111,
   'src/server/fakeModel/createFakeModel.ts createFakeModel': 122,
