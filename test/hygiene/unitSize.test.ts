@@ -26,7 +26,6 @@ const NOT_YET_SPLIT: Record<string, number> = {
   'src/react/useModelStream.ts (anonymous)': 98,
   'src/react/useModelStream.ts useModelStream': 201,
   'src/react/useModelStream.ts (file)': 448,
-  'src/core/partialJson.ts push': 109,
   'src/server/createStreamRegistry.ts createStreamRegistry': 142,
   'src/store/createMessageStore.ts initialize': 142,
   'src/store/createMessageStore.ts createMessageStore': 273,
