@@ -80,7 +80,6 @@ export function createToolCalls(partialArgs: boolean, onChange: () => void): Too
     onChange();
   };
 
-  /** The call with this id, created if it is new; a name arriving later fills an empty one. */
   const start = (id: string, name: string): MutableCall => {
     let call = byId.get(id);
     if (!call) {
