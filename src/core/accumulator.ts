@@ -1,5 +1,5 @@
-import { createPartialJsonParser } from './partialJson';
-import type { FinishReason, SnapshotToolCall, StreamEvent, StreamSnapshot, Usage } from './types';
+import { createToolCalls, type ToolCalls } from './createToolCalls';
+import type { FinishReason, StreamEvent, StreamSnapshot, Usage } from './types';
 
 /** Where a tool call stands: arguments still arriving, complete, or cut off (stop, drop, error). */
 export type ToolCallState = 'streaming' | 'complete' | 'incomplete';
@@ -53,34 +53,68 @@ export type Accumulator = {
   snapshot(): StreamSnapshot;
 };
 
-type MutableCall = {
-  id: string;
-  name: string;
-  index: number;
-  argsText: string;
-  state: ToolCallState;
-  /** `args` of a `tool-call-end` that carried the parsed input (AI SDK). */
-  finalArgs: { value: unknown } | null;
-  parser: ReturnType<typeof createPartialJsonParser> | null;
-  /** set once the argument text is not JSON: the partial value stays where it was */
-  parseFailed: boolean;
-  cached: AccumulatedToolCall | null;
-};
+/** The message as received so far, mutable: `message()` hands out frozen copies of it. */
+type Draft = { -readonly [K in Exclude<keyof AccumulatedMessage, 'usage'>]: AccumulatedMessage[K] } & { usage: StreamSnapshot['usage'] };
 
-function parseObject(text: string): unknown {
-  try {
-    const value = JSON.parse(text);
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? value : null;
-  } catch {
-    return null;
+/**
+ * Folds one normalized event into the draft and says whether anything `message()` shows changed:
+ * one fold over the event union, kept in one unit so that every event's effect reads in one place
+ * (the tool calls keep their own bookkeeping in `calls`, which reports its changes itself).
+ * O(size of the event).
+ */
+function fold(draft: Draft, calls: ToolCalls, event: StreamEvent): boolean {
+  switch (event.type) {
+    case 'id':
+      if (draft.id !== null) return false;
+      draft.id = event.id;
+      return true;
+    case 'text-delta':
+      draft.text += event.delta;
+      return true;
+    case 'reasoning-delta':
+      draft.reasoning += event.delta;
+      return true;
+    // The calls report their own changes (`createToolCalls`' `onChange`).
+    case 'tool-call-start':
+      calls.start(event.id, event.name);
+      return false;
+    case 'tool-call-delta':
+      // A call not announced by a start event starts here, without a name.
+      calls.delta(event.id, event.delta);
+      return false;
+    case 'tool-call-end':
+      calls.end(event.id, event.args);
+      return false;
+    case 'usage': {
+      const next = event.usage;
+      const merged: NonNullable<StreamSnapshot['usage']> = {
+        inputTokens: next.inputTokens ?? draft.usage?.inputTokens ?? null,
+        outputTokens: next.outputTokens ?? draft.usage?.outputTokens ?? null,
+      };
+      if (next.estimated) merged.estimated = true;
+      // Frozen, so `message()` hands it out as it is; `estimated` only when true, as `snapshot()` has it.
+      draft.usage = Object.freeze(merged);
+      return true;
+    }
+    case 'finish':
+      if (draft.finishReason !== null) return false;
+      draft.finishReason = event.finishReason;
+      draft.rawFinishReason = event.rawFinishReason;
+      // A call still open when the model says it is done was finished by that; one open at a
+      // cancel, an error or a length cut was not.
+      calls.endOpen(event.finishReason === 'stop' || event.finishReason === 'tool-calls' ? 'complete' : 'incomplete');
+      return true;
+    case 'error':
+      if (draft.error !== null) return false;
+      draft.error = event.message;
+      return true;
   }
 }
 
 /**
- * Folds normalized `StreamEvent`s into a message (one fold over the event union, kept in one unit
- * so that every event's effect reads in one place). Mutable inside, immutable outside: `apply` is
- * O(size of the event) and `message()` rebuilds only what changed since the last call, so a UI
- * that reads it once per frame pays nothing per delta.
+ * Folds normalized `StreamEvent`s into a message (see `fold`). Mutable inside, immutable outside:
+ * `apply` is O(size of the event) and `message()` rebuilds only what changed since the last call,
+ * so a UI that reads it once per frame pays nothing per delta.
  *
  * @example
  * ```ts
@@ -90,163 +124,20 @@ function parseObject(text: string): unknown {
  * ```
  */
 export function createAccumulator(options: AccumulatorOptions = {}): Accumulator {
-  const partialArgs = options.partialArgs ?? false;
-  let id: string | null = null;
-  let text = '';
-  let reasoning = '';
-  const calls: MutableCall[] = [];
-  const byId = new Map<string, MutableCall>();
-  /** Frozen (`message()` hands it out as it is); `estimated` is present only when true, as `snapshot()` has it. */
-  let usage: StreamSnapshot['usage'] = null;
-  let finishReason: FinishReason | null = null;
-  let rawFinishReason: string | null = null;
-  let error: string | null = null;
+  // In `AccumulatedMessage` order, so that the copies `message()` makes keep it.
+  const draft: Draft = { id: null, text: '', reasoning: '', toolCalls: [], usage: null, finishReason: null, rawFinishReason: null, error: null };
+  /** Something `message()` shows changed since it last built one. */
+  let dirty = true;
+  const calls = createToolCalls(options.partialArgs ?? false, () => {
+    dirty = true;
+  });
   /** What the user saw at the stop (see `freeze`); `null` when not frozen. */
   let shown: Pick<AccumulatedMessage, 'text' | 'reasoning' | 'toolCalls'> | null = null;
-
-  let dirty = true;
-  let toolCallsDirty = true;
   let cachedMessage: AccumulatedMessage | null = null;
-  let cachedCalls: readonly AccumulatedToolCall[] = [];
-
-  const touch = (call: MutableCall | null) => {
-    dirty = true;
-    if (call) {
-      call.cached = null;
-      toolCallsDirty = true;
-    }
-  };
-
-  /** The call with this id, created if it is new; a name arriving later fills an empty one. */
-  const startCall = (callId: string, name: string): MutableCall => {
-    let call = byId.get(callId);
-    if (!call) {
-      call = {
-        id: callId,
-        name,
-        index: calls.length,
-        argsText: '',
-        state: 'streaming',
-        finalArgs: null,
-        parser: partialArgs ? createPartialJsonParser() : null,
-        parseFailed: false,
-        cached: null,
-      };
-      calls.push(call);
-      byId.set(callId, call);
-      touch(call);
-    } else if (name && !call.name) {
-      call.name = name;
-      touch(call);
-    }
-    return call;
-  };
-
-  const appendArgs = (call: MutableCall, delta: string) => {
-    call.argsText += delta;
-    if (call.parser && !call.parseFailed) {
-      try {
-        call.parser.push(delta);
-      } catch {
-        // Arguments that are not JSON keep their text; the parsed value stays the last good one.
-        call.parseFailed = true;
-      }
-    }
-    touch(call);
-  };
-
-  const endOpenCalls = (state: ToolCallState) => {
-    for (const call of calls) {
-      if (call.state === 'streaming') {
-        call.state = state;
-        touch(call);
-      }
-    }
-  };
-
-  const buildCall = (call: MutableCall): AccumulatedToolCall => {
-    if (call.cached) return call.cached;
-    let args: unknown;
-    if (call.finalArgs) args = call.finalArgs.value;
-    else if (call.state === 'complete') args = call.parser && !call.parseFailed && call.parser.done() ? call.parser.value() : parseObject(call.argsText);
-    else args = call.parser?.value();
-    call.cached = Object.freeze({
-      id: call.id,
-      name: call.name,
-      index: call.index,
-      argsText: call.argsText,
-      // `undefined` without a parser, or from one whose value has not started yet.
-      args: args ?? null,
-      state: call.state,
-    });
-    return call.cached;
-  };
 
   return {
     apply(event) {
-      switch (event.type) {
-        case 'id':
-          if (id === null) {
-            id = event.id;
-            dirty = true;
-          }
-          return;
-        case 'text-delta':
-          text += event.delta;
-          dirty = true;
-          return;
-        case 'reasoning-delta':
-          reasoning += event.delta;
-          dirty = true;
-          return;
-        case 'tool-call-start':
-          startCall(event.id, event.name);
-          return;
-        case 'tool-call-delta': {
-          // A call not announced by a start event starts here, without a name.
-          const call = startCall(event.id, '');
-          if (call.state === 'streaming') appendArgs(call, event.delta);
-          return;
-        }
-        case 'tool-call-end': {
-          const call = startCall(event.id, '');
-          if (call.state !== 'streaming') return;
-          if (event.args !== undefined) {
-            call.finalArgs = { value: event.args };
-            // Input sent whole, without fragments: show its text too.
-            if (call.argsText === '') call.argsText = JSON.stringify(event.args) ?? '';
-          }
-          call.state = 'complete';
-          touch(call);
-          return;
-        }
-        case 'usage': {
-          const next = event.usage;
-          const merged: NonNullable<StreamSnapshot['usage']> = {
-            inputTokens: next.inputTokens ?? usage?.inputTokens ?? null,
-            outputTokens: next.outputTokens ?? usage?.outputTokens ?? null,
-          };
-          if (next.estimated) merged.estimated = true;
-          usage = Object.freeze(merged);
-          dirty = true;
-          return;
-        }
-        case 'finish':
-          if (finishReason !== null) return;
-          finishReason = event.finishReason;
-          rawFinishReason = event.rawFinishReason;
-          // A call still open when the model says it is done was finished by that; one open at a
-          // cancel, an error or a length cut was not.
-          endOpenCalls(event.finishReason === 'stop' || event.finishReason === 'tool-calls' ? 'complete' : 'incomplete');
-          dirty = true;
-          return;
-        case 'error':
-          if (error === null) {
-            error = event.message;
-            dirty = true;
-          }
-          return;
-      }
+      if (fold(draft, calls, event)) dirty = true;
     },
     freeze(message) {
       shown = message;
@@ -257,7 +148,7 @@ export function createAccumulator(options: AccumulatorOptions = {}): Accumulator
       dirty = true;
     },
     markUnfinished() {
-      endOpenCalls('incomplete');
+      calls.endOpen('incomplete');
       // Frozen: a call still streaming when the user stopped was cut there, whatever came after.
       if (shown) {
         shown = { ...shown, toolCalls: shown.toolCalls.map((call) => (call.state === 'streaming' ? { ...call, state: 'incomplete' } : call)) };
@@ -266,41 +157,20 @@ export function createAccumulator(options: AccumulatorOptions = {}): Accumulator
     },
     message() {
       if (!dirty && cachedMessage) return cachedMessage;
-      if (toolCallsDirty) {
-        cachedCalls = Object.freeze(calls.map(buildCall));
-        toolCallsDirty = false;
-      }
-      const view = shown ?? { text, reasoning, toolCalls: cachedCalls };
-      cachedMessage = Object.freeze({
-        id,
-        text: view.text,
-        reasoning: view.reasoning,
-        toolCalls: view.toolCalls,
-        usage,
-        finishReason,
-        rawFinishReason,
-        error,
-      });
+      // The calls' views are brought up to date even while frozen, as for everything else received.
+      draft.toolCalls = calls.list();
+      cachedMessage = Object.freeze(shown ? { ...draft, text: shown.text, reasoning: shown.reasoning, toolCalls: shown.toolCalls } : { ...draft });
       dirty = false;
       return cachedMessage;
     },
-    snapshot() {
-      const toolCalls: SnapshotToolCall[] = calls.map((call) => ({
-        id: call.id,
-        name: call.name,
-        index: call.index,
-        argsText: call.argsText,
-        args: call.finalArgs ? call.finalArgs.value : parseObject(call.argsText),
-      }));
-      return {
-        id,
-        text,
-        toolCalls,
-        usage: usage ? { ...usage } : null,
-        finishReason,
-        rawFinishReason,
-        error,
-      };
-    },
+    snapshot: () => ({
+      id: draft.id,
+      text: draft.text,
+      toolCalls: calls.snapshot(),
+      usage: draft.usage ? { ...draft.usage } : null,
+      finishReason: draft.finishReason,
+      rawFinishReason: draft.rawFinishReason,
+      error: draft.error,
+    }),
   };
 }

@@ -22,15 +22,6 @@ const NOT_YET_SPLIT: Record<string, number> = {
   'src/react/useModelStream.ts (anonymous)': 98,
   'src/react/useModelStream.ts useModelStream': 201,
   'src/react/useModelStream.ts (file)': 448,
-  'src/server/fakeModel/createWireEncoder.ts responsesEncoder': 105,
-  'src/server/fakeModel/createWireEncoder.ts (file)': 364,
-  'src/core/partialJson.ts push': 109,
-  'src/server/fakeModel/createFakeModel.ts stream': 111,
-  'src/server/fakeModel/createFakeModel.ts createFakeModel': 122,
-  'src/core/decoders/openaiResponses.ts createOpenAIResponsesHandler': 119,
-  'src/core/decoders/createStreamDecoder.ts createStreamDecoder': 168,
-  'src/core/accumulator.ts createAccumulator': 215,
-  'src/core/accumulator.ts (file)': 307,
 };
 
 describe('unit size', () => {

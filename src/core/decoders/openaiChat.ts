@@ -1,5 +1,6 @@
 import type { FinishReason } from '../types';
-import { emitArgsDelta, emitDelta, emitError, emitUsage, type HandlerFactory } from './handler';
+import { emitArgsDelta, emitDelta, emitError, emitUsage } from './emitEvents';
+import type { HandlerFactory } from './handler';
 
 const FINISH: Record<string, FinishReason> = {
   stop: 'stop',

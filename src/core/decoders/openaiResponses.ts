@@ -1,5 +1,67 @@
 import type { FinishReason } from '../types';
-import { emitDelta, emitError, emitUsage, type HandlerFactory } from './handler';
+import { emitDelta, emitError, emitUsage } from './emitEvents';
+import type { EmitEvent, HandlerFactory } from './handler';
+
+type ResponsesCall = { id: string; argsLength: number; ended: boolean };
+/** A stream's tool calls by `item_id` (`fc_…`). A call seen is never forgotten. */
+type ResponsesCalls = Map<string, ResponsesCall>;
+
+// The tool calls are plain functions over the handler's map rather than an object of methods:
+// the same code, fewer bytes in the bundle.
+
+/** The call of this item, announced (tool-call-start) the first time the item is seen. */
+function startCall(emit: EmitEvent, calls: ResponsesCalls, itemId: string, callId?: unknown, name?: unknown): ResponsesCall {
+  let call = calls.get(itemId);
+  if (!call) {
+    call = { id: typeof callId === 'string' && callId !== '' ? callId : itemId, argsLength: 0, ended: false };
+    calls.set(itemId, call);
+    emit({ type: 'tool-call-start', id: call.id, name: typeof name === 'string' ? name : '' });
+  }
+  return call;
+}
+
+function appendArgs(emit: EmitEvent, call: ResponsesCall, delta: unknown): void {
+  if (typeof delta === 'string' && delta !== '') {
+    call.argsLength += delta.length;
+    emit({ type: 'tool-call-delta', id: call.id, delta });
+  }
+}
+
+/**
+ * Ends the call of this item, once. `.done` and `output_item.done` carry the whole argument text:
+ * when no delta came (a proxy that drops them), it stands in for the fragments; otherwise it is
+ * not repeated.
+ */
+function endCall(emit: EmitEvent, calls: ResponsesCalls, itemId: string, fullArgs: unknown, callId?: unknown, name?: unknown): void {
+  const call = startCall(emit, calls, itemId, callId, name);
+  if (call.ended) return;
+  if (call.argsLength === 0) appendArgs(emit, call, fullArgs);
+  call.ended = true;
+  emit({ type: 'tool-call-end', id: call.id });
+}
+
+/**
+ * The finish reason a terminal `response.status` means (`null` for a status that does not end the
+ * stream). A completed response that made calls finishes with `tool-calls`.
+ */
+function finishReasonOf(status: string, response: any, sawCall: boolean): FinishReason | null {
+  switch (status) {
+    case 'completed': {
+      const output: any[] = Array.isArray(response.output) ? response.output : [];
+      return sawCall || output.some((item) => item?.type === 'function_call') ? 'tool-calls' : 'stop';
+    }
+    case 'incomplete': {
+      const why = response.incomplete_details?.reason;
+      return why === 'content_filter' ? 'content-filter' : why === 'max_output_tokens' || why == null ? 'length' : 'other';
+    }
+    case 'failed':
+      return 'error';
+    case 'cancelled':
+      return 'cancelled';
+    default:
+      return null;
+  }
+}
 
 /**
  * OpenAI Responses stream events (`response.*`). Tool-call fragments are keyed by `item_id`
@@ -10,37 +72,13 @@ export const createOpenAIResponsesHandler: HandlerFactory = (emit) => {
   let idSent = false;
   let errorSent = false;
   let finished = false;
-  let sawCall = false;
-  /** item_id → call state */
-  const calls = new Map<string, { id: string; argsLength: number; ended: boolean }>();
+  const calls: ResponsesCalls = new Map();
 
-  /** The call of this item, announced (tool-call-start) the first time the item is seen. */
-  const startCall = (itemId: string, callId?: unknown, name?: unknown) => {
-    let call = calls.get(itemId);
-    if (!call) {
-      call = { id: typeof callId === 'string' && callId !== '' ? callId : itemId, argsLength: 0, ended: false };
-      calls.set(itemId, call);
-      sawCall = true;
-      emit({ type: 'tool-call-start', id: call.id, name: typeof name === 'string' ? name : '' });
-    }
-    return call;
-  };
-
-  const appendArgs = (call: { id: string; argsLength: number }, delta: unknown) => {
-    if (typeof delta === 'string' && delta !== '') {
-      call.argsLength += delta.length;
-      emit({ type: 'tool-call-delta', id: call.id, delta });
-    }
-  };
-
-  // `.done` and `output_item.done` carry the whole argument text. When no delta came (a proxy
-  // that drops them), the full text stands in for the fragments; otherwise it is not repeated.
-  const endCall = (itemId: string, fullArgs: unknown, callId?: unknown, name?: unknown) => {
-    const call = startCall(itemId, callId, name);
-    if (call.ended) return;
-    if (call.argsLength === 0) appendArgs(call, fullArgs);
-    call.ended = true;
-    emit({ type: 'tool-call-end', id: call.id });
+  /** The first error message is kept: an `error` event and the `response.failed` after it say the same. */
+  const error = (message: string, code: unknown) => {
+    if (errorSent) return;
+    errorSent = true;
+    emitError(emit, message, code);
   };
 
   const lifecycle = (response: any) => {
@@ -52,22 +90,8 @@ export const createOpenAIResponsesHandler: HandlerFactory = (emit) => {
     emitUsage(emit, response.usage, 'input_tokens', 'output_tokens');
     const status = response.status;
     if (finished || typeof status !== 'string') return;
-    let reason: FinishReason | null = null;
-    if (status === 'completed') {
-      const output: any[] = Array.isArray(response.output) ? response.output : [];
-      reason = sawCall || output.some((item) => item?.type === 'function_call') ? 'tool-calls' : 'stop';
-    } else if (status === 'incomplete') {
-      const why = response.incomplete_details?.reason;
-      reason = why === 'content_filter' ? 'content-filter' : why === 'max_output_tokens' || why == null ? 'length' : 'other';
-    } else if (status === 'failed') {
-      if (!errorSent) {
-        errorSent = true;
-        emitError(emit, String(response.error?.message ?? 'The response failed.'), response.error?.code);
-      }
-      reason = 'error';
-    } else if (status === 'cancelled') {
-      reason = 'cancelled';
-    }
+    const reason = finishReasonOf(status, response, calls.size > 0);
+    if (reason === 'error') error(String(response.error?.message ?? 'The response failed.'), response.error?.code);
     if (reason) {
       finished = true;
       emit({ type: 'finish', finishReason: reason, rawFinishReason: status });
@@ -95,28 +119,25 @@ export const createOpenAIResponsesHandler: HandlerFactory = (emit) => {
         return;
       case 'response.output_item.added':
         if (data.item?.type === 'function_call') {
-          const call = startCall(String(data.item.id ?? data.output_index), data.item.call_id, data.item.name);
-          appendArgs(call, data.item.arguments);
+          const call = startCall(emit, calls, String(data.item.id ?? data.output_index), data.item.call_id, data.item.name);
+          appendArgs(emit, call, data.item.arguments);
         }
         return;
-      case 'response.function_call_arguments.delta': {
-        const itemId = String(data.item_id);
-        appendArgs(startCall(itemId), data.delta);
+      case 'response.function_call_arguments.delta':
+        appendArgs(emit, startCall(emit, calls, String(data.item_id)), data.delta);
         return;
-      }
       case 'response.function_call_arguments.done':
-        endCall(String(data.item_id), data.arguments, undefined, data.name);
+        endCall(emit, calls, String(data.item_id), data.arguments, undefined, data.name);
         return;
       case 'response.output_item.done':
-        if (data.item?.type === 'function_call') endCall(String(data.item.id ?? data.output_index), data.item.arguments, data.item.call_id, data.item.name);
+        if (data.item?.type === 'function_call') endCall(emit, calls, String(data.item.id ?? data.output_index), data.item.arguments, data.item.call_id, data.item.name);
         return;
       case 'error': {
         // Two shapes exist: the SDK's flat `{code, message}` and the nested `{error:{code, message}}`
         // seen in recordings. A `response.failed` may follow; the first message is kept.
         if (errorSent) return;
-        errorSent = true;
         const source = data.error && typeof data.error === 'object' ? data.error : data;
-        emitError(emit, String(source.message ?? data.message ?? 'The model reported an error.'), source.code ?? data.code);
+        error(String(source.message ?? data.message ?? 'The model reported an error.'), source.code ?? data.code);
         return;
       }
       default:

@@ -1,5 +1,9 @@
 import type { FinishReason, Protocol } from '../../core/types';
+import { createPacedBody } from './createPacedBody';
 import { createWireEncoder } from './createWireEncoder';
+import { scriptSteps } from './scriptSteps';
+
+export { tokenize } from './tokenize';
 
 /** What the fake model answers. */
 export type FakeModelScript = {
@@ -78,27 +82,13 @@ export const DEFAULT_FAKE_SCRIPT: FakeModelScript = {
   inputTokens: 42,
 };
 
-/** Cuts text into model-like tokens: a word with its leading space, long words in pieces of ≤ 6 characters. */
-export function tokenize(text: string): string[] {
-  const tokens: string[] = [];
-  for (const match of text.matchAll(/\s*\S+|\s+$/gu)) {
-    const word = match[0];
-    const chars = Array.from(word); // never split a surrogate pair
-    for (let i = 0; i < chars.length; i += 6) tokens.push(chars.slice(i, i + 6).join(''));
-  }
-  return tokens;
-}
-
-/** A tool call's argument pieces: `argsFragments` as given, else its JSON in pieces of 8 characters. */
-function argsPieces(call: NonNullable<FakeModelScript['toolCalls']>[number]): readonly string[] {
-  if (call.argsFragments) return call.argsFragments.filter((piece) => piece.length > 0);
-  const argsText = typeof call.args === 'string' ? call.args : (JSON.stringify(call.args ?? {}) ?? '{}');
-  const pieces: string[] = [];
-  for (let at = 0; at < argsText.length; at += 8) pieces.push(argsText.slice(at, at + 8));
-  return pieces;
-}
-
 let counter = 0;
+
+/** Milliseconds between two tokens: `intervalMs` when given, else from `tokensPerSecond` (0: as fast as possible). */
+function paceInterval(intervalMs: number | undefined, tokensPerSecond: number): number {
+  if (intervalMs !== undefined) return intervalMs > 0 && Number.isFinite(intervalMs) ? intervalMs : 0;
+  return tokensPerSecond > 0 && Number.isFinite(tokensPerSecond) ? 1000 / tokensPerSecond : 0;
+}
 
 /**
  * A deterministic fake model for tests, the demo and Storybook: it streams a scripted answer —
@@ -127,101 +117,8 @@ export function createFakeModel(options: FakeModelOptions = {}): FakeModel {
     const run: FakeModelRun = { id, protocol, tokens: 0, tokenTimes: [], abortedAt: null, tokensAfterAbort: 0, finished: false };
     runs.push(run);
 
-    // The answer as a list of steps; each token step is one token of output.
-    type Step = { token: boolean; write: () => string };
-    const steps: Step[] = [{ token: false, write: () => wire.start() }];
-    for (const piece of tokenize(script.reasoning ?? '')) steps.push({ token: true, write: () => wire.reasoning(piece) });
-    for (const piece of tokenize(script.text ?? '')) steps.push({ token: true, write: () => wire.text(piece) });
-    if (!script.error) {
-      (script.toolCalls ?? []).forEach((call, n) => {
-        const callId = call.id ?? `call_${id}_${n}`;
-        steps.push({ token: false, write: () => wire.toolStart(callId, call.name) });
-        for (const piece of argsPieces(call)) steps.push({ token: true, write: () => wire.toolDelta(callId, piece) });
-        steps.push({ token: false, write: () => wire.toolEnd(callId) });
-      });
-    }
-    const finishReason = script.finishReason ?? ((script.toolCalls?.length ?? 0) > 0 ? 'tool-calls' : 'stop');
-    steps.push({
-      token: false,
-      write: () =>
-        script.error ? wire.error(script.error) : wire.finish(finishReason, { inputTokens: script.inputTokens ?? 0, outputTokens: script.outputTokens ?? run.tokens }),
-    });
-
-    const encoder = new TextEncoder();
-    const interval =
-      intervalMs !== undefined
-        ? intervalMs > 0 && Number.isFinite(intervalMs)
-          ? intervalMs
-          : 0
-        : tokensPerSecond > 0 && Number.isFinite(tokensPerSecond)
-          ? 1000 / tokensPerSecond
-          : 0;
-    let timer: ReturnType<typeof setTimeout> | null = null;
-    let next = 0;
-    let onAbort: (() => void) | null = null;
-
-    const body = new ReadableStream<Uint8Array>({
-      start(controller) {
-        const emitUntilToken = () => {
-          // Non-token steps (framing) go out with the token that follows them.
-          let out = '';
-          while (next < steps.length) {
-            const step = steps[next++]!;
-            if (step.token) {
-              run.tokens++;
-              const now = performance.now();
-              run.tokenTimes.push(now);
-              if (run.abortedAt !== null) run.tokensAfterAbort++;
-            }
-            out += step.write();
-            if (step.token) break;
-          }
-          if (out) controller.enqueue(encoder.encode(out));
-          if (next >= steps.length) {
-            run.finished = true;
-            signal?.removeEventListener('abort', onAbort!);
-            controller.close();
-            return false;
-          }
-          return true;
-        };
-        let stalled = false;
-        const tick = () => {
-          timer = null;
-          for (;;) {
-            if (stall && !stalled && run.tokens >= stall.afterTokens && next < steps.length) {
-              stalled = true;
-              if (stall.ms !== undefined && Number.isFinite(stall.ms)) timer = setTimeout(tick, Math.max(0, stall.ms));
-              return;
-            }
-            if (!emitUntilToken()) return;
-            if (interval > 0) {
-              timer = setTimeout(tick, interval);
-              return;
-            }
-          }
-        };
-        onAbort = () => {
-          run.abortedAt = performance.now();
-          if (timer !== null) clearTimeout(timer);
-          timer = null;
-          controller.error(signal?.reason ?? new DOMException('The operation was aborted.', 'AbortError'));
-        };
-        if (signal?.aborted) {
-          onAbort();
-          return;
-        }
-        signal?.addEventListener('abort', onAbort, { once: true });
-        tick();
-      },
-      cancel() {
-        // The reader went away (the proxy aborted or the client disconnected): stop generating.
-        if (timer !== null) clearTimeout(timer);
-        timer = null;
-        run.abortedAt ??= performance.now();
-        signal?.removeEventListener('abort', onAbort!);
-      },
-    });
+    const steps = scriptSteps(wire, script, run);
+    const body = createPacedBody(steps, run, { interval: paceInterval(intervalMs, tokensPerSecond), stall }, signal);
 
     const headers: Record<string, string> = { 'content-type': wire.contentType, 'cache-control': 'no-cache' };
     if (protocol === 'ai-sdk') headers['x-vercel-ai-ui-message-stream'] = 'v1';

@@ -1,0 +1,149 @@
+import type { AccumulatedToolCall, ToolCallState } from './accumulator';
+import { createPartialJsonParser } from './partialJson';
+import type { SnapshotToolCall } from './types';
+
+// The tool calls of one accumulated message: their argument text, the partial parse of it, and
+// the frozen views the UI reads. Apart from the accumulator's fold because the calls keep state of
+// their own (one parser per call, a view cached per call) that no other event touches.
+
+/** The tool calls of one message, in order of first appearance. */
+export type ToolCalls = {
+  /** Announces a call; a call seen before keeps its place, and a name arriving later fills an empty one. */
+  start(id: string, name: string): void;
+  /** Appends argument text to a call still streaming (a call not announced starts here, without a name). */
+  delta(id: string, delta: string): void;
+  /** Completes a call still streaming; `args`: its input, when the wire sent it parsed (AI SDK). */
+  end(id: string, args: unknown): void;
+  /** Every call still streaming becomes `state`. */
+  endOpen(state: ToolCallState): void;
+  /** The calls as the UI shows them: the same frozen array until one of them changes. */
+  list(): readonly AccumulatedToolCall[];
+  /** The calls as `snapshot()` has them. */
+  snapshot(): SnapshotToolCall[];
+};
+
+type MutableCall = {
+  id: string;
+  name: string;
+  index: number;
+  argsText: string;
+  state: ToolCallState;
+  /** `args` of a `tool-call-end` that carried the parsed input (AI SDK). */
+  finalArgs: { value: unknown } | null;
+  parser: ReturnType<typeof createPartialJsonParser> | null;
+  /** set once the argument text is not JSON: the partial value stays where it was */
+  parseFailed: boolean;
+  cached: AccumulatedToolCall | null;
+};
+
+function parseObject(text: string): unknown {
+  try {
+    const value = JSON.parse(text);
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The frozen view of a call, cached on it until it changes. */
+function view(call: MutableCall): AccumulatedToolCall {
+  if (call.cached) return call.cached;
+  let args: unknown;
+  if (call.finalArgs) args = call.finalArgs.value;
+  else if (call.state === 'complete') args = call.parser && !call.parseFailed && call.parser.done() ? call.parser.value() : parseObject(call.argsText);
+  else args = call.parser?.value();
+  call.cached = Object.freeze({
+    id: call.id,
+    name: call.name,
+    index: call.index,
+    argsText: call.argsText,
+    // `undefined` without a parser, or from one whose value has not started yet.
+    args: args ?? null,
+    state: call.state,
+  });
+  return call.cached;
+}
+
+/**
+ * Creates the tool calls of one message. `partialArgs`: parse each call's arguments as they stream
+ * (see `AccumulatorOptions`). `onChange` is called on every change a view shows.
+ */
+export function createToolCalls(partialArgs: boolean, onChange: () => void): ToolCalls {
+  const calls: MutableCall[] = [];
+  const byId = new Map<string, MutableCall>();
+  let listDirty = true;
+  let cachedList: readonly AccumulatedToolCall[] = [];
+
+  const touch = (call: MutableCall) => {
+    call.cached = null;
+    listDirty = true;
+    onChange();
+  };
+
+  const start = (id: string, name: string): MutableCall => {
+    let call = byId.get(id);
+    if (!call) {
+      const parser = partialArgs ? createPartialJsonParser() : null;
+      call = { id, name, index: calls.length, argsText: '', state: 'streaming', finalArgs: null, parser, parseFailed: false, cached: null };
+      calls.push(call);
+      byId.set(id, call);
+      touch(call);
+    } else if (name && !call.name) {
+      call.name = name;
+      touch(call);
+    }
+    return call;
+  };
+
+  return {
+    start,
+    delta(id, delta) {
+      const call = start(id, '');
+      if (call.state !== 'streaming') return;
+      call.argsText += delta;
+      if (call.parser && !call.parseFailed) {
+        try {
+          call.parser.push(delta);
+        } catch {
+          // Arguments that are not JSON keep their text; the parsed value stays the last good one.
+          call.parseFailed = true;
+        }
+      }
+      touch(call);
+    },
+    end(id, args) {
+      const call = start(id, '');
+      if (call.state !== 'streaming') return;
+      if (args !== undefined) {
+        call.finalArgs = { value: args };
+        // Input sent whole, without fragments: show its text too.
+        if (call.argsText === '') call.argsText = JSON.stringify(args) ?? '';
+      }
+      call.state = 'complete';
+      touch(call);
+    },
+    endOpen(state) {
+      for (const call of calls) {
+        if (call.state === 'streaming') {
+          call.state = state;
+          touch(call);
+        }
+      }
+    },
+    list() {
+      if (listDirty) {
+        cachedList = Object.freeze(calls.map(view));
+        listDirty = false;
+      }
+      return cachedList;
+    },
+    snapshot: () =>
+      calls.map((call) => ({
+        id: call.id,
+        name: call.name,
+        index: call.index,
+        argsText: call.argsText,
+        args: call.finalArgs ? call.finalArgs.value : parseObject(call.argsText),
+      })),
+  };
+}

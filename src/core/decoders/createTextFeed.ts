@@ -1,0 +1,121 @@
+import type { EventSourceParser } from 'eventsource-parser';
+import { StreamProtocolError } from '../errors';
+import type { DecodeOptions, Protocol } from '../types';
+import { createAiSdkHandler } from './aiSdk';
+import { createAnthropicHandler } from './anthropic';
+import { createNdjsonFraming } from './createNdjsonFraming';
+import { createSseFraming } from './createSseFraming';
+import { detectProtocolFromContentType, detectProtocolFromEvent } from './detectProtocol';
+import type { EmitEvent, HandlerFactory, JsonEventHandler } from './handler';
+import { createOpenAIChatHandler } from './openaiChat';
+import { createOpenAIResponsesHandler } from './openaiResponses';
+import { parseEventJson } from './parseJson';
+import { sniffFraming } from './sniffFraming';
+import { emitCancelled, STREAM_CANCELLED_EVENT } from './streamCancelled';
+
+// The stream decoder after UTF-8: which framing and protocol (named, from the content type, or
+// from the first line and event), the events every protocol shares (`[DONE]`,
+// `stream-cancelled`), and the protocol handlers. `createStreamDecoder` wraps it with the bytes
+// and the push/end lifecycle.
+
+/** Text in (any split), normalized events out. */
+export type TextFeed = {
+  /** Feeds the next piece of text; `final`: the input ends here. Protocol errors are thrown. */
+  feed(text: string, final: boolean): void;
+  /** The protocol in use, once known. */
+  readonly protocol: Protocol | null;
+};
+
+const DEFAULT_MAX_EVENT_SIZE = 16 * 1024 * 1024;
+
+const HANDLERS: Record<Exclude<Protocol, 'text'>, HandlerFactory> = {
+  'openai-chat': createOpenAIChatHandler,
+  'openai-responses': createOpenAIResponsesHandler,
+  anthropic: createAnthropicHandler,
+  'ai-sdk': createAiSdkHandler,
+  // NDJSON is openai-node's `toReadableStream()`: one Chat chunk per line.
+  ndjson: createOpenAIChatHandler,
+};
+
+const UNKNOWN_PROTOCOL = 'Could not tell which protocol this stream speaks from its first event; pass `protocol` explicitly.';
+
+/** Creates the text half of {@link createStreamDecoder} for one stream (see it for `options`). */
+export function createTextFeed(options: DecodeOptions, emit: EmitEvent): TextFeed {
+  const maxEventSize = options.maxEventSize ?? DEFAULT_MAX_EVENT_SIZE;
+  const requested = options.protocol ?? 'auto';
+  const auto = requested === 'auto';
+
+  let protocol: Protocol | null = auto ? null : requested;
+  /** SSE or NDJSON once known; `text` passes chunks straight through. */
+  let framing: 'sse' | 'ndjson' | 'text' | null = auto ? detectProtocolFromContentType(options.contentType) : requested === 'text' || requested === 'ndjson' ? requested : 'sse';
+  if (framing === 'text') protocol = 'text';
+  let handler: JsonEventHandler | null = auto || requested === 'text' ? null : HANDLERS[requested](emit, options);
+  // A 200 HTML page (a login page, a proxy's or gateway's error page) is not a model stream and
+  // must never be shown as the answer. Naming `protocol` (e.g. 'text') reads it anyway.
+  const htmlPage = auto && /^\s*(text\/html|application\/xhtml\+xml)\s*(;|$)/i.test(options.contentType ?? '');
+  let sse: EventSourceParser | null = null;
+  let sniffed = ''; // text held back while 'auto' has neither a content type nor a full first line
+
+  /** Parses one event's JSON, picks the protocol on the first event if needed, and dispatches. */
+  const onJson = (raw: string, eventName: string | undefined, isSse: boolean) => {
+    const data = parseEventJson(raw, isSse, protocol);
+    if (!handler) {
+      const detected = detectProtocolFromEvent(data, eventName);
+      if (!detected) throw new StreamProtocolError('unknown-protocol', UNKNOWN_PROTOCOL, raw);
+      protocol = isSse ? detected : 'ndjson';
+      handler = HANDLERS[detected](emit, options);
+    }
+    // Events are objects; another JSON value (`42`, `null`) carries nothing and is skipped.
+    if (data !== null && typeof data === 'object') handler(data, eventName);
+  };
+
+  const onSseEvent = (eventName: string | undefined, raw: string) => {
+    if (eventName === STREAM_CANCELLED_EVENT) return emitCancelled(raw, emit);
+    if (raw === '[DONE]') return;
+    // @anthropic-ai/sdk ignores events without an `event:` line; so do we, once we know it is Anthropic.
+    if (protocol === 'anthropic' && eventName === undefined) return;
+    onJson(raw, eventName, true);
+  };
+
+  const feedNdjson = createNdjsonFraming(maxEventSize, (line) => onJson(line, undefined, false));
+
+  const feed = (text: string, final: boolean) => {
+    if (htmlPage) throw htmlPageError(text);
+    if (framing === null) {
+      // 'auto' without a content type: look at the first line to choose the framing.
+      sniffed += text;
+      const choice = sniffFraming(sniffed, final);
+      if (choice === null) return;
+      framing = choice;
+      if (choice === 'text') protocol = 'text';
+      text = sniffed;
+      sniffed = '';
+    }
+    if (framing === 'text') {
+      if (text !== '') emit({ type: 'text-delta', delta: text });
+    } else if (framing === 'ndjson') {
+      feedNdjson(text, final);
+    } else {
+      // A CR at a chunk's end already ends its line (eventsource-parser 4 only drops an LF that
+      // may follow it), so nothing is left to finish at the end of input.
+      sse ??= createSseFraming(maxEventSize, onSseEvent);
+      if (text !== '') sse.feed(text);
+    }
+  };
+
+  return {
+    feed,
+    get protocol() {
+      return protocol;
+    },
+  };
+}
+
+/** What reading an HTML page as a model stream throws. */
+function htmlPageError(text: string): StreamProtocolError {
+  return new StreamProtocolError(
+    'unknown-protocol',
+    'The server answered with an HTML page (content-type text/html), not a model stream; pass `protocol` explicitly if it really is one.',
+    text,
+  );
+}

@@ -1,0 +1,87 @@
+import type { FakeModelRun } from './createFakeModel';
+import type { Step } from './scriptSteps';
+
+// The fake model's response body: its steps sent at a pace, with a stall if asked, stopped at once
+// by the abort signal or by the reader going away, and every token recorded in the run.
+
+/** How the body paces its tokens. */
+export type Pace = {
+  /** Milliseconds between two tokens (0: as fast as possible). */
+  interval: number;
+  /** See `FakeModelOptions.stall`. */
+  stall: { afterTokens: number; ms?: number } | undefined;
+};
+
+/**
+ * A byte stream of `steps`, one token per tick (framing steps go out with the token that follows
+ * them). Aborting `signal` errors the stream with the abort reason, as a provider's fetch body does.
+ */
+export function createPacedBody(steps: readonly Step[], run: FakeModelRun, { interval, stall }: Pace, signal?: AbortSignal): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let next = 0;
+  let onAbort: (() => void) | null = null;
+
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      const emitUntilToken = () => {
+        // Non-token steps (framing) go out with the token that follows them.
+        let out = '';
+        while (next < steps.length) {
+          const step = steps[next++]!;
+          if (step.token) {
+            run.tokens++;
+            const now = performance.now();
+            run.tokenTimes.push(now);
+            if (run.abortedAt !== null) run.tokensAfterAbort++;
+          }
+          out += step.write();
+          if (step.token) break;
+        }
+        if (out) controller.enqueue(encoder.encode(out));
+        if (next >= steps.length) {
+          run.finished = true;
+          signal?.removeEventListener('abort', onAbort!);
+          controller.close();
+          return false;
+        }
+        return true;
+      };
+      let stalled = false;
+      const tick = () => {
+        timer = null;
+        for (;;) {
+          if (stall && !stalled && run.tokens >= stall.afterTokens && next < steps.length) {
+            stalled = true;
+            if (stall.ms !== undefined && Number.isFinite(stall.ms)) timer = setTimeout(tick, Math.max(0, stall.ms));
+            return;
+          }
+          if (!emitUntilToken()) return;
+          if (interval > 0) {
+            timer = setTimeout(tick, interval);
+            return;
+          }
+        }
+      };
+      onAbort = () => {
+        run.abortedAt = performance.now();
+        if (timer !== null) clearTimeout(timer);
+        timer = null;
+        controller.error(signal?.reason ?? new DOMException('The operation was aborted.', 'AbortError'));
+      };
+      if (signal?.aborted) {
+        onAbort();
+        return;
+      }
+      signal?.addEventListener('abort', onAbort, { once: true });
+      tick();
+    },
+    cancel() {
+      // The reader went away (the proxy aborted or the client disconnected): stop generating.
+      if (timer !== null) clearTimeout(timer);
+      timer = null;
+      run.abortedAt ??= performance.now();
+      signal?.removeEventListener('abort', onAbort!);
+    },
+  });
+}
