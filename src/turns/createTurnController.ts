@@ -1,0 +1,82 @@
+import type { StopResult } from '../core/createStreamSession';
+import type { Message } from '../store/types';
+import { createLanes, laneOf, OWN, setLane } from './lanes';
+import { createTurn, runTurn } from './startTurn';
+import type { RunCancel, Turn, TurnOptions } from './types';
+
+/**
+ * The turns of one `useModelStream` (docs/store.md#lanes-and-turns), without React: the hook keeps
+ * one for its lifetime, sets `options` on each render, and reads `get` through
+ * `useSyncExternalStore(subscribe, get)`. Every method reads `options` when it is called.
+ */
+export type TurnController<Input, Client> = {
+  /** The options of the latest render: they name the lane (store and conversation) and hold the callbacks. */
+  options: TurnOptions<Input>;
+  /** Starts a turn on the lane (a running one there is stopped first). Resolves with the final message; never rejects. */
+  start(input: Input, client: Client): Promise<Message>;
+  /** Stops the lane's turn (the stop contract, see `StreamSession.stop`); `queryClient` runs its server cancel elsewhere. */
+  stop(options?: { queryClient?: Client }): Promise<StopResult>;
+  /** Listens to the lanes `options` name now (a store's lanes, or its own): re-subscribe when `options.store` changes. */
+  subscribe(listener: () => void): () => void;
+  /** The lane's current or last turn: a finished one stays (its final status and message) until the next start replaces it. */
+  get(): Turn<Client> | null;
+  /** The turn of its own lane (the one used without a store), whatever `options` say now. */
+  own(): Turn<Client> | null;
+};
+
+/** The same input: the same value, or plain data that serializes the same (an object literal built twice). */
+export function sameInput(a: unknown, b: unknown): boolean {
+  if (Object.is(a, b)) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  try {
+    return JSON.stringify(a) === JSON.stringify(b);
+  } catch {
+    return false;
+  }
+}
+
+/** A turn controller (see {@link TurnController}); `runCancel` runs each server cancel (the React layer: a TanStack Query mutation). */
+export function createTurnController<Input, Client>(options: TurnOptions<Input>, runCancel: RunCancel<Client>): TurnController<Input, Client> {
+  const ownLanes = createLanes<Client>();
+  const lane = () => laneOf(controller.options, ownLanes);
+  const get = () => {
+    const { lanes, key } = lane();
+    return lanes.running.get(key) ?? null;
+  };
+  const controller: TurnController<Input, Client> & { runCancel: RunCancel<Client> } = {
+    options,
+    runCancel,
+    get,
+    own: () => ownLanes.running.get(OWN) ?? null,
+    subscribe(listener) {
+      const { listeners } = lane().lanes;
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+      };
+    },
+    start(input, client) {
+      const previous = get();
+      // The same input again on the same lane in the same task is one start, not two: React
+      // StrictMode runs a mount effect twice in one go (`useEffect(() => { start('Hi') }, [])`
+      // would otherwise send the request twice and leave a cancelled turn in the store), and so
+      // does a double-fired handler. The second call gets the first one's promise.
+      if (previous?.thisTask && sameInput(previous.input, input)) return previous.done.promise;
+      // One turn per lane: a new start stops the one running there (not one on another lane).
+      if (previous) void previous.session.stop();
+      const { store } = controller.options;
+      const turn = createTurn(controller, input, client);
+      const { lanes, key } = lane();
+      setLane(lanes, key, turn);
+      runTurn(controller, turn, store);
+      return turn.done.promise;
+    },
+    stop(stopOptions) {
+      const current = get();
+      if (!current) return Promise.resolve({ serverConfirmed: false });
+      if (stopOptions?.queryClient && current.session.getSnapshot().status !== 'stopping') current.cancelClient.current = stopOptions.queryClient;
+      return current.session.stop();
+    },
+  };
+  return controller;
+}
