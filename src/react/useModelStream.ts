@@ -63,9 +63,8 @@ export function useModelStream<Input = string>(options: UseModelStreamOptions<In
   turns.options = options;
   const { store } = options;
 
-  // The lane's current or last turn. A store's lanes are its own: a new store, a new subscription.
-  const subscribeLane = useCallback((listener: () => void) => turns.subscribe(listener), [turns, store]);
-  const turn = useSyncExternalStore(subscribeLane, turns.get, turns.get);
+  // The current or last turn of the lane the options name (the store's conversation, or its own).
+  const turn = useSyncExternalStore(turns.subscribe, turns.get, turns.get);
 
   // Unmount: a hook-local stream has no one left to show it, so it is disconnected (not
   // cancelled: the user did not say stop). Deferred a tick so that StrictMode's simulated

@@ -22,7 +22,8 @@ export function defaultBody(input: unknown, context: RequestBodyContext): Record
 export function buildStreamRequest<Input>(options: Pick<TurnOptions<Input>, 'headers' | 'body'>, input: Input, context: RequestBodyContext): StreamRequest {
   const headers = new Headers(typeof options.headers === 'function' ? options.headers() : options.headers);
   const built = (options.body ?? defaultBody)(input, context);
-  const isJson = built !== null && typeof built === 'object' && Object.getPrototypeOf(built) === Object.prototype;
+  // A plain object (`null` and `undefined` read as `0`, whose prototype is not Object's).
+  const isJson = Object.getPrototypeOf(built ?? 0) === Object.prototype;
   if (isJson && !headers.has('content-type')) headers.set('content-type', 'application/json');
   return { headers, body: isJson ? JSON.stringify(built) : (built as BodyInit | null) };
 }

@@ -1,6 +1,6 @@
 import type { StopResult } from '../core/createStreamSession';
 import type { Message } from '../store/types';
-import { createLanes, laneOf, OWN, setLane } from './lanes';
+import { getTurn, OWN, setTurn, subscribeToLanes, type Lanes } from './lanes';
 import { createTurn, runTurn } from './startTurn';
 import type { RunCancel, Turn, TurnOptions } from './types';
 
@@ -16,18 +16,19 @@ export type TurnController<Input, Client> = {
   start(input: Input, client: Client): Promise<Message>;
   /** Stops the lane's turn (the stop contract, see `StreamSession.stop`); `queryClient` runs its server cancel elsewhere. */
   stop(options?: { queryClient?: Client }): Promise<StopResult>;
-  /** Listens to the lanes `options` name now (a store's lanes, or its own): re-subscribe when `options.store` changes. */
+  /** Listens to every lane (see `subscribeToLanes`): `get` says whether this one changed. */
   subscribe(listener: () => void): () => void;
   /** The lane's current or last turn: a finished one stays (its final status and message) until the next start replaces it. */
   get(): Turn<Client> | null;
   /** The turn of its own lane (the one used without a store), whatever `options` say now. */
-  own(): Turn<Client> | null;
+  own(): Turn<Client> | undefined;
 };
 
 /** The same input: the same value, or plain data that serializes the same (an object literal built twice). */
 export function sameInput(a: unknown, b: unknown): boolean {
   if (Object.is(a, b)) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  // (`null` is the one falsy object.)
+  if (typeof a !== 'object' || typeof b !== 'object' || !a || !b) return false;
   try {
     return JSON.stringify(a) === JSON.stringify(b);
   } catch {
@@ -37,24 +38,13 @@ export function sameInput(a: unknown, b: unknown): boolean {
 
 /** A turn controller (see {@link TurnController}); `runCancel` runs each server cancel (the React layer: a TanStack Query mutation). */
 export function createTurnController<Input, Client>(options: TurnOptions<Input>, runCancel: RunCancel<Client>): TurnController<Input, Client> {
-  const ownLanes = createLanes<Client>();
-  const lane = () => laneOf(controller.options, ownLanes);
-  const get = () => {
-    const { lanes, key } = lane();
-    return lanes.running.get(key) ?? null;
-  };
-  const controller: TurnController<Input, Client> & { runCancel: RunCancel<Client> } = {
+  const ownLanes: Lanes<Client> = new Map();
+  const get = () => getTurn(controller.options, ownLanes);
+  const controller: TurnController<Input, Client> = {
     options,
-    runCancel,
     get,
-    own: () => ownLanes.running.get(OWN) ?? null,
-    subscribe(listener) {
-      const { listeners } = lane().lanes;
-      listeners.add(listener);
-      return () => {
-        listeners.delete(listener);
-      };
-    },
+    own: () => ownLanes.get(OWN),
+    subscribe: subscribeToLanes,
     start(input, client) {
       const previous = get();
       // The same input again on the same lane in the same task is one start, not two: React
@@ -65,16 +55,15 @@ export function createTurnController<Input, Client>(options: TurnOptions<Input>,
       // One turn per lane: a new start stops the one running there (not one on another lane).
       if (previous) void previous.session.stop();
       const { store } = controller.options;
-      const turn = createTurn(controller, input, client);
-      const { lanes, key } = lane();
-      setLane(lanes, key, turn);
+      const turn = createTurn(controller, input, client, runCancel);
+      setTurn(controller.options, ownLanes, turn);
       runTurn(controller, turn, store);
       return turn.done.promise;
     },
     stop(stopOptions) {
       const current = get();
       if (!current) return Promise.resolve({ serverConfirmed: false });
-      if (stopOptions?.queryClient && current.session.getSnapshot().status !== 'stopping') current.cancelClient.current = stopOptions.queryClient;
+      if (stopOptions?.queryClient && current.session.getSnapshot().status !== 'stopping') current.cancelClient = stopOptions.queryClient;
       return current.session.stop();
     },
   };

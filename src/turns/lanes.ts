@@ -2,23 +2,30 @@ import type { MessageStore } from '../store/types';
 import type { Turn } from './types';
 
 /**
- * The lanes of one owner: a lane is where turns run one at a time and the current or last turn
- * is kept (docs/store.md#lanes-and-turns). A store's lanes are its conversations, shared by every
- * hook on it; a hook without a store has one lane of its own (`OWN`). External to React (read with
- * `useSyncExternalStore`), so that every hook on a lane sees a turn the moment it starts, whoever
- * started it, and a start inside a transition is not deferred (a Stop must find the stream at once).
+ * The lanes of one owner, by key: a lane is where turns run one at a time and the current or last
+ * turn is kept (docs/store.md#lanes-and-turns). A store's lanes are its conversations, shared by
+ * every hook on it; a hook without a store has one lane of its own (`OWN`). External to React
+ * (read with `useSyncExternalStore`), so that every hook on a lane sees a turn the moment it
+ * starts, whoever started it, and a start inside a transition is not deferred (a Stop must find
+ * the stream at once).
  */
-export type Lanes<Client = unknown> = { running: Map<string, Turn<Client>>; listeners: Set<() => void> };
+export type Lanes<Client = unknown> = Map<string, Turn<Client>>;
+
+/** What names a lane: a store and conversation, or no store (the owner's own lane). */
+export type LaneOptions = { store?: MessageStore; conversationId?: string };
 // (A lane keeps its last turn after it ended: one entry per conversation, freed with the store.)
 
-export function createLanes<Client>(): Lanes<Client> {
-  return { running: new Map(), listeners: new Set() };
-}
+/**
+ * Who listens to lanes: one set for all of them. A start is rare (a user's action), and each
+ * listener's `get` tells React whether its own lane changed, so one set costs nothing a per-lane
+ * one would save, and a subscription need not follow a hook from one store to another.
+ */
+const listeners = new Set<() => void>();
 
-/** Makes `turn` the lane's current one and tells every listener of these lanes. */
-export function setLane<Client>(lanes: Lanes<Client>, key: string, turn: Turn<Client>): void {
-  lanes.running.set(key, turn);
-  for (const listener of [...lanes.listeners]) listener();
+/** Listens to every lane; returns the unsubscribe. */
+export function subscribeToLanes(listener: () => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
 }
 
 /**
@@ -29,14 +36,27 @@ const lanesOfStore = new WeakMap<MessageStore, Lanes>();
 
 function lanesOf<Client>(store: MessageStore): Lanes<Client> {
   let lanes = lanesOfStore.get(store);
-  if (!lanes) lanesOfStore.set(store, (lanes = createLanes()));
+  if (!lanes) lanesOfStore.set(store, (lanes = new Map()));
   return lanes as Lanes<Client>;
 }
 
 /** The key of a hook's own lane (in its own `Lanes`). */
 export const OWN = 'local';
 
-/** The lane `options` name: the store's conversation, or the owner's own (`own`). */
-export function laneOf<Client>(options: { store?: MessageStore; conversationId?: string }, own: Lanes<Client>): { lanes: Lanes<Client>; key: string } {
-  return options.store ? { lanes: lanesOf(options.store), key: options.conversationId ?? 'default' } : { lanes: own, key: OWN };
+/** The lane `options` name: the store's conversation, or the owner's own (in `own`). */
+function laneOf<Client>(options: LaneOptions, own: Lanes<Client>): [Lanes<Client>, string] {
+  return options.store ? [lanesOf(options.store), options.conversationId ?? 'default'] : [own, OWN];
+}
+
+/** The current or last turn of the lane `options` name. */
+export function getTurn<Client>(options: LaneOptions, own: Lanes<Client>): Turn<Client> | null {
+  const [lanes, key] = laneOf(options, own);
+  return lanes.get(key) ?? null;
+}
+
+/** Makes `turn` the current one of the lane `options` name, and tells every listener. */
+export function setTurn<Client>(options: LaneOptions, own: Lanes<Client>, turn: Turn<Client>): void {
+  const [lanes, key] = laneOf(options, own);
+  lanes.set(key, turn);
+  for (const listener of [...listeners]) listener();
 }

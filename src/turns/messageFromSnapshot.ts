@@ -1,7 +1,6 @@
 import type { StreamSessionSnapshot } from '../core/createStreamSession';
 import { messagePatchFromSession } from '../store/messagePatchFromSession';
 import type { Message } from '../store/types';
-import type { StreamEndReason } from './types';
 
 /** A turn's `Message` without a store (the store builds its own): a new object per call, so callers memoize. */
 export function messageFromSnapshot(snapshot: StreamSessionSnapshot, id: string, createdAt: number): Message {
@@ -10,9 +9,4 @@ export function messageFromSnapshot(snapshot: StreamSessionSnapshot, id: string,
   // Only an incomplete message has the key, as in the store (`'incomplete' in message` means it).
   if (incomplete) message.incomplete = incomplete;
   return message;
-}
-
-/** What `onFinish` says about a final snapshot. */
-export function endReason(snapshot: StreamSessionSnapshot): StreamEndReason {
-  return snapshot.status === 'complete' ? 'complete' : (snapshot.incomplete?.reason ?? 'disconnected');
 }

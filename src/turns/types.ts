@@ -98,7 +98,7 @@ export type RunCancel<Client> = (client: () => Client, cancel: CancelFunction) =
 export type Turn<Client = unknown> = {
   session: StreamSession;
   /** The client the turn's server cancel runs on; a `stop({ queryClient })` replaces it. */
-  cancelClient: { current: Client };
+  cancelClient: Client;
   messageId: string;
   createdAt: number;
   /** Settled with the final message; `start()` returns its promise. */
