@@ -1,6 +1,6 @@
 import type { StopResult } from '../core/createStreamSession';
 import type { Message } from '../store/types';
-import { getTurn, OWN, setTurn, subscribeToLanes, type Lanes } from './lanes';
+import { laneOf, notifyLanes, OWN, subscribeToLanes, type Lanes } from './lanes';
 import { createTurn, runTurn } from './startTurn';
 import type { RunCancel, Turn, TurnOptions } from './types';
 
@@ -27,8 +27,7 @@ export type TurnController<Input, Client> = {
 /** The same input: the same value, or plain data that serializes the same (an object literal built twice). */
 export function sameInput(a: unknown, b: unknown): boolean {
   if (Object.is(a, b)) return true;
-  // (`null` is the one falsy object.)
-  if (typeof a !== 'object' || typeof b !== 'object' || !a || !b) return false;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   try {
     return JSON.stringify(a) === JSON.stringify(b);
   } catch {
@@ -39,7 +38,11 @@ export function sameInput(a: unknown, b: unknown): boolean {
 /** A turn controller (see {@link TurnController}); `runCancel` runs each server cancel (the React layer: a TanStack Query mutation). */
 export function createTurnController<Input, Client>(options: TurnOptions<Input>, runCancel: RunCancel<Client>): TurnController<Input, Client> {
   const ownLanes: Lanes<Client> = new Map();
-  const get = () => getTurn(controller.options, ownLanes);
+  const lane = () => laneOf(controller.options, ownLanes);
+  const get = () => {
+    const [lanes, key] = lane();
+    return lanes.get(key) ?? null;
+  };
   const controller: TurnController<Input, Client> = {
     options,
     get,
@@ -56,7 +59,9 @@ export function createTurnController<Input, Client>(options: TurnOptions<Input>,
       if (previous) void previous.session.stop();
       const { store } = controller.options;
       const turn = createTurn(controller, input, client, runCancel);
-      setTurn(controller.options, ownLanes, turn);
+      const [lanes, key] = lane();
+      lanes.set(key, turn);
+      notifyLanes();
       runTurn(controller, turn, store);
       return turn.done.promise;
     },

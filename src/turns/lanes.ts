@@ -43,20 +43,12 @@ function lanesOf<Client>(store: MessageStore): Lanes<Client> {
 /** The key of a hook's own lane (in its own `Lanes`). */
 export const OWN = 'local';
 
-/** The lane `options` name: the store's conversation, or the owner's own (in `own`). */
-function laneOf<Client>(options: LaneOptions, own: Lanes<Client>): [Lanes<Client>, string] {
+/** The lane `options` name, as its lanes and key: the store's conversation, or the owner's own (in `own`). */
+export function laneOf<Client>(options: LaneOptions, own: Lanes<Client>): [Lanes<Client>, string] {
   return options.store ? [lanesOf(options.store), options.conversationId ?? 'default'] : [own, OWN];
 }
 
-/** The current or last turn of the lane `options` name. */
-export function getTurn<Client>(options: LaneOptions, own: Lanes<Client>): Turn<Client> | null {
-  const [lanes, key] = laneOf(options, own);
-  return lanes.get(key) ?? null;
-}
-
-/** Makes `turn` the current one of the lane `options` name, and tells every listener. */
-export function setTurn<Client>(options: LaneOptions, own: Lanes<Client>, turn: Turn<Client>): void {
-  const [lanes, key] = laneOf(options, own);
-  lanes.set(key, turn);
+/** Tells every listener that a lane has a new turn. */
+export function notifyLanes(): void {
   for (const listener of [...listeners]) listener();
 }

@@ -86,11 +86,10 @@ export function createTurn<Input, Client>(host: TurnHost<Input>, input: Input, c
 
 /** Runs the turn's session to its end, then settles `start()`'s promise and calls `onFinish` with the final message. */
 export function runTurn<Input>(host: TurnHost<Input>, turn: Turn<unknown>, store: MessageStore | undefined): void {
-  const { session, messageId, createdAt } = turn;
-  void session.start().then((final) => {
-    let message = messageFromSnapshot(final, messageId, createdAt);
+  void turn.session.start().then((final) => {
+    let message = messageFromSnapshot(final, turn.messageId, turn.createdAt);
     try {
-      if (store) message = store.getState().applySessionSnapshot(messageId, final) ?? message;
+      if (store) message = store.getState().applySessionSnapshot(turn.messageId, final) ?? message;
     } catch (error) {
       // A throwing store listener must not leave `start()` pending or the lane taken.
       report(error);
