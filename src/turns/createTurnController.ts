@@ -54,7 +54,7 @@ export function createTurnController<Input, Client>(options: TurnOptions<Input>,
       // StrictMode runs a mount effect twice in one go (`useEffect(() => { start('Hi') }, [])`
       // would otherwise send the request twice and leave a cancelled turn in the store), and so
       // does a double-fired handler. The second call gets the first one's promise.
-      if (previous?.thisTask && sameInput(previous.input, input)) return previous.done.promise;
+      if (previous?.thisTask && sameInput(previous.input, input)) return previous.promise;
       // One turn per lane: a new start stops the one running there (not one on another lane).
       if (previous) void previous.session.stop();
       const { store } = controller.options;
@@ -63,7 +63,7 @@ export function createTurnController<Input, Client>(options: TurnOptions<Input>,
       lanes.set(key, turn);
       notifyLanes();
       runTurn(controller, turn, store);
-      return turn.done.promise;
+      return turn.promise;
     },
     stop(stopOptions) {
       const current = get();

@@ -4,7 +4,7 @@ import { createDeferred } from '../core/internal/createDeferred';
 import { report } from '../core/internal/reportError';
 import { createStreamId } from '../core/ids';
 import { getConversationMessages } from '../store/getConversationMessages';
-import type { MessageStore } from '../store/types';
+import type { Message, MessageStore } from '../store/types';
 import { buildStreamRequest, type StreamRequest } from './buildStreamRequest';
 import { messageFromSnapshot } from './messageFromSnapshot';
 import type { RunCancel, Turn, TurnOptions } from './types';
@@ -71,7 +71,7 @@ export function createTurn<Input, Client>(host: TurnHost<Input>, input: Input, c
     body: request?.body,
     onError: (error) => host.options.onError?.(error),
   });
-  const turn: Turn<Client> = { session, cancelClient: client, messageId, createdAt, done: createDeferred(), input, thisTask: true };
+  const turn: Turn<Client> = { ...createDeferred<Message>(), session, cancelClient: client, messageId, createdAt, input, thisTask: true };
   if (store) {
     // The user's message (a string input) and the answer's, kept in step with the session.
     const state = store.getState();
@@ -94,7 +94,7 @@ export function runTurn<Input>(host: TurnHost<Input>, turn: Turn<unknown>, store
       // A throwing store listener must not leave `start()` pending or the lane taken.
       report(error);
     }
-    turn.done.resolve(message);
+    turn.resolve(message);
     try {
       host.options.onFinish?.({ message, reason: final.status === 'complete' ? 'complete' : (final.incomplete?.reason ?? 'disconnected') });
     } catch (error) {

@@ -94,15 +94,16 @@ export type TurnOptions<Input = string> = {
  */
 export type RunCancel<Client> = (client: () => Client, cancel: CancelFunction) => CancelFunction;
 
-/** One turn: a `start(input)` and the assistant message streaming in answer (docs/store.md#lanes-and-turns). */
-export type Turn<Client = unknown> = {
+/**
+ * One turn: a `start(input)` and the assistant message streaming in answer (docs/store.md#lanes-and-turns);
+ * also the promise `start()` returns (settled by `resolve` with the final message).
+ */
+export type Turn<Client = unknown> = Deferred<Message> & {
   session: StreamSession;
   /** The client the turn's server cancel runs on; a `stop({ queryClient })` replaces it. */
   cancelClient: Client;
   messageId: string;
   createdAt: number;
-  /** Settled with the final message; `start()` returns its promise. */
-  done: Deferred<Message>;
   /** What `start()` was given, and whether it was given in the task still running (the dedupe). */
   input: unknown;
   thisTask: boolean;
