@@ -1,7 +1,7 @@
 import type { StopResult } from '../core/createStreamSession';
 import type { Message } from '../store/types';
 import { laneOf, notifyLanes, OWN, subscribeToLanes, type Lanes } from './lanes';
-import { createTurn, runTurn } from './startTurn';
+import { createTurn, runTurn } from './createTurn';
 import type { RunCancel, Turn, TurnOptions } from './types';
 
 /**
