@@ -1,3 +1,5 @@
+// In src/turns/, not src/react/: the turns import core/ and store/ but nothing from React, so they
+// are tested in plain Node (test/turns/); the layer's rule is in types.ts' header.
 import type { StopResult } from '../core/createStreamSession';
 import type { Message } from '../store/types';
 import { laneOf, notifyLanes, OWN, subscribeToLanes, type Lanes } from './lanes';

@@ -34,18 +34,16 @@ export function subscribeToLanes(listener: () => void): () => void {
  */
 const lanesOfStore = new WeakMap<MessageStore, Lanes>();
 
-function lanesOf<Client>(store: MessageStore): Lanes<Client> {
-  let lanes = lanesOfStore.get(store);
-  if (!lanes) lanesOfStore.set(store, (lanes = new Map()));
-  return lanes as Lanes<Client>;
-}
-
 /** The key of a hook's own lane (in its own `Lanes`). */
 export const OWN = 'local';
 
 /** The lane `options` name, as its lanes and key: the store's conversation, or the owner's own (in `own`). */
 export function laneOf<Client>(options: LaneOptions, own: Lanes<Client>): [Lanes<Client>, string] {
-  return options.store ? [lanesOf(options.store), options.conversationId ?? 'default'] : [own, OWN];
+  const { store } = options;
+  if (!store) return [own, OWN];
+  let lanes = lanesOfStore.get(store) as Lanes<Client> | undefined;
+  if (!lanes) lanesOfStore.set(store, (lanes = new Map()));
+  return [lanes, options.conversationId ?? 'default'];
 }
 
 /** Tells every listener that a lane has a new turn. */
