@@ -10,10 +10,10 @@ import type { Turn } from './types';
  * the stream at once).
  */
 export type Lanes<Client = unknown> = Map<string, Turn<Client>>;
+// (A lane keeps its last turn after it ended: one entry per conversation, freed with the store.)
 
 /** What names a lane: a store and conversation, or no store (the owner's own lane). */
 export type LaneOptions = { store?: MessageStore; conversationId?: string };
-// (A lane keeps its last turn after it ended: one entry per conversation, freed with the store.)
 
 /**
  * Who listens to lanes: one set for all of them. A start is rare (a user's action), and each
