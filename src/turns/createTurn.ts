@@ -28,7 +28,7 @@ const PASSED_THROUGH = [
   'aiSdkUsagePath',
 ] as const satisfies readonly (keyof TurnOptions & keyof StreamSessionOptions)[];
 
-/** What a turn reads from its controller: the latest options (callbacks are read when they fire). */
+/** What a turn reads from its controller: the latest options, for the callbacks (read when they fire). */
 export type TurnHost<Input> = { options: TurnOptions<Input> };
 
 /**
@@ -38,8 +38,7 @@ export type TurnHost<Input> = { options: TurnOptions<Input> };
  * JSON-serializable, or a header value `Headers` refuses) ends this turn as an error like any
  * other: the turn is kept and marked, `start()` still resolves, `onError` is called.
  */
-export function createTurn<Input, Client>(host: TurnHost<Input>, input: Input, client: Client, runCancel: RunCancel<Client>): Turn<Client> {
-  const options = host.options;
+export function createTurn<Input, Client>(host: TurnHost<Input>, options: TurnOptions<Input>, input: Input, client: Client, runCancel: RunCancel<Client>): Turn<Client> {
   const store = options.store;
   const conversationId = options.conversationId ?? 'default';
   const history = store ? getConversationMessages(store.getState(), conversationId) : [];

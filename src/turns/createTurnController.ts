@@ -40,9 +40,8 @@ export function sameInput(a: unknown, b: unknown): boolean {
 /** A turn controller (see {@link TurnController}); `runCancel` runs each server cancel (the React layer: a TanStack Query mutation). */
 export function createTurnController<Input, Client>(options: TurnOptions<Input>, runCancel: RunCancel<Client>): TurnController<Input, Client> {
   const ownLanes: Lanes<Client> = new Map();
-  const lane = () => laneOf(controller.options, ownLanes);
   const get = () => {
-    const [lanes, key] = lane();
+    const [lanes, key] = laneOf(controller.options, ownLanes);
     return lanes.get(key) ?? null;
   };
   const controller: TurnController<Input, Client> = {
@@ -51,7 +50,10 @@ export function createTurnController<Input, Client>(options: TurnOptions<Input>,
     own: () => ownLanes.get(OWN),
     subscribe: subscribeToLanes,
     start(input, client) {
-      const previous = get();
+      // The options of this call name the lane and build the turn, as they were when it was made.
+      const options = controller.options;
+      const [lanes, key] = laneOf(options, ownLanes);
+      const previous = lanes.get(key);
       // The same input again on the same lane in the same task is one start, not two: React
       // StrictMode runs a mount effect twice in one go (`useEffect(() => { start('Hi') }, [])`
       // would otherwise send the request twice and leave a cancelled turn in the store), and so
@@ -59,12 +61,10 @@ export function createTurnController<Input, Client>(options: TurnOptions<Input>,
       if (previous?.thisTask && sameInput(previous.input, input)) return previous.promise;
       // One turn per lane: a new start stops the one running there (not one on another lane).
       if (previous) void previous.session.stop();
-      const { store } = controller.options;
-      const turn = createTurn(controller, input, client, runCancel);
-      const [lanes, key] = lane();
+      const turn = createTurn(controller, options, input, client, runCancel);
       lanes.set(key, turn);
       notifyLanes();
-      runTurn(controller, turn, store);
+      runTurn(controller, turn, options.store);
       return turn.promise;
     },
     stop(stopOptions) {
