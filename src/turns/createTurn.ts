@@ -1,12 +1,10 @@
 import { createCancelRequest } from '../core/createCancelRequest';
 import { createStreamSession, type StreamSessionOptions } from '../core/createStreamSession';
 import { createDeferred } from '../core/internal/createDeferred';
-import { report } from '../core/internal/reportError';
 import { createStreamId } from '../core/ids';
 import { getConversationMessages } from '../store/getConversationMessages';
-import type { Message, MessageStore } from '../store/types';
+import type { Message } from '../store/types';
 import { buildStreamRequest, type StreamRequest } from './buildStreamRequest';
-import { messageFromSnapshot } from './messageFromSnapshot';
 import type { RunCancel, Turn, TurnOptions } from './types';
 
 /**
@@ -81,24 +79,4 @@ export function createTurn<Input, Client>(host: TurnHost<Input>, options: TurnOp
   // Until the task ends, the same input again is this start (the StrictMode dedupe, see the controller).
   queueMicrotask(() => (turn.thisTask = false));
   return turn;
-}
-
-/** Runs the turn's session to its end, then settles `start()`'s promise and calls `onFinish` with the final message. */
-export function runTurn<Input>(host: TurnHost<Input>, turn: Turn<unknown>, store: MessageStore | undefined): void {
-  void turn.session.start().then((final) => {
-    let message = messageFromSnapshot(final, turn.messageId, turn.createdAt);
-    try {
-      if (store) message = store.getState().applySessionSnapshot(turn.messageId, final) ?? message;
-    } catch (error) {
-      // A throwing store listener must not leave `start()` pending or the lane taken.
-      report(error);
-    }
-    turn.resolve(message);
-    try {
-      host.options.onFinish?.({ message, reason: final.status === 'complete' ? 'complete' : (final.incomplete?.reason ?? 'disconnected') });
-    } catch (error) {
-      // A throwing callback must not become an unhandled rejection.
-      report(error);
-    }
-  });
 }

@@ -3,7 +3,9 @@
 import type { StopResult } from '../core/createStreamSession';
 import type { Message } from '../store/types';
 import { laneOf, notifyLanes, OWN, subscribeToLanes, type Lanes } from './lanes';
-import { createTurn, runTurn } from './createTurn';
+import { report } from '../core/internal/reportError';
+import { createTurn } from './createTurn';
+import { messageFromSnapshot } from './messageFromSnapshot';
 import type { RunCancel, Turn, TurnOptions } from './types';
 
 /**
@@ -62,9 +64,27 @@ export function createTurnController<Input, Client>(options: TurnOptions<Input>,
       // One turn per lane: a new start stops the one running there (not one on another lane).
       if (previous) void previous.session.stop();
       const turn = createTurn(controller, options, input, client, runCancel);
+      // On the lane before its first byte (every hook shows it, a Stop finds it), then run to its
+      // end: the final message settles `start()` and goes to `onFinish`.
       lanes.set(key, turn);
       notifyLanes();
-      runTurn(controller, turn, options.store);
+      const { store } = options;
+      void turn.session.start().then((final) => {
+        let message = messageFromSnapshot(final, turn.messageId, turn.createdAt);
+        try {
+          if (store) message = store.getState().applySessionSnapshot(turn.messageId, final) ?? message;
+        } catch (error) {
+          // A throwing store listener must not leave `start()` pending or the lane taken.
+          report(error);
+        }
+        turn.resolve(message);
+        try {
+          controller.options.onFinish?.({ message, reason: final.status === 'complete' ? 'complete' : (final.incomplete?.reason ?? 'disconnected') });
+        } catch (error) {
+          // A throwing callback must not become an unhandled rejection.
+          report(error);
+        }
+      });
       return turn.promise;
     },
     stop(stopOptions) {
