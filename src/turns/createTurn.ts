@@ -1,0 +1,82 @@
+import { createCancelRequest } from '../core/createCancelRequest';
+import { createStreamSession, type StreamSessionOptions } from '../core/createStreamSession';
+import { createDeferred } from '../core/internal/createDeferred';
+import { createStreamId } from '../core/ids';
+import { getConversationMessages } from '../store/getConversationMessages';
+import type { Message } from '../store/types';
+import { buildStreamRequest, type StreamRequest } from './buildStreamRequest';
+import type { RunCancel, Turn, TurnOptions } from './types';
+
+/**
+ * The options a turn gives its stream session as they are (`cancelApi` only tells the session the
+ * cancel's origin: `cancel` makes the call).
+ */
+const PASSED_THROUGH = [
+  'api',
+  'credentials',
+  'protocol',
+  'cancelApi',
+  'connectionsPerHost',
+  'cancelTimeoutMs',
+  'drainMs',
+  'firstByteTimeoutMs',
+  'idleTimeoutMs',
+  'throttle',
+  'scheduler',
+  'aiSdkUsagePath',
+] as const satisfies readonly (keyof TurnOptions & keyof StreamSessionOptions)[];
+
+/** What a turn reads from its controller: the latest options, for the callbacks (read when they fire). */
+export type TurnHost<Input> = { options: TurnOptions<Input> };
+
+/**
+ * Creates a turn (its request, session and, with a store, its two messages) without starting it:
+ * the controller puts it on its lane first, so that every hook sees it before its first byte.
+ * The app's `headers` function and `body` builder run here; one that throws (or a body that is not
+ * JSON-serializable, or a header value `Headers` refuses) ends this turn as an error like any
+ * other: the turn is kept and marked, `start()` still resolves, `onError` is called.
+ */
+export function createTurn<Input, Client>(host: TurnHost<Input>, options: TurnOptions<Input>, input: Input, client: Client, runCancel: RunCancel<Client>): Turn<Client> {
+  const store = options.store;
+  const conversationId = options.conversationId ?? 'default';
+  const history = store ? getConversationMessages(store.getState(), conversationId) : [];
+  // createStreamId, not crypto.randomUUID: the latter is missing on plain-http pages.
+  const messageId = createStreamId();
+  const createdAt = Date.now();
+  // The ids are chosen before the request so that the body builder can use them and a Stop
+  // before the first byte can still name the stream to the server.
+  const streamId = createStreamId();
+  let request: StreamRequest | undefined;
+  let buildError: unknown;
+  try {
+    request = buildStreamRequest(options, input, { messages: history, conversationId: store ? conversationId : options.conversationId, streamId });
+  } catch (error) {
+    buildError = error;
+  }
+  // The client is read at each cancel (a `stop({ queryClient })` may replace it). Building the cancel cannot throw.
+  const cancel =
+    request && options.cancelApi
+      ? runCancel(() => turn.cancelClient, createCancelRequest(options.cancelApi, { fetch: options.fetch, headers: request.headers, credentials: options.credentials }))
+      : undefined;
+  const session = createStreamSession({
+    ...(Object.fromEntries(PASSED_THROUGH.map((key) => [key, options[key]])) as Pick<TurnOptions<Input>, (typeof PASSED_THROUGH)[number]>),
+    headers: request?.headers,
+    // The request could not be built: the session fails at its request, with that error.
+    fetch: buildError === undefined ? options.fetch : () => Promise.reject(buildError),
+    cancel,
+    streamId,
+    body: request?.body,
+    onError: (error) => host.options.onError?.(error),
+  });
+  const turn: Turn<Client> = { ...createDeferred<Message>(), session, cancelClient: client, messageId, createdAt, input, thisTask: true };
+  if (store) {
+    // The user's message (a string input) and the answer's, kept in step with the session.
+    const state = store.getState();
+    if (typeof input === 'string') state.appendMessage(conversationId, { role: 'user', text: input });
+    const id = (turn.messageId = state.appendMessage(conversationId, { id: messageId, role: 'assistant', status: 'streaming', streamId }).id);
+    session.subscribe(() => store.getState().applySessionSnapshot(id, session.getSnapshot()));
+  }
+  // Until the task ends, the same input again is this start (the StrictMode dedupe, see the controller).
+  queueMicrotask(() => (turn.thisTask = false));
+  return turn;
+}

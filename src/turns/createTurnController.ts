@@ -1,0 +1,98 @@
+// In src/turns/, not src/react/: the turns import core/ and store/ but nothing from React, so they
+// are tested in plain Node (test/turns/); the layer's rule is in types.ts' header.
+import type { StopResult } from '../core/createStreamSession';
+import type { Message } from '../store/types';
+import { laneOf, notifyLanes, OWN, subscribeToLanes, type Lanes } from './lanes';
+import { report } from '../core/internal/reportError';
+import { createTurn } from './createTurn';
+import { messageFromSnapshot } from './messageFromSnapshot';
+import type { RunCancel, Turn, TurnOptions } from './types';
+
+/**
+ * The turns of one `useModelStream` (docs/store.md#lanes-and-turns), without React: the hook keeps
+ * one for its lifetime, sets `options` on each render, and reads `get` through
+ * `useSyncExternalStore(subscribe, get)`. Every method reads `options` when it is called.
+ */
+export type TurnController<Input, Client> = {
+  /** The options of the latest render: they name the lane (store and conversation) and hold the callbacks. */
+  options: TurnOptions<Input>;
+  /** Starts a turn on the lane (a running one there is stopped first). Resolves with the final message; never rejects. */
+  start(input: Input, client: Client): Promise<Message>;
+  /** Stops the lane's turn (the stop contract, see `StreamSession.stop`); `queryClient` runs its server cancel elsewhere. */
+  stop(options?: { queryClient?: Client }): Promise<StopResult>;
+  /** Listens to every lane (see `subscribeToLanes`): `get` says whether this one changed. */
+  subscribe(listener: () => void): () => void;
+  /** The lane's current or last turn: a finished one stays (its final status and message) until the next start replaces it. */
+  get(): Turn<Client> | null;
+  /** The turn of its own lane (the one used without a store), whatever `options` say now. */
+  own(): Turn<Client> | undefined;
+};
+
+/** The same input: the same value, or plain data that serializes the same (an object literal built twice). */
+export function sameInput(a: unknown, b: unknown): boolean {
+  if (Object.is(a, b)) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  try {
+    return JSON.stringify(a) === JSON.stringify(b);
+  } catch {
+    return false;
+  }
+}
+
+/** A turn controller (see {@link TurnController}); `runCancel` runs each server cancel (the React layer: a TanStack Query mutation). */
+export function createTurnController<Input, Client>(options: TurnOptions<Input>, runCancel: RunCancel<Client>): TurnController<Input, Client> {
+  const ownLanes: Lanes<Client> = new Map();
+  const get = () => {
+    const [lanes, key] = laneOf(controller.options, ownLanes);
+    return lanes.get(key) ?? null;
+  };
+  const controller: TurnController<Input, Client> = {
+    options,
+    get,
+    own: () => ownLanes.get(OWN),
+    subscribe: subscribeToLanes,
+    start(input, client) {
+      // The options of this call name the lane and build the turn, as they were when it was made.
+      const options = controller.options;
+      const [lanes, key] = laneOf(options, ownLanes);
+      const previous = lanes.get(key);
+      // The same input again on the same lane in the same task is one start, not two: React
+      // StrictMode runs a mount effect twice in one go (`useEffect(() => { start('Hi') }, [])`
+      // would otherwise send the request twice and leave a cancelled turn in the store), and so
+      // does a double-fired handler. The second call gets the first one's promise.
+      if (previous?.thisTask && sameInput(previous.input, input)) return previous.promise;
+      // One turn per lane: a new start stops the one running there (not one on another lane).
+      if (previous) void previous.session.stop();
+      const turn = createTurn(controller, options, input, client, runCancel);
+      // On the lane before its first byte (every hook shows it, a Stop finds it), then run to its
+      // end: the final message settles `start()` and goes to `onFinish`.
+      lanes.set(key, turn);
+      notifyLanes();
+      const { store } = options;
+      void turn.session.start().then((final) => {
+        let message = messageFromSnapshot(final, turn.messageId, turn.createdAt);
+        try {
+          if (store) message = store.getState().applySessionSnapshot(turn.messageId, final) ?? message;
+        } catch (error) {
+          // A throwing store listener must not leave `start()` pending or the lane taken.
+          report(error);
+        }
+        turn.resolve(message);
+        try {
+          controller.options.onFinish?.({ message, reason: final.status === 'complete' ? 'complete' : (final.incomplete?.reason ?? 'disconnected') });
+        } catch (error) {
+          // A throwing callback must not become an unhandled rejection.
+          report(error);
+        }
+      });
+      return turn.promise;
+    },
+    stop(stopOptions) {
+      const current = get();
+      if (!current) return Promise.resolve({ serverConfirmed: false });
+      if (stopOptions?.queryClient && current.session.getSnapshot().status !== 'stopping') current.cancelClient = stopOptions.queryClient;
+      return current.session.stop();
+    },
+  };
+  return controller;
+}

@@ -1,0 +1,110 @@
+// The turns layer (src/turns/): what a `start()` does, without React. It sits between store/ and
+// react/: it imports core/ and store/ (pure functions and types, never zustand itself, which the
+// app passes in as `store`) and nothing from React or TanStack Query, so that its behaviour (lanes,
+// the StrictMode dedupe, the request, the store wiring) is testable in plain Node
+// (test/turns/, whose noReact.test.ts holds the rule). react/useModelStream only gives it a lifetime.
+import type { CancelFunction } from '../core/createCancelRequest';
+import type { IncompleteReason, StreamSession } from '../core/createStreamSession';
+import type { Deferred } from '../core/internal/createDeferred';
+import type { NotifyScheduler } from '../core/scheduler';
+import type { Protocol } from '../core/types';
+import type { Message, MessageStore } from '../store/types';
+
+/** How a stream ended, as `onFinish` reports it. */
+export type StreamEndReason = 'complete' | IncompleteReason;
+
+/** What the request-body builder receives besides the input. */
+export type RequestBodyContext = {
+  /** The conversation so far (store mode), oldest first, without the new turn. Empty without a store. */
+  messages: readonly Message[];
+  conversationId: string | undefined;
+  streamId: string;
+};
+
+/** The options of a turn, i.e. of `useModelStream` (`UseModelStreamOptions` is this type). */
+export type TurnOptions<Input = string> = {
+  /** The streaming endpoint (e.g. a Next.js route handler using `handleModelStream`). */
+  api: string | URL;
+  /** The cancel endpoint (`handleCancel`). Without it, Stop only aborts locally (`serverConfirmed: false`). */
+  cancelApi?: string | URL;
+  /** The wire format, or `'auto'` (default). */
+  protocol?: Protocol | 'auto';
+  /** Extra headers for the stream and cancel requests, or a function returning them per request. */
+  headers?: HeadersInit | (() => HeadersInit);
+  credentials?: RequestCredentials;
+  /**
+   * Builds the request body from `start(input)`. A plain object is sent as JSON. Default:
+   * `{ input, messages: [{ role, content }], conversationId }` (turns without text left out). For
+   * history in a provider's own shape, use `toModelMessages` from `react-model-stream/store`.
+   */
+  body?: (input: Input, context: RequestBodyContext) => BodyInit | Record<string, unknown> | null;
+  /**
+   * A store to keep the conversation in (`createMessageStore()`); the stream then outlives this
+   * component. Every hook on the same store and `conversationId` shows (and can stop) the same
+   * stream, the current or last one of that conversation (its lane: docs/store.md#lanes-and-turns);
+   * a start stops the one running there, never one of another conversation.
+   */
+  store?: MessageStore;
+  /**
+   * The browser's HTTP/1.1 connection limit per host (default 6 in browsers). With that many
+   * streams open to the cancel endpoint's origin, Stop frees its own connection right after
+   * sending the cancel, so the cancel is not queued behind the streams (see `createStreamSession`).
+   */
+  connectionsPerHost?: number;
+  /** The conversation the messages go to (store mode). Default `'default'`. */
+  conversationId?: string;
+  /** How often the component re-renders while streaming: once per animation frame (default), every N ms, or every delta (`false`). */
+  throttle?: 'frame' | number | false;
+  /**
+   * A notify scheduler of your own (tests, custom batching); overrides `throttle`.
+   *
+   * @example
+   * ```ts
+   * const queue: (() => void)[] = [];
+   * const scheduler: NotifyScheduler = (flush) => {
+   *   queue.push(flush);
+   *   return () => queue.splice(queue.indexOf(flush) >>> 0, 1);
+   * };
+   * useModelStream({ api: '/api/chat', scheduler }); // re-renders only when you run the queue
+   * ```
+   */
+  scheduler?: NotifyScheduler;
+  /** Bound on the server cancel. Default 3000 ms. */
+  cancelTimeoutMs?: number;
+  /** How long the stream may take to deliver its final usage after the cancel. Default 250 ms. */
+  drainMs?: number;
+  /** Default 30000 ms; 0 = off. */
+  firstByteTimeoutMs?: number;
+  /** Default off. */
+  idleTimeoutMs?: number;
+  /** The `fetch` to use. */
+  fetch?: typeof fetch;
+  /** Where AI SDK streams carry usage in `messageMetadata`. Default `['usage']`. */
+  aiSdkUsagePath?: readonly string[];
+  /** Called once per stream when it ends, with the final message. */
+  onFinish?: (result: { message: Message; reason: StreamEndReason }) => void;
+  /** Called when a stream ends with an error (before `onFinish`). */
+  onError?: (error: Error) => void;
+};
+
+/**
+ * How a turn's server cancel runs, on a client read at each cancel (`client()`). The React layer
+ * passes `createMutationCancel` (a TanStack Query mutation); kept a parameter so that this layer
+ * imports no TanStack Query, whose React package imports React.
+ */
+export type RunCancel<Client> = (client: () => Client, cancel: CancelFunction) => CancelFunction;
+
+/**
+ * One turn: a `start(input)` and the assistant message streaming in answer (docs/store.md#lanes-and-turns);
+ * also the promise `start()` returns (settled by `resolve` with the final message).
+ */
+export type Turn<Client = unknown> = Deferred<Message> & {
+  session: StreamSession;
+  /** The client the turn's server cancel runs on; a `stop({ queryClient })` replaces it. */
+  cancelClient: Client;
+  messageId: string;
+  createdAt: number;
+  /** What `start()` was given, and whether it was given in the task still running (the dedupe). */
+  input: unknown;
+  thisTask: boolean;
+};

@@ -1,0 +1,51 @@
+import type { RunCancel } from '../../src/turns/types';
+
+/** One AI SDK UI message stream part as an SSE event. */
+export const part = (value: unknown): string => `data: ${JSON.stringify(value)}\n\n`;
+
+/** What the fake `fetch` was asked, one entry per stream request. */
+export type FetchCall = { url: string; init: RequestInit; write: (text: string) => void; end: () => void };
+
+/**
+ * A `fetch` in the same process: each call answers an SSE stream the test writes to (`write`,
+ * `end`), aborted with the request's signal. No server and no React: the turns run in plain Node.
+ */
+export function createFakeFetch() {
+  const calls: FetchCall[] = [];
+  const encoder = new TextEncoder();
+  const fetch = ((input: string | URL | Request, init: RequestInit = {}) => {
+    let controller!: ReadableStreamDefaultController<Uint8Array>;
+    const body = new ReadableStream<Uint8Array>({ start: (c) => void (controller = c) });
+    init.signal?.addEventListener('abort', () => {
+      try {
+        controller.error(init.signal!.reason);
+      } catch {
+        // already closed
+      }
+    });
+    calls.push({
+      url: String(input),
+      init,
+      write: (text) => controller.enqueue(encoder.encode(text)),
+      end: () => controller.close(),
+    });
+    return Promise.resolve(new Response(body, { headers: { 'content-type': 'text/event-stream' } }));
+  }) as typeof globalThis.fetch;
+  return { fetch, calls };
+}
+
+/** Sends `text` as a whole answer on `call` and ends it. */
+export function answer(call: FetchCall, text: string): void {
+  call.write(part({ type: 'start' }) + part({ type: 'text-delta', id: '0', delta: text }) + part({ type: 'finish' }));
+  call.end();
+}
+
+/** A `runCancel` that records which client each cancel ran on, and answers cancelled. */
+export function recordingRunCancel<Client>(): { runCancel: RunCancel<Client>; clients: Client[] } {
+  const clients: Client[] = [];
+  const runCancel: RunCancel<Client> = (client) => async () => {
+    clients.push(client());
+    return { confirmed: true, usage: null };
+  };
+  return { runCancel, clients };
+}
