@@ -28,9 +28,10 @@ function functionName(node: ts.Node): string {
 }
 
 function isExempt(node: ts.Node, text: string): boolean {
-  // The comment sits above the statement that holds the function (`const f = () => …` or `function f`).
+  // The comment sits above the statement that holds the function (`const f = () => …` or
+  // `function f`), or above the method itself: a marker covers one unit, never a whole class.
   let holder: ts.Node = node;
-  while (holder.parent && !ts.isSourceFile(holder.parent) && !ts.isBlock(holder.parent)) holder = holder.parent;
+  while (holder.parent && !ts.isSourceFile(holder.parent) && !ts.isBlock(holder.parent) && !ts.isClassLike(holder.parent)) holder = holder.parent;
   const ranges = ts.getLeadingCommentRanges(text, holder.getFullStart()) ?? [];
   return ranges.some((range) => text.slice(range.pos, range.end).includes(EXEMPT_MARKER));
 }
