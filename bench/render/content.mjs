@@ -1,6 +1,6 @@
 // The answer both contenders receive: 10,000 `text-delta` parts of one short word each, in the AI
 // SDK UI message stream format, byte for byte what `createWireEncoder('ai-sdk')` writes
-// (src/server/fakeModel/createWireEncoder.ts; written out here because the built package does not
+// (src/server/fakeModel/aiSdkEncoder.ts; written out here because the built package does not
 // export the encoder): `start`, `start-step`, `text-start`, N x `text-delta`, `text-end`,
 // `finish-step`, `finish` (usage in `messageMetadata`), `[DONE]`.
 
