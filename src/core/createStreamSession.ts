@@ -254,6 +254,8 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
   const streamId = options.streamId ?? createStreamId();
   const fetchFn = options.fetch ?? globalFetch;
   const message = createAccumulator({ partialArgs: true });
+  // The listeners are the notifier's own: `subscribe` is its method as it is.
+  const notifier = createNotifier(options, () => refresh(s));
   const s: Session = {
     phase: { status: 'idle' },
     snapshot: Object.freeze({ status: 'idle', message: message.message(), incomplete: null, error: null, streamId, responseId: null, protocol: null }),
@@ -262,7 +264,7 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
     final: createDeferred(),
     cancel: createServerCancel(options, fetchFn),
     drainMs: options.drainMs ?? DEFAULT_DRAIN_MS,
-    notifier: createNotifier(options, () => refresh(s)),
+    notifier,
     timers: createSessionTimers(
       options.firstByteTimeoutMs ?? DEFAULT_FIRST_BYTE_TIMEOUT_MS,
       options.idleTimeoutMs ?? 0,
@@ -289,7 +291,7 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
         // and aborting now would close the connection before the cancel reached the server.
         if (isLive(s.phase)) end(s, { reason: 'disconnected' });
       },
-      subscribe: (listener) => s.notifier.subscribe(listener),
+      subscribe: notifier.subscribe,
       getSnapshot: () => s.snapshot,
     },
   };

@@ -2,20 +2,32 @@
  * Typed errors. Each subclasses `Error`, sets `name`, and carries a string-union `type` so callers
  * can branch without string matching (the habit of eventsource-parser's `ParseError` and TanStack's
  * `CancelledError`). Messages say what happened and, where it helps, what to do.
+ *
+ * Fields are `declare`d and set in the constructor, in the order class fields defined them (the
+ * order `Object.keys` shows): the same own properties, without a field declaration per property
+ * in the bundle.
  */
 
 /** The server answered with a non-2xx status. `body` holds (the start of) the response text. */
 export class StreamHttpError extends Error {
-  override readonly name = 'StreamHttpError';
-  readonly type = 'http' as const;
+  declare readonly status: number;
+  declare readonly statusText: string;
+  declare readonly body: string;
+  declare readonly name: 'StreamHttpError';
+  declare readonly type: 'http';
   constructor(
-    readonly status: number,
-    readonly statusText: string,
-    readonly body: string,
+    status: number,
+    statusText: string,
+    body: string,
     /** What failed, for the message: `'The stream request'` (default) or `'The cancel request'`. */
     subject = 'The stream request',
   ) {
     super(`${subject} failed with HTTP ${status}${statusText ? ` ${statusText}` : ''}${body ? `: ${body.slice(0, 200)}` : ''}`);
+    this.status = status;
+    this.statusText = statusText;
+    this.body = body;
+    this.name = 'StreamHttpError';
+    this.type = 'http';
   }
 }
 
@@ -30,15 +42,13 @@ export type StreamProtocolErrorType =
 
 /** The stream broke its wire format. `line` is the offending event data or line (cut to 1,000 characters). */
 export class StreamProtocolError extends Error {
-  override readonly name = 'StreamProtocolError';
-  readonly line: string;
-  constructor(
-    readonly type: StreamProtocolErrorType,
-    message: string,
-    line = '',
-    options?: { cause?: unknown },
-  ) {
+  declare readonly type: StreamProtocolErrorType;
+  declare readonly name: 'StreamProtocolError';
+  declare readonly line: string;
+  constructor(type: StreamProtocolErrorType, message: string, line = '', options?: { cause?: unknown }) {
     super(message, options);
+    this.type = type;
+    this.name = 'StreamProtocolError';
     this.line = line.length > 1000 ? `${line.slice(0, 1000)}…` : line;
   }
 }
@@ -54,13 +64,12 @@ export type StreamAbortReason =
 
 /** The stream was aborted locally. Check with `instanceof`, like TanStack's `CancelledError`. */
 export class StreamAbortedError extends Error {
-  override readonly name = 'StreamAbortedError';
-  constructor(
-    readonly reason: StreamAbortReason,
-    message = `The stream was aborted (${reason}).`,
-    options?: { cause?: unknown },
-  ) {
+  declare readonly reason: StreamAbortReason;
+  declare readonly name: 'StreamAbortedError';
+  constructor(reason: StreamAbortReason, message = `The stream was aborted (${reason}).`, options?: { cause?: unknown }) {
     super(message, options);
+    this.reason = reason;
+    this.name = 'StreamAbortedError';
   }
 }
 
@@ -70,12 +79,12 @@ export class StreamAbortedError extends Error {
  * so it does not know a running stream: the routes do not share one registry.
  */
 export class StreamCancelError extends Error {
-  override readonly name = 'StreamCancelError';
-  constructor(
-    readonly type: 'unknown-stream',
-    message: string,
-  ) {
+  declare readonly type: 'unknown-stream';
+  declare readonly name: 'StreamCancelError';
+  constructor(type: 'unknown-stream', message: string) {
     super(message);
+    this.type = type;
+    this.name = 'StreamCancelError';
   }
 }
 
@@ -85,21 +94,24 @@ export class StreamCancelError extends Error {
  * an AI SDK `error` part. The text received before it is kept.
  */
 export class StreamModelError extends Error {
-  override readonly name = 'StreamModelError';
-  readonly type = 'model' as const;
+  declare readonly name: 'StreamModelError';
+  declare readonly type: 'model';
   constructor(message: string) {
     super(message);
+    this.name = 'StreamModelError';
+    this.type = 'model';
   }
 }
 
 /** The text given to a partial JSON parser is not JSON. `offset` is the 0-based character offset of the first bad character. */
 export class PartialJsonError extends Error {
-  override readonly name = 'PartialJsonError';
-  readonly type = 'invalid-json' as const;
-  constructor(
-    readonly offset: number,
-    message: string,
-  ) {
+  declare readonly offset: number;
+  declare readonly name: 'PartialJsonError';
+  declare readonly type: 'invalid-json';
+  constructor(offset: number, message: string) {
     super(`${message} at offset ${offset}`);
+    this.offset = offset;
+    this.name = 'PartialJsonError';
+    this.type = 'invalid-json';
   }
 }

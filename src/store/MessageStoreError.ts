@@ -5,11 +5,12 @@ export type MessageStoreErrorType =
 
 /** A store action was used in a way that would corrupt the state. Branch on `type`. */
 export class MessageStoreError extends Error {
-  override readonly name = 'MessageStoreError';
-  constructor(
-    readonly type: MessageStoreErrorType,
-    message: string,
-  ) {
+  // Declared and set in the constructor, as in core/errors.ts (same own properties, less bundle).
+  declare readonly type: MessageStoreErrorType;
+  declare readonly name: 'MessageStoreError';
+  constructor(type: MessageStoreErrorType, message: string) {
     super(message);
+    this.type = type;
+    this.name = 'MessageStoreError';
   }
 }

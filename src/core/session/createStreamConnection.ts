@@ -135,10 +135,9 @@ export function createStreamConnection(options: StreamSessionOptions, fetchFn: t
         return close('error', new StreamHttpError(response.status, response.statusText, text));
       }
       connection.started = !response.headers.has(STREAM_CANCELLED_HEADER);
-      decoder = createStreamDecoder(
-        { protocol: options.protocol, contentType: response.headers.get('content-type'), aiSdkUsagePath: options.aiSdkUsagePath, maxEventSize: options.maxEventSize },
-        sink.event,
-      );
+      // The decoder's options (`protocol`, `aiSdkUsagePath`, `maxEventSize`) are the session's own,
+      // under the same names: passed as they are, with the answer's content type.
+      decoder = createStreamDecoder({ ...options, contentType: response.headers.get('content-type') }, sink.event);
       return readBody((reader = response.body?.getReader()), sink, connection, close);
     },
     decode(chunk) {

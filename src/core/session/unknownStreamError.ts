@@ -13,6 +13,11 @@ export function unknownStreamError(): StreamCancelError {
     'unknown-stream',
     'Not stopped on the server: the cancel endpoint does not know this running stream (its registry is likely not shared with the instance streaming it).',
   );
-  if (!warnedUnknownStream && isDevelopment()) console.warn((warnedUnknownStream = true) && failure.message);
+  // `process.env.NODE_ENV` spelled out here too, so a production build (which replaces it) drops
+  // the warning; the checks before it keep it from throwing where there is no `process`, and
+  // `isDevelopment()` still decides.
+  if (typeof process !== 'undefined' && process.env && process.env.NODE_ENV !== 'production' && isDevelopment() && !warnedUnknownStream) {
+    console.warn((warnedUnknownStream = true) && failure.message);
+  }
   return failure;
 }
