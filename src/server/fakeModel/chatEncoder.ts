@@ -23,16 +23,9 @@ export function chatEncoder(protocol: 'openai-chat' | 'ndjson', options: WireEnc
   const created = options.created ?? 1741950000;
   const ndjson = protocol === 'ndjson';
   const frame = (json: unknown) => (ndjson ? `${JSON.stringify(json)}\n` : sseData(json));
-  const chunk = (delta: unknown, finishReason: string | null = null) =>
-    frame({
-      id,
-      object: 'chat.completion.chunk',
-      created,
-      model,
-      system_fingerprint: 'fp_fake',
-      choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
-      usage: null,
-    });
+  // Every chunk is this envelope: one choice with a delta, or (the last) no choice and the usage.
+  const envelope = (choices: unknown[], usage: unknown) => frame({ id, object: 'chat.completion.chunk', created, model, system_fingerprint: 'fp_fake', choices, usage });
+  const chunk = (delta: unknown, finishReason: string | null = null) => envelope([{ index: 0, delta, logprobs: null, finish_reason: finishReason }], null);
   const indexes = new Map<string, number>();
   return {
     protocol,
@@ -49,15 +42,7 @@ export function chatEncoder(protocol: 'openai-chat' | 'ndjson', options: WireEnc
     toolEnd: () => '',
     finish: (reason, usage) =>
       chunk({}, CHAT_FINISH[reason]) +
-      frame({
-        id,
-        object: 'chat.completion.chunk',
-        created,
-        model,
-        system_fingerprint: 'fp_fake',
-        choices: [],
-        usage: { prompt_tokens: usage.inputTokens, completion_tokens: usage.outputTokens, total_tokens: usage.inputTokens + usage.outputTokens },
-      }) +
+      envelope([], { prompt_tokens: usage.inputTokens, completion_tokens: usage.outputTokens, total_tokens: usage.inputTokens + usage.outputTokens }) +
       (ndjson ? '' : 'data: [DONE]\n\n'),
     error: (message) => frame({ error: { message, type: 'server_error', param: null, code: null } }),
   };
