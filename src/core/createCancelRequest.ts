@@ -1,4 +1,5 @@
-import { parseJsonOrUndefined, readUsage } from './decoders/handler';
+import { parseJsonOrUndefined } from './decoders/parseJson';
+import { readUsage } from './readUsage';
 import { StreamHttpError } from './errors';
 import type { Usage } from './types';
 

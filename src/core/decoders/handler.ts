@@ -17,8 +17,3 @@ export type EmitEvent = (event: StreamEvent) => void;
 export type JsonEventHandler = (data: any, eventName: string | undefined) => void;
 
 export type HandlerFactory = (emit: EmitEvent, options: DecodeOptions) => JsonEventHandler;
-
-// `createCancelRequest` (outside this split's scope) still imports these two from here; once it
-// imports them from their own modules, this line goes.
-export { parseJsonOrUndefined } from './parseJson';
-export { readUsage } from '../readUsage';
