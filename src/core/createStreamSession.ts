@@ -7,7 +7,7 @@ import { createDeferred, type Deferred } from './internal/createDeferred';
 import { toError } from './internal/reportError';
 import { withTimeout } from './internal/withTimeout';
 import { createNotifier, type Notifier } from './session/createNotifier';
-import { AFTER_FINISH_MS, createSessionTimers, type SessionTimers } from './session/createSessionTimers';
+import { Bound, createSessionTimers, type SessionTimers } from './session/createSessionTimers';
 import { createStreamConnection, type CloseReason, type StreamConnection } from './session/createStreamConnection';
 import { createServerCancel, type ServerCancel } from './session/createServerCancel';
 import type { IncompleteInfo, IncompleteReason, StopResult, StreamSession, StreamSessionOptions, StreamSessionSnapshot, StreamStatus } from './session/types';
@@ -48,8 +48,8 @@ type Session = {
   readonly drainMs: number;
 };
 
-const DEFAULT_DRAIN_MS = 250;
-const DEFAULT_FIRST_BYTE_TIMEOUT_MS = 30_000;
+/** The defaults, as an enum: esbuild writes its values in place (top-level constants stay variables). */
+enum Default { DRAIN_MS = 250, FIRST_BYTE_TIMEOUT_MS = 30_000 }
 
 /** The request is out or the answer arriving: what `stop()` and `disconnect()` act on. */
 const isLive = ({ status }: Phase) => status === 'connecting' || status === 'streaming';
@@ -174,7 +174,7 @@ async function stopContract(s: Session): Promise<StopResult> {
       // The server's final usage / cancel event may still arrive: wait a little for the stream
       // to end by itself (deltas stay frozen; usage and finish are applied). After
       // `already-finished` the model's finish is on its way: wait for it as after any finish.
-      const wait = outcome.alreadyFinished ? AFTER_FINISH_MS : s.drainMs;
+      const wait = outcome.alreadyFinished ? Bound.AFTER_FINISH_MS : s.drainMs;
       if (!s.connection.done && wait > 0) await withTimeout(s.connection.closed, wait, () => {});
     }
   } catch (thrown) {
@@ -263,10 +263,10 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
     message,
     final: createDeferred(),
     cancel: createServerCancel(options, fetchFn),
-    drainMs: options.drainMs ?? DEFAULT_DRAIN_MS,
+    drainMs: options.drainMs ?? Default.DRAIN_MS,
     notifier,
     timers: createSessionTimers(
-      options.firstByteTimeoutMs ?? DEFAULT_FIRST_BYTE_TIMEOUT_MS,
+      options.firstByteTimeoutMs ?? Default.FIRST_BYTE_TIMEOUT_MS,
       options.idleTimeoutMs ?? 0,
       (failure) => fail(s, 'error', failure),
       () => endByItself(s),
