@@ -45,7 +45,6 @@ type Session = {
   readonly final: Deferred<StreamSessionSnapshot>;
   /** The server cancel (with its bound and the connection-pool policy); `null` without one. */
   readonly cancel: ServerCancel | null;
-  readonly drainMs: number;
 };
 
 /** The defaults, as an enum: esbuild writes its values in place (top-level constants stay variables). */
@@ -128,26 +127,6 @@ function closed(s: Session, how: CloseReason, failure: unknown) {
   }
 }
 
-/** A decoded event: applied; the finish (or an in-stream error) starts the after-finish bound. */
-function onEvent(s: Session, event: StreamEvent) {
-  s.message.apply(event);
-  // While stopping the timers are off: the stop contract bounds the end instead.
-  if (event.type === 'finish' || event.type === 'error') s.timers.finish();
-  callSafely(s.options.onEvent, event);
-  s.notifier.schedule();
-}
-
-/** A non-empty chunk: the silence timers restart, and the first byte makes the session `streaming`. */
-function onChunk(s: Session, chunk: Uint8Array) {
-  s.timers.received();
-  // The status and the first chunk's content go out together with the next scheduled
-  // notification rather than at once: a stream that arrives in one burst then costs one render
-  // per frame, not an extra one for the status.
-  const firstChunk = s.phase.status === 'connecting';
-  if (firstChunk) s.phase = { status: 'streaming' };
-  if (s.connection.decode(chunk) && firstChunk) s.notifier.schedule();
-}
-
 /** `start()`: the first-byte bound, `connecting`, then the request and its read loop. */
 async function run(s: Session) {
   s.timers.start();
@@ -174,7 +153,7 @@ async function stopContract(s: Session): Promise<StopResult> {
       // The server's final usage / cancel event may still arrive: wait a little for the stream
       // to end by itself (deltas stay frozen; usage and finish are applied). After
       // `already-finished` the model's finish is on its way: wait for it as after any finish.
-      const wait = outcome.alreadyFinished ? Bound.AFTER_FINISH_MS : s.drainMs;
+      const wait = outcome.alreadyFinished ? Bound.AFTER_FINISH_MS : (s.options.drainMs ?? Default.DRAIN_MS);
       if (!s.connection.done && wait > 0) await withTimeout(s.connection.closed, wait, () => {});
     }
   } catch (thrown) {
@@ -263,7 +242,6 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
     message,
     final: createDeferred(),
     cancel: createServerCancel(options, fetchFn),
-    drainMs: options.drainMs ?? Default.DRAIN_MS,
     notifier,
     timers: createSessionTimers(
       options.firstByteTimeoutMs ?? Default.FIRST_BYTE_TIMEOUT_MS,
@@ -273,8 +251,24 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
     ),
     connection: createStreamConnection(options, fetchFn, {
       ended: () => isOver(s.phase),
-      event: (event) => onEvent(s, event),
-      chunk: (chunk) => onChunk(s, chunk),
+      // A decoded event: applied; the finish (or an in-stream error) starts the after-finish bound.
+      event(event) {
+        message.apply(event);
+        // While stopping the timers are off: the stop contract bounds the end instead.
+        if (event.type === 'finish' || event.type === 'error') s.timers.finish();
+        callSafely(options.onEvent, event);
+        notifier.schedule();
+      },
+      // A non-empty chunk: the silence timers restart, and the first byte makes the session
+      // `streaming`. The status and the first chunk's content go out together with the next
+      // scheduled notification rather than at once: a stream that arrives in one burst then costs
+      // one render per frame, not an extra one for the status.
+      chunk(chunk) {
+        s.timers.received();
+        const firstChunk = s.phase.status === 'connecting';
+        if (firstChunk) s.phase = { status: 'streaming' };
+        if (s.connection.decode(chunk) && firstChunk) notifier.schedule();
+      },
       closed: (how, failure) => closed(s, how, failure),
     }),
     session: {
