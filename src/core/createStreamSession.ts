@@ -178,6 +178,11 @@ async function stopContract(s: Session): Promise<StopResult> {
   if (outcome?.pending && s.connection.started && !cancelledInStream && !failure) failure = unknownStreamError();
   const serverConfirmed = (outcome?.confirmed === true && failure === null) || cancelledInStream;
   // 4. `cancelled`: the user said stop and the visible message was frozen at that instant.
+  return endCancelled(s, serverConfirmed, failure);
+}
+
+/** The stop's end, `cancelled` (with `failure` as the error and its message); returns what `stop()` resolves with. */
+function endCancelled(s: Session, serverConfirmed: boolean, failure: Error | null): StopResult {
   const result: StopResult = failure ? { serverConfirmed, error: failure.message } : { serverConfirmed };
   end(s, { reason: 'cancelled', ...result }, failure);
   return result;
@@ -192,12 +197,7 @@ function stop(s: Session): Promise<StopResult> {
   // The promise exists before any listener runs, so a stop() from inside a listener gets it.
   const stopped = createDeferred<StopResult>();
   s.stopped = stopped.promise;
-  stopContract(s).then(stopped.resolve, (thrown) => {
-    const failure = toError(thrown);
-    const result = { serverConfirmed: false, error: failure.message };
-    end(s, { reason: 'cancelled', ...result }, failure);
-    stopped.resolve(result);
-  });
+  stopContract(s).then(stopped.resolve, (thrown) => stopped.resolve(endCancelled(s, false, toError(thrown))));
   return stopped.promise;
 }
 
