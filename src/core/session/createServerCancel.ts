@@ -43,20 +43,6 @@ function callCancel(cancel: CancelFunction, ids: { streamId: string; cancelSecre
 }
 
 /**
- * At exactly `connectionsPerHost` streams open to the cancel's origin (this stream's own), frees
- * this stream's connection so the queued cancel goes out at once. Why, and why only then:
- * docs/session.md, "The browser's connection pool".
- */
-function freeConnectionIfCancelQueued(answer: Promise<unknown>, options: StreamSessionOptions, connectionsPerHost: number, free: () => void) {
-  if (options.cancelApi == null) return;
-  const origin = originOf(options.cancelApi);
-  if (origin === null || origin !== originOf(options.api) || openStreamsTo(origin) !== connectionsPerHost) return;
-  // A timer, not a direct call: the cancel's `fetch` (behind a TanStack mutation's microtasks)
-  // is issued by then, so it is queued for the connection this frees.
-  clearWhenSettled(answer, setTimeout(free, origin.startsWith('http:') ? 0 : Ms.QUEUED_CANCEL_GRACE));
-}
-
-/**
  * Sends a stop's server cancel with the client-chosen id and secret. `free` frees the stream's
  * connection, for the connection-pool policy; `null` once the stream closed (it holds no
  * connection to free). Rejects with the cancel's error or a `StreamAbortedError('timeout')`.
@@ -77,7 +63,15 @@ export function createServerCancel(options: StreamSessionOptions, fetchFn: typeo
   if (!cancel) return null;
   return (ids, free) => {
     const answer = callCancel(cancel, ids, timeoutMs);
-    if (free) freeConnectionIfCancelQueued(answer, options, connectionsPerHost, free);
+    // At exactly `connectionsPerHost` streams open to the cancel's origin (this stream's own), frees
+    // this stream's connection so the queued cancel goes out at once. Why, and why only then:
+    // docs/session.md, "The browser's connection pool".
+    const origin = free && options.cancelApi != null ? originOf(options.cancelApi) : null;
+    if (free && origin !== null && origin === originOf(options.api) && openStreamsTo(origin) === connectionsPerHost) {
+      // A timer, not a direct call: the cancel's `fetch` (behind a TanStack mutation's microtasks)
+      // is issued by then, so it is queued for the connection this frees.
+      clearWhenSettled(answer, setTimeout(free, origin.startsWith('http:') ? 0 : Ms.QUEUED_CANCEL_GRACE));
+    }
     return answer;
   };
 }
