@@ -40,8 +40,6 @@ const HANDLERS: Record<Exclude<Protocol, 'text'>, HandlerFactory> = {
   ndjson: createOpenAIChatHandler,
 };
 
-const UNKNOWN_PROTOCOL = 'Could not tell which protocol this stream speaks from its first event; pass `protocol` explicitly.';
-
 /** Creates the text half of {@link createStreamDecoder} for one stream (see it for `options`). */
 export function createTextFeed(options: DecodeOptions, emit: EmitEvent): TextFeed {
   const maxEventSize = options.maxEventSize ?? Default.MAX_EVENT_SIZE;
@@ -64,7 +62,9 @@ export function createTextFeed(options: DecodeOptions, emit: EmitEvent): TextFee
     const data = parseEventJson(raw, isSse, protocol);
     if (!handler) {
       const detected = detectProtocolFromEvent(data, eventName);
-      if (!detected) throw new StreamProtocolError('unknown-protocol', UNKNOWN_PROTOCOL, raw);
+      if (!detected) {
+        throw new StreamProtocolError('unknown-protocol', 'Could not tell which protocol this stream speaks from its first event; pass `protocol` explicitly.', raw);
+      }
       protocol = isSse ? detected : 'ndjson';
       handler = HANDLERS[detected](emit, options);
     }
