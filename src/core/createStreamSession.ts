@@ -1,4 +1,4 @@
-import { createAccumulator, type Accumulator } from './accumulator';
+import { createAccumulator, type Accumulator, type AccumulatedMessage } from './accumulator';
 import { globalFetch, type CancelOutcome } from './createCancelRequest';
 import { StreamAbortedError, StreamModelError } from './errors';
 import { createCancelSecret, createStreamId } from './ids';
@@ -53,6 +53,10 @@ enum Default { DRAIN_MS = 250, FIRST_BYTE_TIMEOUT_MS = 30_000 }
 /** The request is out or the answer arriving: what `stop()` and `disconnect()` act on. */
 const isLive = ({ status }: Phase) => status === 'connecting' || status === 'streaming';
 const isOver = ({ status }: Phase) => status === 'complete' || status === 'incomplete';
+
+/** The snapshot of a session that has not started (the hook's before any session, too). */
+export const idleSnapshot = (streamId: string, message: AccumulatedMessage): StreamSessionSnapshot =>
+  Object.freeze({ status: 'idle', message, incomplete: null, error: null, streamId, responseId: null, protocol: null });
 
 /** Rebuilds the snapshot if something visible changed; `true` if it did (the notifier then tells the listeners). */
 function refresh(s: Session): boolean {
@@ -237,7 +241,7 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
   const notifier = createNotifier(options, () => refresh(s));
   const s: Session = {
     phase: { status: 'idle' },
-    snapshot: Object.freeze({ status: 'idle', message: message.message(), incomplete: null, error: null, streamId, responseId: null, protocol: null }),
+    snapshot: idleSnapshot(streamId, message.message()),
     options,
     message,
     final: createDeferred(),
