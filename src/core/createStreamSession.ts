@@ -12,7 +12,7 @@ import { createStreamConnection, type CloseReason, type StreamConnection } from 
 import { createServerCancel, type ServerCancel } from './session/createServerCancel';
 import type { IncompleteInfo, IncompleteReason, StopResult, StreamSession, StreamSessionOptions, StreamSessionSnapshot, StreamStatus } from './session/types';
 import { unknownStreamError } from './session/unknownStreamError';
-import type { StreamEvent } from './types';
+import type { Protocol, StreamEvent } from './types';
 
 export type { CancelOutcome, CancelRequest, CancelFunction } from './createCancelRequest';
 export type { StreamStatus, IncompleteReason, IncompleteInfo, StreamSessionSnapshot, StopResult, StreamSessionOptions, StreamSession } from './session/types';
@@ -54,9 +54,13 @@ enum Default { DRAIN_MS = 250, FIRST_BYTE_TIMEOUT_MS = 30_000 }
 const isLive = ({ status }: Phase) => status === 'connecting' || status === 'streaming';
 const isOver = ({ status }: Phase) => status === 'complete' || status === 'incomplete';
 
-/** The snapshot of a session that has not started (the hook's before any session, too). */
-export const idleSnapshot = (streamId: string, message: AccumulatedMessage): StreamSessionSnapshot =>
-  Object.freeze({ status: 'idle', message, incomplete: null, error: null, streamId, responseId: null, protocol: null });
+/** The snapshot of a session in a phase (`{ status: 'idle' }`: the hook's before any session, too). */
+export function snapshotOf(
+  { status, incomplete = null, error = null }: Pick<StreamSessionSnapshot, 'status'> & Partial<StreamSessionSnapshot>,
+  message: AccumulatedMessage, streamId: string, protocol: Protocol | null,
+): StreamSessionSnapshot {
+  return Object.freeze({ status, message, incomplete, error, streamId, responseId: message.id, protocol });
+}
 
 /** Rebuilds the snapshot if something visible changed; `true` if it did (the notifier then tells the listeners). */
 function refresh(s: Session): boolean {
@@ -64,8 +68,7 @@ function refresh(s: Session): boolean {
   const protocol = s.connection.protocol;
   // `incomplete` and `error` change only with the status: they are the terminal phase's own.
   if (s.snapshot.status === s.phase.status && s.snapshot.message === message && s.snapshot.protocol === protocol) return false;
-  const { status, incomplete = null, error = null } = s.phase;
-  s.snapshot = Object.freeze({ status, message, incomplete, error, streamId: s.snapshot.streamId, responseId: message.id, protocol });
+  s.snapshot = snapshotOf(s.phase, message, s.snapshot.streamId, protocol);
   return true;
 }
 
@@ -195,8 +198,7 @@ function endCancelled(s: Session, serverConfirmed: boolean, failure: Error | nul
 /** `stop()`: the one stop, or nothing to stop. */
 function stop(s: Session): Promise<StopResult> {
   if (s.stopped) return s.stopped;
-  // Before start, after the end, or once the model already sent its finish event (nothing is
-  // generating any more and the message is whole; the stream ends by itself, bounded): nothing to cancel.
+  // Before start, after the end, or after the model's finish event (the message is whole; the stream ends by itself, bounded): nothing to cancel.
   if (!isLive(s.phase) || s.message.message().finishReason !== null) return Promise.resolve({ serverConfirmed: false });
   // The promise exists before any listener runs, so a stop() from inside a listener gets it.
   const stopped = createDeferred<StopResult>();
@@ -241,7 +243,7 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
   const notifier = createNotifier(options, () => refresh(s));
   const s: Session = {
     phase: { status: 'idle' },
-    snapshot: idleSnapshot(streamId, message.message()),
+    snapshot: snapshotOf({ status: 'idle' }, message.message(), streamId, null),
     options,
     message,
     final: createDeferred(),
