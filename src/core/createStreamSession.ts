@@ -8,7 +8,7 @@ import { toError } from './internal/reportError';
 import { withTimeout } from './internal/withTimeout';
 import { createNotifier, type Notifier } from './session/createNotifier';
 import { Bound, createSessionTimers, type SessionTimers } from './session/createSessionTimers';
-import { createStreamConnection, type CloseReason, type StreamConnection } from './session/createStreamConnection';
+import { createStreamConnection, type StreamConnection } from './session/createStreamConnection';
 import { createServerCancel, type ServerCancel } from './session/createServerCancel';
 import type { IncompleteInfo, IncompleteReason, StopResult, StreamSession, StreamSessionOptions, StreamSessionSnapshot, StreamStatus } from './session/types';
 import { unknownStreamError } from './session/unknownStreamError';
@@ -117,21 +117,6 @@ function endByItself(s: Session) {
   }
   // `stop`, `tool-calls`, `other` (e.g. Anthropic `pause_turn`: the model ended its turn normally).
   end(s);
-}
-
-/**
- * The read loop is over: at the end of the stream (`eof`), because the connection dropped, or
- * with an error (fetch failed, non-2xx, undecodable). While stopping, the stop contract decides
- * the outcome; otherwise it is decided here.
- */
-function closed(s: Session, how: CloseReason, failure: unknown) {
-  if (s.phase.status === 'stopping' || isOver(s.phase)) return;
-  if (how === 'eof') endByItself(s);
-  else if (how === 'error') fail(s, 'error', toError(failure));
-  else {
-    const dropped = `The connection dropped mid-stream (${toError(failure).message}); the text so far is kept.`;
-    fail(s, 'disconnected', new StreamAbortedError('disconnected', dropped, { cause: failure }));
-  }
 }
 
 /** `start()`: the first-byte bound, `connecting`, then the request and its read loop. */
@@ -275,7 +260,17 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
         if (firstChunk) s.phase = { status: 'streaming' };
         if (s.connection.decode(chunk) && firstChunk) notifier.schedule();
       },
-      closed: (how, failure) => closed(s, how, failure),
+      // The read loop is over (end of stream, dropped, or an error: fetch failed, non-2xx,
+      // undecodable). While stopping, the stop contract decides the outcome; otherwise it is decided here.
+      closed(how, failure) {
+        if (s.phase.status === 'stopping' || isOver(s.phase)) return;
+        if (how === 'eof') endByItself(s);
+        else if (how === 'error') fail(s, 'error', toError(failure));
+        else {
+          const dropped = `The connection dropped mid-stream (${toError(failure).message}); the text so far is kept.`;
+          fail(s, 'disconnected', new StreamAbortedError('disconnected', dropped, { cause: failure }));
+        }
+      },
     }),
     session: {
       streamId,

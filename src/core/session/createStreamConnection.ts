@@ -1,4 +1,4 @@
-import { MAX_ERROR_BODY_BYTES, readTextUpTo } from '../createCancelRequest';
+import { ErrorBody, readTextUpTo } from '../createCancelRequest';
 import { createStreamDecoder, type StreamDecoder } from '../decoders/createStreamDecoder';
 import { StreamAbortedError, StreamHttpError } from '../errors';
 import { Header } from '../ids';
@@ -131,7 +131,7 @@ export function createStreamConnection(options: StreamSessionOptions, fetchFn: t
       if (sink.ended()) return void response.body?.cancel().catch(noop);
       if (!response.ok) {
         // The first-byte timer still runs: it bounds an error body that never ends.
-        const text = await readTextUpTo(response, MAX_ERROR_BODY_BYTES);
+        const text = await readTextUpTo(response, ErrorBody.MAX_BYTES);
         return close('error', new StreamHttpError(response.status, response.statusText, text));
       }
       connection.started = !response.headers.has(Header.STREAM_CANCELLED);
