@@ -67,10 +67,11 @@ export function createServerCancel(options: StreamSessionOptions, fetchFn: typeo
     // this stream's connection so the queued cancel goes out at once. Why, and why only then:
     // docs/session.md, "The browser's connection pool".
     const origin = free && options.cancelApi != null ? originOf(options.cancelApi) : null;
-    if (free && origin !== null && origin === originOf(options.api) && openStreamsTo(origin) === connectionsPerHost) {
+    // (`origin` is `null` without `free`.)
+    if (origin !== null && origin === originOf(options.api) && openStreamsTo(origin) === connectionsPerHost) {
       // A timer, not a direct call: the cancel's `fetch` (behind a TanStack mutation's microtasks)
       // is issued by then, so it is queued for the connection this frees.
-      clearWhenSettled(answer, setTimeout(free, origin.startsWith('http:') ? 0 : Ms.QUEUED_CANCEL_GRACE));
+      clearWhenSettled(answer, setTimeout(free!, origin.startsWith('http:') ? 0 : Ms.QUEUED_CANCEL_GRACE));
     }
     return answer;
   };
