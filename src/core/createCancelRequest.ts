@@ -29,8 +29,10 @@ export type CancelRequest = { streamId: string; cancelSecret: string; signal: Ab
 /** Cancels a stream on the server. The React layer passes a TanStack Query mutation; the default is {@link createCancelRequest}. */
 export type CancelFunction = (request: CancelRequest) => Promise<CancelOutcome>;
 
-/** How much of an error body (stream or cancel answer) is kept for `StreamHttpError.body`. */
-export const MAX_ERROR_BODY_BYTES = 64 * 1024;
+/** How much of an error body (stream or cancel answer) is kept for `StreamHttpError.body`; an enum so a bundler writes the value in place. */
+export enum ErrorBody {
+  MAX_BYTES = 64 * 1024,
+}
 
 /** The global `fetch`, looked up per call and called as a plain function: `window.fetch` throws "Illegal invocation" when called as a method of another object. */
 export const globalFetch: typeof fetch = (input, init) => globalThis.fetch(input, init);
@@ -90,12 +92,12 @@ export function createCancelRequest(
     // answer is small; one that declares a larger size is still read bounded, and one that never
     // ends is cut by `cancelTimeoutMs`.
     const declared = Number(response.headers.get('content-length') ?? 0);
-    const text = declared > MAX_ERROR_BODY_BYTES ? await readTextUpTo(response, MAX_ERROR_BODY_BYTES) : await response.text();
+    const text = declared > ErrorBody.MAX_BYTES ? await readTextUpTo(response, ErrorBody.MAX_BYTES) : await response.text();
     if (!response.ok) {
       // 404 "pending": the server knows no stream with this id yet and will cancel it the moment
       // it starts (a tombstone). The session decides whether that confirms the stop.
       if (response.status === 404 && /"status"\s*:\s*"pending"/.test(text)) return { confirmed: true, pending: true, usage: null };
-      throw new StreamHttpError(response.status, response.statusText, text.slice(0, MAX_ERROR_BODY_BYTES), 'The cancel request');
+      throw new StreamHttpError(response.status, response.statusText, text.slice(0, ErrorBody.MAX_BYTES), 'The cancel request');
     }
     // Not JSON is handled below: not an answer we know.
     const data = parseJsonOrUndefined(text);

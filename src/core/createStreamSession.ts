@@ -1,4 +1,4 @@
-import { createAccumulator, type Accumulator } from './accumulator';
+import { createAccumulator, type Accumulator, type AccumulatedMessage } from './accumulator';
 import { globalFetch, type CancelOutcome } from './createCancelRequest';
 import { StreamAbortedError, StreamModelError } from './errors';
 import { createCancelSecret, createStreamId } from './ids';
@@ -7,12 +7,12 @@ import { createDeferred, type Deferred } from './internal/createDeferred';
 import { toError } from './internal/reportError';
 import { withTimeout } from './internal/withTimeout';
 import { createNotifier, type Notifier } from './session/createNotifier';
-import { AFTER_FINISH_MS, createSessionTimers, type SessionTimers } from './session/createSessionTimers';
-import { createStreamConnection, type CloseReason, type StreamConnection } from './session/createStreamConnection';
+import { Bound, createSessionTimers, type SessionTimers } from './session/createSessionTimers';
+import { createStreamConnection, type StreamConnection } from './session/createStreamConnection';
 import { createServerCancel, type ServerCancel } from './session/createServerCancel';
 import type { IncompleteInfo, IncompleteReason, StopResult, StreamSession, StreamSessionOptions, StreamSessionSnapshot, StreamStatus } from './session/types';
 import { unknownStreamError } from './session/unknownStreamError';
-import type { StreamEvent } from './types';
+import type { Protocol, StreamEvent } from './types';
 
 export type { CancelOutcome, CancelRequest, CancelFunction } from './createCancelRequest';
 export type { StreamStatus, IncompleteReason, IncompleteInfo, StreamSessionSnapshot, StopResult, StreamSessionOptions, StreamSession } from './session/types';
@@ -45,15 +45,22 @@ type Session = {
   readonly final: Deferred<StreamSessionSnapshot>;
   /** The server cancel (with its bound and the connection-pool policy); `null` without one. */
   readonly cancel: ServerCancel | null;
-  readonly drainMs: number;
 };
 
-const DEFAULT_DRAIN_MS = 250;
-const DEFAULT_FIRST_BYTE_TIMEOUT_MS = 30_000;
+/** The defaults, as an enum: esbuild writes its values in place (top-level constants stay variables). */
+enum Default { DRAIN_MS = 250, FIRST_BYTE_TIMEOUT_MS = 30_000 }
 
 /** The request is out or the answer arriving: what `stop()` and `disconnect()` act on. */
 const isLive = ({ status }: Phase) => status === 'connecting' || status === 'streaming';
 const isOver = ({ status }: Phase) => status === 'complete' || status === 'incomplete';
+
+/** The snapshot of a session in a phase (`{ status: 'idle' }`: the hook's before any session, too). */
+export function snapshotOf(
+  { status, incomplete = null, error = null }: Pick<StreamSessionSnapshot, 'status'> & Partial<StreamSessionSnapshot>,
+  message: AccumulatedMessage, streamId: string, protocol: Protocol | null,
+): StreamSessionSnapshot {
+  return Object.freeze({ status, message, incomplete, error, streamId, responseId: message.id, protocol });
+}
 
 /** Rebuilds the snapshot if something visible changed; `true` if it did (the notifier then tells the listeners). */
 function refresh(s: Session): boolean {
@@ -61,8 +68,7 @@ function refresh(s: Session): boolean {
   const protocol = s.connection.protocol;
   // `incomplete` and `error` change only with the status: they are the terminal phase's own.
   if (s.snapshot.status === s.phase.status && s.snapshot.message === message && s.snapshot.protocol === protocol) return false;
-  const { status, incomplete = null, error = null } = s.phase;
-  s.snapshot = Object.freeze({ status, message, incomplete, error, streamId: s.snapshot.streamId, responseId: message.id, protocol });
+  s.snapshot = snapshotOf(s.phase, message, s.snapshot.streamId, protocol);
   return true;
 }
 
@@ -113,41 +119,6 @@ function endByItself(s: Session) {
   end(s);
 }
 
-/**
- * The read loop is over: at the end of the stream (`eof`), because the connection dropped, or
- * with an error (fetch failed, non-2xx, undecodable). While stopping, the stop contract decides
- * the outcome; otherwise it is decided here.
- */
-function closed(s: Session, how: CloseReason, failure: unknown) {
-  if (s.phase.status === 'stopping' || isOver(s.phase)) return;
-  if (how === 'eof') endByItself(s);
-  else if (how === 'error') fail(s, 'error', toError(failure));
-  else {
-    const dropped = `The connection dropped mid-stream (${toError(failure).message}); the text so far is kept.`;
-    fail(s, 'disconnected', new StreamAbortedError('disconnected', dropped, { cause: failure }));
-  }
-}
-
-/** A decoded event: applied; the finish (or an in-stream error) starts the after-finish bound. */
-function onEvent(s: Session, event: StreamEvent) {
-  s.message.apply(event);
-  // While stopping the timers are off: the stop contract bounds the end instead.
-  if (event.type === 'finish' || event.type === 'error') s.timers.finish();
-  callSafely(s.options.onEvent, event);
-  s.notifier.schedule();
-}
-
-/** A non-empty chunk: the silence timers restart, and the first byte makes the session `streaming`. */
-function onChunk(s: Session, chunk: Uint8Array) {
-  s.timers.received();
-  // The status and the first chunk's content go out together with the next scheduled
-  // notification rather than at once: a stream that arrives in one burst then costs one render
-  // per frame, not an extra one for the status.
-  const firstChunk = s.phase.status === 'connecting';
-  if (firstChunk) s.phase = { status: 'streaming' };
-  if (s.connection.decode(chunk) && firstChunk) s.notifier.schedule();
-}
-
 /** `start()`: the first-byte bound, `connecting`, then the request and its read loop. */
 async function run(s: Session) {
   s.timers.start();
@@ -174,7 +145,7 @@ async function stopContract(s: Session): Promise<StopResult> {
       // The server's final usage / cancel event may still arrive: wait a little for the stream
       // to end by itself (deltas stay frozen; usage and finish are applied). After
       // `already-finished` the model's finish is on its way: wait for it as after any finish.
-      const wait = outcome.alreadyFinished ? AFTER_FINISH_MS : s.drainMs;
+      const wait = outcome.alreadyFinished ? Bound.AFTER_FINISH_MS : (s.options.drainMs ?? Default.DRAIN_MS);
       if (!s.connection.done && wait > 0) await withTimeout(s.connection.closed, wait, () => {});
     }
   } catch (thrown) {
@@ -199,6 +170,11 @@ async function stopContract(s: Session): Promise<StopResult> {
   if (outcome?.pending && s.connection.started && !cancelledInStream && !failure) failure = unknownStreamError();
   const serverConfirmed = (outcome?.confirmed === true && failure === null) || cancelledInStream;
   // 4. `cancelled`: the user said stop and the visible message was frozen at that instant.
+  return endCancelled(s, serverConfirmed, failure);
+}
+
+/** The stop's end, `cancelled` (with `failure` as the error and its message); returns what `stop()` resolves with. */
+function endCancelled(s: Session, serverConfirmed: boolean, failure: Error | null): StopResult {
   const result: StopResult = failure ? { serverConfirmed, error: failure.message } : { serverConfirmed };
   end(s, { reason: 'cancelled', ...result }, failure);
   return result;
@@ -207,18 +183,12 @@ async function stopContract(s: Session): Promise<StopResult> {
 /** `stop()`: the one stop, or nothing to stop. */
 function stop(s: Session): Promise<StopResult> {
   if (s.stopped) return s.stopped;
-  // Before start, after the end, or once the model already sent its finish event (nothing is
-  // generating any more and the message is whole; the stream ends by itself, bounded): nothing to cancel.
+  // Before start, after the end, or after the model's finish event (the message is whole; the stream ends by itself, bounded): nothing to cancel.
   if (!isLive(s.phase) || s.message.message().finishReason !== null) return Promise.resolve({ serverConfirmed: false });
   // The promise exists before any listener runs, so a stop() from inside a listener gets it.
   const stopped = createDeferred<StopResult>();
   s.stopped = stopped.promise;
-  stopContract(s).then(stopped.resolve, (thrown) => {
-    const failure = toError(thrown);
-    const result = { serverConfirmed: false, error: failure.message };
-    end(s, { reason: 'cancelled', ...result }, failure);
-    stopped.resolve(result);
-  });
+  stopContract(s).then(stopped.resolve, (thrown) => stopped.resolve(endCancelled(s, false, toError(thrown))));
   return stopped.promise;
 }
 
@@ -258,24 +228,49 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
   const notifier = createNotifier(options, () => refresh(s));
   const s: Session = {
     phase: { status: 'idle' },
-    snapshot: Object.freeze({ status: 'idle', message: message.message(), incomplete: null, error: null, streamId, responseId: null, protocol: null }),
+    snapshot: snapshotOf({ status: 'idle' }, message.message(), streamId, null),
     options,
     message,
     final: createDeferred(),
     cancel: createServerCancel(options, fetchFn),
-    drainMs: options.drainMs ?? DEFAULT_DRAIN_MS,
     notifier,
     timers: createSessionTimers(
-      options.firstByteTimeoutMs ?? DEFAULT_FIRST_BYTE_TIMEOUT_MS,
+      options.firstByteTimeoutMs ?? Default.FIRST_BYTE_TIMEOUT_MS,
       options.idleTimeoutMs ?? 0,
       (failure) => fail(s, 'error', failure),
       () => endByItself(s),
     ),
     connection: createStreamConnection(options, fetchFn, {
       ended: () => isOver(s.phase),
-      event: (event) => onEvent(s, event),
-      chunk: (chunk) => onChunk(s, chunk),
-      closed: (how, failure) => closed(s, how, failure),
+      // A decoded event: applied; the finish (or an in-stream error) starts the after-finish bound.
+      event(event) {
+        message.apply(event);
+        // While stopping the timers are off: the stop contract bounds the end instead.
+        if (event.type === 'finish' || event.type === 'error') s.timers.finish();
+        callSafely(options.onEvent, event);
+        notifier.schedule();
+      },
+      // A non-empty chunk: the silence timers restart, and the first byte makes the session
+      // `streaming`. The status and the first chunk's content go out together with the next
+      // scheduled notification rather than at once: a stream that arrives in one burst then costs
+      // one render per frame, not an extra one for the status.
+      chunk(chunk) {
+        s.timers.received();
+        const firstChunk = s.phase.status === 'connecting';
+        if (firstChunk) s.phase = { status: 'streaming' };
+        if (s.connection.decode(chunk) && firstChunk) notifier.schedule();
+      },
+      // The read loop is over (end of stream, dropped, or an error: fetch failed, non-2xx,
+      // undecodable). While stopping, the stop contract decides the outcome; otherwise it is decided here.
+      closed(how, failure) {
+        if (s.phase.status === 'stopping' || isOver(s.phase)) return;
+        if (how === 'eof') endByItself(s);
+        else if (how === 'error') fail(s, 'error', toError(failure));
+        else {
+          const dropped = `The connection dropped mid-stream (${toError(failure).message}); the text so far is kept.`;
+          fail(s, 'disconnected', new StreamAbortedError('disconnected', dropped, { cause: failure }));
+        }
+      },
     }),
     session: {
       streamId,

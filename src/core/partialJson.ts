@@ -65,10 +65,12 @@ type Tail = unknown | typeof NONE;
  * credit that grows by `CREDIT_PER_CHAR` entries per input character, so the total copying stays
  * linear in the input however often `value()` is called. Measured with bench/partialJson.explore.mjs
  * (docs/partial-json.md): higher values buy exactness on bigger arrays with more copying and
- * garbage per character.
+ * garbage per character. An enum, as the states above: its values are written in place.
  */
-const FREE_REBUILD_ENTRIES = 256;
-const CREDIT_PER_CHAR = 16;
+enum Budget {
+  FREE_REBUILD_ENTRIES = 256,
+  CREDIT_PER_CHAR = 16,
+}
 
 /** One open container. A single shape for arrays and objects keeps property access monomorphic. */
 interface Frame {
@@ -191,7 +193,7 @@ class Parser implements PartialJsonParser {
       // Dirty frames form a prefix of the stack; rebuilding them copies every entry they hold.
       let cost = 0;
       for (let d = 0; d < stack.length && stack[d]!.dirty; d++) cost += stack[d]!.size + 1;
-      if (cost > FREE_REBUILD_ENTRIES) {
+      if (cost > Budget.FREE_REBUILD_ENTRIES) {
         // Too big to copy on every call: copy only once enough input has arrived to pay for it,
         // and until then hand out the previous (older but consistent) snapshot.
         if (cost > this.#credit) return bottom.snap;
@@ -323,7 +325,7 @@ class Parser implements PartialJsonParser {
     }
     if (this.#state === S.NUMBER) this.#numText += delta.slice(numStart);
     this.#consumed += n;
-    this.#credit += n * CREDIT_PER_CHAR;
+    this.#credit += n * Budget.CREDIT_PER_CHAR;
   }
 
   /** Handles a non-whitespace character in a structural state. */

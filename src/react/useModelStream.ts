@@ -1,7 +1,7 @@
 'use client';
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { createAccumulator } from '../core/accumulator';
-import type { StreamSessionSnapshot } from '../core/createStreamSession';
+import { snapshotOf } from '../core/createStreamSession';
 import { createTurnController } from '../turns/createTurnController';
 import { messageFromSnapshot } from '../turns/messageFromSnapshot';
 import { createMutationCancel } from './createMutationCancel';
@@ -12,21 +12,12 @@ import type { QueryClient } from '@tanstack/react-query';
 // The types stay importable from here, where they were first.
 export type { RequestBodyContext, StreamEndReason, UseModelStreamOptions, UseModelStreamResult } from './useModelStreamTypes';
 
-/** What the hook shows before the lane's first turn: a session that has not started, with the empty message every session starts with. */
-function idleSnapshot(): StreamSessionSnapshot {
-  return Object.freeze({
-    status: 'idle',
-    message: createAccumulator().message(),
-    incomplete: null,
-    error: null,
-    streamId: '',
-    responseId: null,
-    protocol: null,
-  });
-}
-
-// Pure: an app importing only other exports of the entry drops it (and the accumulator with it).
-const IDLE_SNAPSHOT = /* @__PURE__ */ idleSnapshot();
+/**
+ * What the hook shows before the lane's first turn: a session that has not started, with the empty
+ * message every session starts with. Pure: an app importing only other exports of the entry drops
+ * it (and the accumulator with it).
+ */
+const IDLE_SNAPSHOT = /* @__PURE__ */ snapshotOf({ status: 'idle' }, /* @__PURE__ */ createAccumulator().message(), '', null);
 
 const noopSubscribe = () => () => {};
 

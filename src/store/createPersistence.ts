@@ -16,10 +16,17 @@ import type { WriteState } from './WriteState';
  * changes are urgent.
  */
 
+// An enum, not only the constants: a bundler (esbuild) writes an enum member's value in place,
+// where it keeps top-level constants as variables. The exported constants keep their literal types.
+enum Default {
+  STORAGE_NAME = 'react-model-stream',
+  PERSIST_THROTTLE_MS = 500,
+}
+
 /** Default storage key. */
-export const DEFAULT_STORAGE_NAME = 'react-model-stream';
+export const DEFAULT_STORAGE_NAME: 'react-model-stream' = Default.STORAGE_NAME;
 /** Default longest wait before a streamed change is written to the storage, in ms. */
-export const DEFAULT_PERSIST_THROTTLE_MS = 500;
+export const DEFAULT_PERSIST_THROTTLE_MS: 500 = Default.PERSIST_THROTTLE_MS;
 
 /** `localStorage`, or `undefined` where there is none (SSR, workers) or it is blocked (its getter throws). */
 function defaultStorage(): StateStorage | undefined {
@@ -46,7 +53,7 @@ export function createPersistence(options: MessageStorePersistOptions, write: Wr
   const storage = options.storage ?? defaultStorage();
   const jsonStorage = storage && createJSONStorage<MessageStoreData>(() => storage);
   if (!jsonStorage) return null;
-  const name = options.name ?? DEFAULT_STORAGE_NAME;
+  const name = options.name ?? Default.STORAGE_NAME;
   const version = options.version ?? 0;
   // Two tabs on one storage key: each merges what the other writes (see `syncWithOtherTabs`).
   // The browser tells a tab of other tabs' writes to localStorage only.
@@ -57,7 +64,7 @@ export function createPersistence(options: MessageStorePersistOptions, write: Wr
     ((error: unknown) => {
       console.warn('[react-model-stream] Could not read or write the persisted messages; the store keeps working in memory.', error);
     });
-  const writer = createStoreWriter(jsonStorage, write, options.throttleMs ?? DEFAULT_PERSIST_THROTTLE_MS, onError, crossTab);
+  const writer = createStoreWriter(jsonStorage, write, options.throttleMs ?? Default.PERSIST_THROTTLE_MS, onError, crossTab);
 
   let created: StoreApi<MessageStoreState> | null = null;
   const zustandOptions: PersistOptions<MessageStoreState, MessageStoreData> = {

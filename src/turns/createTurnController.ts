@@ -2,7 +2,7 @@
 // are tested in plain Node (test/turns/); the layer's rule is in types.ts' header.
 import type { StopResult } from '../core/createStreamSession';
 import type { Message } from '../store/types';
-import { laneOf, notifyLanes, OWN, subscribeToLanes, type Lanes } from './lanes';
+import { Lane, laneOf, notifyLanes, subscribeToLanes, type Lanes } from './lanes';
 import { report } from '../core/internal/reportError';
 import { createTurn } from './createTurn';
 import { messageFromSnapshot } from './messageFromSnapshot';
@@ -49,7 +49,7 @@ export function createTurnController<Input, Client>(options: TurnOptions<Input>,
   const controller: TurnController<Input, Client> = {
     options,
     get,
-    own: () => ownLanes.get(OWN),
+    own: () => ownLanes.get(Lane.OWN),
     subscribe: subscribeToLanes,
     start(input, client) {
       // The options of this call name the lane and build the turn, as they were when it was made.

@@ -4,7 +4,7 @@ import type { Turn } from './types';
 /**
  * The lanes of one owner, by key: a lane is where turns run one at a time and the current or last
  * turn is kept (docs/store.md#lanes-and-turns). A store's lanes are its conversations, shared by
- * every hook on it; a hook without a store has one lane of its own (`OWN`). External to React
+ * every hook on it; a hook without a store has one lane of its own (`Lane.OWN`). External to React
  * (read with `useSyncExternalStore`), so that every hook on a lane sees a turn the moment it
  * starts, whoever started it, and a start inside a transition is not deferred (a Stop must find
  * the stream at once).
@@ -34,13 +34,15 @@ export function subscribeToLanes(listener: () => void): () => void {
  */
 const lanesOfStore = new WeakMap<MessageStore, Lanes>();
 
-/** The key of a hook's own lane (in its own `Lanes`). */
-export const OWN = 'local';
+/** The key of a hook's own lane (in its own `Lanes`); an enum so a bundler writes the value in place. */
+export enum Lane {
+  OWN = 'local',
+}
 
 /** The lane `options` name, as its lanes and key: the store's conversation, or the owner's own (in `own`). */
 export function laneOf<Client>(options: LaneOptions, own: Lanes<Client>): [Lanes<Client>, string] {
   const { store } = options;
-  if (!store) return [own, OWN];
+  if (!store) return [own, Lane.OWN];
   let lanes = lanesOfStore.get(store) as Lanes<Client> | undefined;
   if (!lanes) lanesOfStore.set(store, (lanes = new Map()));
   return [lanes, options.conversationId ?? 'default'];

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { StreamAbortedError } from '../../src/core/errors';
-import { AFTER_FINISH_MS, createSessionTimers } from '../../src/core/session/createSessionTimers';
+import { Bound, createSessionTimers } from '../../src/core/session/createSessionTimers';
 
 // The session's three clocks on their own (src/core/session/createSessionTimers.ts): the
 // first-byte bound, the idle bound restarted by every chunk, the after-finish bound armed once,
@@ -62,11 +62,11 @@ describe('createSessionTimers', () => {
   test('after the finish: the stream has AFTER_FINISH_MS, armed once however many finishes', () => {
     const { timers, windDowns } = setup(0, 0);
     timers.finish();
-    vi.advanceTimersByTime(AFTER_FINISH_MS - 100);
+    vi.advanceTimersByTime(Bound.AFTER_FINISH_MS - 100);
     timers.finish(); // a second finish / error event does not push the bound back
     vi.advanceTimersByTime(100);
     expect(windDowns).toHaveBeenCalledTimes(1);
-    vi.advanceTimersByTime(AFTER_FINISH_MS * 2);
+    vi.advanceTimersByTime(Bound.AFTER_FINISH_MS * 2);
     expect(windDowns).toHaveBeenCalledTimes(1);
   });
 

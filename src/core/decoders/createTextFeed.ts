@@ -11,7 +11,7 @@ import { createOpenAIChatHandler } from './openaiChat';
 import { createOpenAIResponsesHandler } from './openaiResponses';
 import { parseEventJson } from './parseJson';
 import { sniffFraming } from './sniffFraming';
-import { emitCancelled, STREAM_CANCELLED_EVENT } from './streamCancelled';
+import { emitCancelled, Name } from './streamCancelled';
 
 // The stream decoder after UTF-8: which framing and protocol (named, from the content type, or
 // from the first line and event), the events every protocol shares (`[DONE]`,
@@ -26,7 +26,10 @@ export type TextFeed = {
   readonly protocol: Protocol | null;
 };
 
-const DEFAULT_MAX_EVENT_SIZE = 16 * 1024 * 1024;
+// An enum, not a top-level constant: a bundler (esbuild) writes its value in place.
+enum Default {
+  MAX_EVENT_SIZE = 16 * 1024 * 1024,
+}
 
 const HANDLERS: Record<Exclude<Protocol, 'text'>, HandlerFactory> = {
   'openai-chat': createOpenAIChatHandler,
@@ -37,11 +40,9 @@ const HANDLERS: Record<Exclude<Protocol, 'text'>, HandlerFactory> = {
   ndjson: createOpenAIChatHandler,
 };
 
-const UNKNOWN_PROTOCOL = 'Could not tell which protocol this stream speaks from its first event; pass `protocol` explicitly.';
-
 /** Creates the text half of {@link createStreamDecoder} for one stream (see it for `options`). */
 export function createTextFeed(options: DecodeOptions, emit: EmitEvent): TextFeed {
-  const maxEventSize = options.maxEventSize ?? DEFAULT_MAX_EVENT_SIZE;
+  const maxEventSize = options.maxEventSize ?? Default.MAX_EVENT_SIZE;
   const requested = options.protocol ?? 'auto';
   const auto = requested === 'auto';
 
@@ -61,7 +62,9 @@ export function createTextFeed(options: DecodeOptions, emit: EmitEvent): TextFee
     const data = parseEventJson(raw, isSse, protocol);
     if (!handler) {
       const detected = detectProtocolFromEvent(data, eventName);
-      if (!detected) throw new StreamProtocolError('unknown-protocol', UNKNOWN_PROTOCOL, raw);
+      if (!detected) {
+        throw new StreamProtocolError('unknown-protocol', 'Could not tell which protocol this stream speaks from its first event; pass `protocol` explicitly.', raw);
+      }
       protocol = isSse ? detected : 'ndjson';
       handler = HANDLERS[detected](emit, options);
     }
@@ -70,7 +73,7 @@ export function createTextFeed(options: DecodeOptions, emit: EmitEvent): TextFee
   };
 
   const onSseEvent = (eventName: string | undefined, raw: string) => {
-    if (eventName === STREAM_CANCELLED_EVENT) return emitCancelled(raw, emit);
+    if (eventName === Name.STREAM_CANCELLED_EVENT) return emitCancelled(raw, emit);
     if (raw === '[DONE]') return;
     // @anthropic-ai/sdk ignores events without an `event:` line; so do we, once we know it is Anthropic.
     if (protocol === 'anthropic' && eventName === undefined) return;

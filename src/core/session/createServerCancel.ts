@@ -4,13 +4,16 @@ import { withTimeout } from '../internal/withTimeout';
 import { defaultConnectionsPerHost, openStreamsTo, originOf } from '../openStreams';
 import type { StreamSessionOptions } from './types';
 
-const DEFAULT_CANCEL_TIMEOUT_MS = 3000;
-
-/**
- * Over `https:` a full count of open streams does not prove the cancel is queued (HTTP/2 carries
- * them all on one connection): the stop frees a connection only if the cancel is this late.
- */
-const QUEUED_CANCEL_GRACE_MS = 500;
+// An enum, not top-level constants: a bundler (esbuild) writes an enum member's value in place,
+// where it keeps top-level constants as variables.
+enum Ms {
+  DEFAULT_CANCEL_TIMEOUT = 3000,
+  /**
+   * Over `https:` a full count of open streams does not prove the cancel is queued (HTTP/2 carries
+   * them all on one connection): the stop frees a connection only if the cancel is this late.
+   */
+  QUEUED_CANCEL_GRACE = 500,
+}
 
 /** Clears `timer` once `promise` settles, either way (and leaves no rejection unhandled). */
 function clearWhenSettled(promise: Promise<unknown>, timer: ReturnType<typeof setTimeout>) {
@@ -40,20 +43,6 @@ function callCancel(cancel: CancelFunction, ids: { streamId: string; cancelSecre
 }
 
 /**
- * At exactly `connectionsPerHost` streams open to the cancel's origin (this stream's own), frees
- * this stream's connection so the queued cancel goes out at once. Why, and why only then:
- * docs/session.md, "The browser's connection pool".
- */
-function freeConnectionIfCancelQueued(answer: Promise<unknown>, options: StreamSessionOptions, connectionsPerHost: number, free: () => void) {
-  if (options.cancelApi == null) return;
-  const origin = originOf(options.cancelApi);
-  if (origin === null || origin !== originOf(options.api) || openStreamsTo(origin) !== connectionsPerHost) return;
-  // A timer, not a direct call: the cancel's `fetch` (behind a TanStack mutation's microtasks)
-  // is issued by then, so it is queued for the connection this frees.
-  clearWhenSettled(answer, setTimeout(free, origin.startsWith('http:') ? 0 : QUEUED_CANCEL_GRACE_MS));
-}
-
-/**
  * Sends a stop's server cancel with the client-chosen id and secret. `free` frees the stream's
  * connection, for the connection-pool policy; `null` once the stream closed (it holds no
  * connection to free). Rejects with the cancel's error or a `StreamAbortedError('timeout')`.
@@ -69,12 +58,21 @@ export type ServerCancel = (ids: { streamId: string; cancelSecret: string }, fre
  */
 export function createServerCancel(options: StreamSessionOptions, fetchFn: typeof fetch): ServerCancel | null {
   const cancel = options.cancel ?? (options.cancelApi != null ? createCancelRequest(options.cancelApi, { fetch: fetchFn, credentials: options.credentials }) : null);
-  const timeoutMs = options.cancelTimeoutMs ?? DEFAULT_CANCEL_TIMEOUT_MS;
+  const timeoutMs = options.cancelTimeoutMs ?? Ms.DEFAULT_CANCEL_TIMEOUT;
   const connectionsPerHost = options.connectionsPerHost ?? defaultConnectionsPerHost();
   if (!cancel) return null;
   return (ids, free) => {
     const answer = callCancel(cancel, ids, timeoutMs);
-    if (free) freeConnectionIfCancelQueued(answer, options, connectionsPerHost, free);
+    // At exactly `connectionsPerHost` streams open to the cancel's origin (this stream's own), frees
+    // this stream's connection so the queued cancel goes out at once. Why, and why only then:
+    // docs/session.md, "The browser's connection pool".
+    const origin = free && options.cancelApi != null ? originOf(options.cancelApi) : null;
+    // (`origin` is `null` without `free`.)
+    if (origin !== null && origin === originOf(options.api) && openStreamsTo(origin) === connectionsPerHost) {
+      // A timer, not a direct call: the cancel's `fetch` (behind a TanStack mutation's microtasks)
+      // is issued by then, so it is queued for the connection this frees.
+      clearWhenSettled(answer, setTimeout(free!, origin.startsWith('http:') ? 0 : Ms.QUEUED_CANCEL_GRACE));
+    }
     return answer;
   };
 }

@@ -5,7 +5,9 @@ import { StreamAbortedError } from '../errors';
  * OpenAI usage chunk follows the finish chunk; an AI SDK error part is followed by `[DONE]`), but
  * a server that keeps the connection open after that must not leave the message `streaming`.
  */
-export const AFTER_FINISH_MS = 2000;
+export enum Bound {
+  AFTER_FINISH_MS = 2000,
+}
 
 /** What {@link createSessionTimers} returns. */
 export type SessionTimers = {
@@ -13,7 +15,7 @@ export type SessionTimers = {
   start(): void;
   /** A non-empty chunk arrived: the first-byte bound is met, the idle bound starts again. */
   received(): void;
-  /** The finish or an in-stream error was read: the stream has `AFTER_FINISH_MS` to close (armed once). */
+  /** The finish or an in-stream error was read: the stream has `Bound.AFTER_FINISH_MS` to close (armed once). */
   finish(): void;
   /** Every timer off, for good: from a stop on, the stop contract bounds the end; after the end, nothing does. */
   clear(): void;
@@ -55,7 +57,7 @@ export function createSessionTimers(
     },
     finish() {
       // For when the answer is over but the server holds the connection open.
-      if (!off && !afterFinish) afterFinish = setTimeout(onWindDownOver, AFTER_FINISH_MS);
+      if (!off && !afterFinish) afterFinish = setTimeout(onWindDownOver, Bound.AFTER_FINISH_MS);
     },
     clear() {
       off = true;

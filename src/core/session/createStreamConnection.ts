@@ -1,7 +1,7 @@
-import { MAX_ERROR_BODY_BYTES, readTextUpTo } from '../createCancelRequest';
+import { ErrorBody, readTextUpTo } from '../createCancelRequest';
 import { createStreamDecoder, type StreamDecoder } from '../decoders/createStreamDecoder';
 import { StreamAbortedError, StreamHttpError } from '../errors';
-import { STREAM_CANCELLED_HEADER } from '../ids';
+import { Header } from '../ids';
 import { createDeferred } from '../internal/createDeferred';
 import { trackOpenStream } from '../openStreams';
 import type { Protocol, StreamEvent } from '../types';
@@ -131,10 +131,10 @@ export function createStreamConnection(options: StreamSessionOptions, fetchFn: t
       if (sink.ended()) return void response.body?.cancel().catch(noop);
       if (!response.ok) {
         // The first-byte timer still runs: it bounds an error body that never ends.
-        const text = await readTextUpTo(response, MAX_ERROR_BODY_BYTES);
+        const text = await readTextUpTo(response, ErrorBody.MAX_BYTES);
         return close('error', new StreamHttpError(response.status, response.statusText, text));
       }
-      connection.started = !response.headers.has(STREAM_CANCELLED_HEADER);
+      connection.started = !response.headers.has(Header.STREAM_CANCELLED);
       // The decoder's options (`protocol`, `aiSdkUsagePath`, `maxEventSize`) are the session's own,
       // under the same names: passed as they are, with the answer's content type.
       decoder = createStreamDecoder({ ...options, contentType: response.headers.get('content-type') }, sink.event);
