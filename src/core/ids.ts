@@ -54,15 +54,15 @@ export function createCancelSecret(): string {
   return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
-/**
- * A response header the server helpers set on the answer to a stream whose cancel arrived before it
- * (a tombstone): the model was never called. It tells the client that a `pending` cancel answer was
- * true even for plain text and NDJSON, whose body carries no cancel event.
- */
 // An enum, not only the constant: a bundler (esbuild) writes an enum member's value in place,
 // where it keeps top-level constants as variables. The exported constant keeps its literal type.
 export enum Header {
   STREAM_CANCELLED = 'x-stream-cancelled',
 }
 
+/**
+ * A response header the server helpers set on the answer to a stream whose cancel arrived before it
+ * (a tombstone): the model was never called. It tells the client that a `pending` cancel answer was
+ * true even for plain text and NDJSON, whose body carries no cancel event.
+ */
 export const STREAM_CANCELLED_HEADER: 'x-stream-cancelled' = Header.STREAM_CANCELLED;
