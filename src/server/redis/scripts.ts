@@ -4,18 +4,23 @@
  * sorted set has a slot of its own.
  */
 
+// The end of REGISTER and REASSERT, one rule for both: a tombstone left by a cancel makes the key a
+// finished marker (answer `cancelled`), else the key is a live stream of this owner (answer `live`).
+// Same KEYS and ARGV as the two scripts.
+const claimKey = (cancelled: string, live: string) => `if redis.call('DEL', KEYS[2]) == 1 then
+  redis.call('HSET', KEYS[1], 'secretHash', ARGV[1], 'state', 'finished', 'owner', ARGV[2])
+  redis.call('PEXPIRE', KEYS[1], ARGV[4])
+  return '${cancelled}'
+end
+redis.call('HSET', KEYS[1], 'secretHash', ARGV[1], 'state', 'streaming', 'owner', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return '${live}'`;
+
 // KEYS[1] stream key, KEYS[2] tombstone key; ARGV: secretHash, owner, streamTtlMs, finishedTtlMs.
 // Atomic, so two instances cannot both take an id and a tombstone cannot be missed.
 export const REGISTER_SCRIPT = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 'conflict' end
-if redis.call('DEL', KEYS[2]) == 1 then
-  redis.call('HSET', KEYS[1], 'secretHash', ARGV[1], 'state', 'finished', 'owner', ARGV[2])
-  redis.call('PEXPIRE', KEYS[1], ARGV[4])
-  return 'cancelled'
-end
-redis.call('HSET', KEYS[1], 'secretHash', ARGV[1], 'state', 'streaming', 'owner', ARGV[2])
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return 'ok'`;
+${claimKey('cancelled', 'ok')}`;
 
 // KEYS[1] stream key; ARGV: secretHash, owner. Undoes a registration answered 503 (its command
 // timed out, then ran): only a live key of this instance with this secret (never a finished marker,
@@ -40,14 +45,7 @@ if h[1] then
   redis.call('PEXPIRE', KEYS[1], ARGV[3])
   return 'alive'
 end
-if redis.call('DEL', KEYS[2]) == 1 then
-  redis.call('HSET', KEYS[1], 'secretHash', ARGV[1], 'state', 'finished', 'owner', ARGV[2])
-  redis.call('PEXPIRE', KEYS[1], ARGV[4])
-  return 'tombstone'
-end
-redis.call('HSET', KEYS[1], 'secretHash', ARGV[1], 'state', 'streaming', 'owner', ARGV[2])
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return 'restored'`;
+${claimKey('tombstone', 'restored')}`;
 
 // KEYS[1] the reservations sorted set (member `<id>:<secretHash>`, score = expiry in ms, Redis
 // clock); ARGV: member, ttlMs, maxTombstones. Drops expired reservations, then reserves room for
