@@ -1,3 +1,4 @@
+import { createMemoryLogStore, type MemoryLogStore } from './internal/memory/createMemoryLogStore';
 import { createFinishedMarkers } from './internal/memory/createFinishedMarkers';
 import { createSweepTimer } from './internal/memory/createSweepTimer';
 import { createTombstoneSet } from './internal/memory/createTombstoneSet';
@@ -33,6 +34,8 @@ export type StreamRegistryOptions = {
 export type InMemoryStreamRegistry = StreamRegistry & {
   /** Live streams, finished markers and tombstones currently held (expired entries are swept first). */
   counts(): { streams: number; finished: number; tombstones: number };
+  /** The streams' resume logs (docs/resume.md), with what they hold. */
+  readonly resumeLog: MemoryLogStore;
 };
 
 type LiveEntry = { secretHash: string; onCancel: CancelListener };
@@ -90,12 +93,14 @@ export function createStreamRegistry(options: StreamRegistryOptions = {}): InMem
     return finished.size() > 0 || tombstones.size() > 0;
   });
   let closed = false;
+  const resumeLog = createMemoryLogStore();
 
   const markFinished = (streamId: string, secretHash: string, stopped?: CancelReport) => {
     if (finished.mark(streamId, secretHash, stopped)) sweeper.ensure();
   };
 
   return {
+    resumeLog,
     async register(streamId, secretHash, onCancel): Promise<RegisterResult> {
       if (live.has(streamId) || finished.has(streamId)) return 'conflict';
       if (tombstones.take(streamId, secretHash)) {
@@ -147,6 +152,7 @@ export function createStreamRegistry(options: StreamRegistryOptions = {}): InMem
       live.clear();
       finished.clear();
       tombstones.clear();
+      resumeLog.close();
     },
   };
 }

@@ -2,6 +2,7 @@ import type { Protocol } from '../core/types';
 import { cancelledResponse, terminalKindOf } from './internal/cancelTerminal';
 import { createModelStream } from './internal/createModelStream';
 import { readStreamHeaders } from './internal/readStreamHeaders';
+import { resolveResume, type ResumeOptions } from './internal/resume/resolveResume';
 import { STREAM_ID_HEADER, hashSecret, jsonError } from './internal/validation';
 import type { StreamRegistry } from './types';
 
@@ -28,6 +29,19 @@ export type HandleModelStreamOptions = {
    * apps that persist and resume streams. Only the cancel endpoint means "the user said stop".
    */
   onDisconnect?: DisconnectPolicy;
+  /**
+   * Keeps the stream's output in the registry's log so a client that lost its connection, or
+   * reloaded, resumes it through `handleResume` (docs/resume.md): `true` for the default bounds, or
+   * your own. Every SSE event then carries an `id:`. A client that goes away no longer ends the
+   * stream: the upstream goes on for `detachedMs` (default 30 s) waiting for a resume, then is
+   * aborted (`onDisconnect` does not apply). A stop still stops it at once, resumed or not.
+   *
+   * @example
+   * ```ts
+   * return handleModelStream(request, { registry, upstream, resume: true });
+   * ```
+   */
+  resume?: boolean | ResumeOptions;
 };
 
 /**
@@ -71,11 +85,12 @@ export async function handleModelStream(request: Request, options: HandleModelSt
   const { registry, upstream } = options;
   const protocol = options.protocol ?? 'auto';
   const onDisconnect = options.onDisconnect ?? 'abort';
+  const resume = resolveResume(options.resume, registry);
 
   const checked = readStreamHeaders(request);
   if (checked instanceof Response) return checked;
   const secretHash = await hashSecret(checked.secret);
-  const stream = createModelStream(request, { upstream, protocol, onDisconnect });
+  const stream = createModelStream(request, { upstream, protocol, onDisconnect, resume, secretHash });
 
   let result;
   try {

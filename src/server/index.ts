@@ -8,6 +8,9 @@ export { createStreamRegistry, type StreamRegistryOptions, type InMemoryStreamRe
 export { handleModelStream, type HandleModelStreamOptions, type DisconnectPolicy } from './handleModelStream';
 export { handleCancel, MAX_CANCEL_BODY_BYTES, DEFAULT_CANCEL_BODY_TIMEOUT_MS, type HandleCancelOptions, type CancelCorsOptions } from './handleCancel';
 export { createRateLimiter, defaultRateLimitKey, type RateLimiter, type RateLimiterOptions, type CancelRateLimitOptions, type TrustProxy } from './createRateLimiter';
+export { handleResume, LOG_ENDED_HEADER, type HandleResumeOptions } from './handleResume';
+export { ResumeGapError } from './ResumeGapError';
+export type { ResumeOptions } from './internal/resume/resolveResume';
 export { toNodeHandler } from './toNodeHandler';
 export { CHARS_PER_TOKEN, estimateUsage } from './internal/estimateUsage';
 export { hashSecret, STREAM_ID_HEADER, CANCEL_SECRET_HEADER } from './internal/validation';
@@ -20,6 +23,13 @@ export type {
   CancelReport,
   CancelUsage,
   CancelListener,
+  ResumeLogStore,
+  ResumeLogWriter,
+  ResumeLogReader,
+  ResumeLogEntry,
+  ResumeLogMeta,
+  ResumeLogLimits,
+  ResumeLogEnd,
 } from './types';
 export {
   createFakeModel,

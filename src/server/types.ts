@@ -88,4 +88,72 @@ export interface StreamRegistry {
   size(): number;
   /** Stops timers and connections. The registry must not be used afterwards. */
   close(): Promise<void>;
+  /**
+   * Where streams keep their output for a client that reconnects (docs/resume.md). Needed by
+   * `handleModelStream`'s `resume` option and by `handleResume`; a registry without it cannot resume.
+   */
+  readonly resumeLog?: ResumeLogStore;
+}
+
+/** How a stream's log knows how to answer a resume: the answer's headers and how its bytes are cut. */
+export type ResumeLogMeta = {
+  /** The stream's content type, repeated on the resume answer. */
+  readonly contentType: string | null;
+  /** The AI SDK's `x-vercel-ai-ui-message-stream` header, if the stream had it. */
+  readonly aiSdk: string | null;
+  /** `sse`: entries end at events and carry `id:` lines; `ndjson` / `text`: byte cursors. */
+  readonly framing: 'sse' | 'ndjson' | 'text';
+};
+
+/** How a logged stream ended: what a resume of an ended stream reports in `x-stream-log-ended`. */
+export type ResumeLogEnd = 'complete' | 'cancelled' | 'disconnected' | 'error';
+
+/**
+ * One piece of a stream's output. `start` and `end` are offsets in the stream's *content* (the
+ * upstream's bytes and the cancel terminal, without the `id:` lines); `data` is exactly what the
+ * client was sent for it (with the `id:` line of an SSE event). For text and NDJSON `data` is the
+ * content itself, so a cursor inside an entry takes its tail.
+ */
+export type ResumeLogEntry = { readonly start: number; readonly end: number; readonly data: Uint8Array };
+
+/** The bounds of one stream's log. */
+export type ResumeLogLimits = {
+  /** Most bytes of `data` kept; the oldest entries go first (a cursor before them answers 404). */
+  readonly maxBytes: number;
+  /** How long the log lives after its last write (its end included). */
+  readonly ttlMs: number;
+};
+
+/** The stream's side of its log (on the instance that runs it). Writes are ordered and never throw. */
+export interface ResumeLogWriter {
+  append(entry: ResumeLogEntry): void;
+  /** The stream ended: readers get the rest and close; the log lives `ttlMs` more. */
+  end(reason: ResumeLogEnd): void;
+  /** Whether a reader is reading now, or read within the last `ms` (the detached bound). */
+  readSince(ms: number): Promise<boolean>;
+}
+
+/** A stream's log as a resume finds it. */
+export interface ResumeLogReader {
+  readonly meta: ResumeLogMeta;
+  readonly secretHash: string;
+  /** Content bytes written so far (when opened). */
+  readonly total: number;
+  /** The first content offset still kept (entries before it were trimmed). */
+  readonly first: number;
+  /** How the stream ended, or `null` while it runs (when opened). */
+  readonly ended: ResumeLogEnd | null;
+  /**
+   * The entries whose `end` is past `after`, in order: what is kept, then the live ones as they
+   * are written, until the stream's end. Throws a `ResumeGapError` when the log was trimmed past
+   * the reader's position, and ends early when `signal` aborts.
+   */
+  entries(after: number, signal: AbortSignal): AsyncIterable<ResumeLogEntry>;
+}
+
+/** Where a registry keeps streams' logs. */
+export interface ResumeLogStore {
+  create(streamId: string, secretHash: string, meta: ResumeLogMeta, limits: ResumeLogLimits): ResumeLogWriter;
+  /** The log of a stream, or `null` when there is none (unknown, or expired). */
+  open(streamId: string): Promise<ResumeLogReader | null>;
 }

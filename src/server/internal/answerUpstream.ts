@@ -1,6 +1,7 @@
 import { AI_SDK_HEADER, cancelledResponse } from './cancelTerminal';
 import type { ModelStreamContext } from './modelStreamContext';
 import { endUpstream, pumpUpstream } from './pumpUpstream';
+import { startResumeLog } from './resume/startResumeLog';
 import { jsonError } from './validation';
 
 /**
@@ -40,6 +41,7 @@ export function answerUpstream(stream: ModelStreamContext, response: unknown): R
   }
   state.reader = response.body.getReader();
   state.phase = 'streaming';
+  if (stream.resume) startResumeLog(stream, stream.resume, headers);
   // The runtime cancels the body when the client goes away: a disconnect, not a cancel.
   const body = stream.forwarder.readable(state.attached, stream.onClientGone);
   void pumpUpstream(stream, state.reader);

@@ -1,20 +1,28 @@
+import type { ResumeLogEnd, ResumeLogWriter } from '../types';
 import { createBoundaryBuffer, type Framing } from './createBoundaryBuffer';
 import { createPassThroughOutput, type PassThroughOutput } from './createPassThroughOutput';
+import type { LogEntries } from './resume/createLogEntries';
 
 /**
  * The way of the upstream's bytes to the client: held until they end at an event boundary
- * (`createBoundaryBuffer`), then written to the body the client reads (`createPassThroughOutput`).
- * Every byte the client gets, the cancel terminal too, goes out through one function (`forward`
- * below): the place to record them, for a log that a reconnecting client could resume from.
+ * (`createBoundaryBuffer`), then written to the body the client reads (`createPassThroughOutput`)
+ * and, with resume on, to the stream's log. Every byte the client gets, the cancel terminal too,
+ * goes out through one function (`forward` below), so the log and the client never differ.
  */
 export type Forwarder = Pick<PassThroughOutput, 'readable' | 'wanted' | 'demand' | 'wake'> & {
+  /** From now on every forwarded byte is logged too (cut into entries, SSE events given their id). */
+  log(writer: ResumeLogWriter, entries: LogEntries): void;
+  /** Bytes are logged: they are forwarded even with no client attached. */
+  readonly logging: boolean;
   /** An upstream chunk: forwarded up to its last complete event (`framing`: where it may be cut). */
   push(chunk: Uint8Array, framing: Framing | null): void;
   /** The upstream ended: what is held goes out as it is (if `forwardRest`), then the body closes. */
   end(forwardRest: boolean): void;
   /** A cancel: the half-written event, if any, is never sent; `terminal` (if any) ends the body. */
   cancel(terminal: Uint8Array | null): void;
-  /** The client went away: what is held is dropped and the body closes. */
+  /** The client went away while the stream goes on for its log: the client's body closes. */
+  detach(): void;
+  /** The client went away and the stream stops: what is held is dropped and the body closes. */
   abandon(): void;
   /** The upstream broke: what is held is dropped and the body errors (a broken stream, not a clean end). */
   fail(error: unknown): void;
@@ -23,8 +31,15 @@ export type Forwarder = Pick<PassThroughOutput, 'readable' | 'wanted' | 'demand'
 export function createForwarder(): Forwarder {
   const boundary = createBoundaryBuffer();
   const output = createPassThroughOutput();
+  let logged: { writer: ResumeLogWriter; entries: LogEntries } | null = null;
 
-  const forward = (bytes: Uint8Array) => output.enqueue(bytes);
+  const forward = (bytes: Uint8Array) => {
+    if (logged === null) return output.enqueue(bytes);
+    const entries = logged.entries(bytes);
+    for (const entry of entries) logged.writer.append(entry);
+    output.enqueue(entries.length === 1 ? entries[0]!.data : concat(entries.map((entry) => entry.data)));
+  };
+  const endLog = (reason: ResumeLogEnd) => logged?.writer.end(reason);
 
   return {
     readable: (open, onConsumerCancel) => output.readable(open, onConsumerCancel),
@@ -33,6 +48,12 @@ export function createForwarder(): Forwarder {
     },
     demand: () => output.demand(),
     wake: () => output.wake(),
+    log(writer, entries) {
+      logged = { writer, entries };
+    },
+    get logging() {
+      return logged !== null;
+    },
     push(chunk, framing) {
       boundary.push(chunk);
       const ready = boundary.take(framing);
@@ -40,21 +61,40 @@ export function createForwarder(): Forwarder {
     },
     end(forwardRest) {
       const rest = boundary.flush(); // the upstream's own last bytes, passed through as they are
-      if (rest && forwardRest) forward(rest);
+      if (rest && (forwardRest || logged)) forward(rest);
       output.close();
+      endLog('complete');
     },
     cancel(terminal) {
       boundary.drop();
       if (terminal) forward(terminal);
       output.close();
+      endLog('cancelled');
+    },
+    detach() {
+      output.close();
     },
     abandon() {
       boundary.drop();
       output.close();
+      endLog('disconnected');
     },
     fail(error) {
       boundary.drop();
       output.error(error);
+      endLog('error');
     },
   };
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const part of parts) length += part.length;
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
 }

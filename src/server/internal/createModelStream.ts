@@ -6,6 +6,8 @@ import { terminalBytes, terminalKindOf } from './cancelTerminal';
 import { createForwarder } from './createForwarder';
 import { createSideDecoder } from './createSideDecoder';
 import type { FinalPhase, ModelStreamContext, ModelStreamState } from './modelStreamContext';
+import type { ResolvedResume } from './resume/resolveResume';
+import { watchDetached } from './resume/watchDetached';
 import { jsonError } from './validation';
 
 /** One stream request, from its registration on: the registry only ever sees `onCancel`. */
@@ -27,6 +29,38 @@ function finishRegistration(state: ModelStreamState, stopped?: CancelReport): vo
     .catch(() => {});
 }
 
+/** The model was stopped before it finished, without a cancel: its client gone, or nobody resumed it in time. */
+function stopDisconnected(stream: ModelStreamContext, upstreamAbort: AbortController): void {
+  const { state } = stream;
+  // A cancel that follows (a browser whose cancel waited for this very connection to close)
+  // answers `cancelled` with this usage.
+  state.report = state.modelFinished ? null : stream.decoder.usage();
+  stream.end('disconnected', state.report ?? undefined);
+  stopUpstream(state, upstreamAbort, new DOMException('The client disconnected.', 'AbortError'));
+  stream.forwarder.abandon();
+}
+
+/**
+ * The client went away mid-stream (not a cancel). With resume on and the log started, the stream
+ * goes on into its log for a client that comes back, for a bounded time; else `onDisconnect`.
+ */
+function leaveClient(stream: ModelStreamContext, options: ModelStreamOptions, upstreamAbort: AbortController): void {
+  const { state, forwarder } = stream;
+  if (options.resume && state.resumeLog) {
+    forwarder.detach();
+    state.unwatch = watchDetached(state.resumeLog, options.resume.detachedMs, () => {
+      if (state.phase === 'streaming') stopDisconnected(stream, upstreamAbort);
+    });
+  } else if (options.onDisconnect === 'abort') {
+    stopDisconnected(stream, upstreamAbort);
+  } else {
+    forwarder.abandon();
+  }
+  // 'continue' (or resume): the pump keeps reading (and decoding, so a later cancel still knows
+  // the usage) to the end without waiting for a consumer, then ends.
+  forwarder.wake();
+}
+
 /** Aborts the model request and stops reading its body (for a cancel, or a disconnect in `'abort'` mode). */
 function stopUpstream(state: ModelStreamState, upstreamAbort: AbortController, reason: DOMException): void {
   upstreamAbort.abort(reason);
@@ -35,7 +69,12 @@ function stopUpstream(state: ModelStreamState, upstreamAbort: AbortController, r
 }
 
 /** What `handleModelStream` passes on, its defaults applied. */
-export type ModelStreamOptions = Pick<HandleModelStreamOptions, 'upstream'> & { protocol: Protocol | 'auto'; onDisconnect: DisconnectPolicy };
+export type ModelStreamOptions = Pick<HandleModelStreamOptions, 'upstream'> & {
+  protocol: Protocol | 'auto';
+  onDisconnect: DisconnectPolicy;
+  resume: ResolvedResume | null;
+  secretHash: string;
+};
 
 /**
  * The lifecycle of one stream request: its one state (see `ModelStreamState`), the one way out of
@@ -43,8 +82,8 @@ export type ModelStreamOptions = Pick<HandleModelStreamOptions, 'upstream'> & { 
  * the client gets is `answerUpstream`'s; reading the upstream is `pumpUpstream`'s.
  */
 export function createModelStream(request: Request, options: ModelStreamOptions): ModelStream {
-  const { upstream, protocol, onDisconnect } = options;
-  const state: ModelStreamState = { phase: 'waiting', attached: true, report: null, modelFinished: false, upstream: null, reader: null, registration: null, unregistered: false };
+  const { upstream, protocol, resume, secretHash } = options;
+  const state: ModelStreamState = { phase: 'waiting', attached: true, report: null, modelFinished: false, upstream: null, reader: null, registration: null, unregistered: false, unwatch: null, resumeLog: null };
   const upstreamAbort = new AbortController();
   const decoder = createSideDecoder(protocol, (event) => {
     if (event.type === 'finish' || event.type === 'error') state.modelFinished = true;
@@ -58,12 +97,13 @@ export function createModelStream(request: Request, options: ModelStreamOptions)
    */
   const end = (phase: FinalPhase, stopped?: CancelReport) => {
     state.phase = phase;
+    state.unwatch?.();
     request.signal.removeEventListener('abort', onClientGone);
     finishRegistration(state, stopped);
   };
 
   const terminalKind = () => terminalKindOf(protocol, decoder.protocol, state.upstream);
-  const stream: ModelStreamContext = { state, protocol, decoder, forwarder, end, onClientGone, terminalKind };
+  const stream: ModelStreamContext = { state, protocol, decoder, forwarder, resume, secretHash, end, onClientGone, terminalKind };
 
   const onCancel = (): CancelReport | null => {
     // Cancelled already, or aborted by a disconnect (its registration not finished when this cancel
@@ -83,18 +123,7 @@ export function createModelStream(request: Request, options: ModelStreamOptions)
   function onClientGone() {
     if (!state.attached) return;
     state.attached = false;
-    if (state.phase !== 'waiting' && state.phase !== 'streaming') return;
-    forwarder.abandon();
-    if (onDisconnect === 'abort') {
-      // The model was stopped before it finished: a cancel that follows (a browser whose cancel
-      // waited for this very connection to close) answers `cancelled` with this usage.
-      state.report = state.modelFinished ? null : decoder.usage();
-      end('disconnected', state.report ?? undefined);
-      stopUpstream(state, upstreamAbort, new DOMException('The client disconnected.', 'AbortError'));
-    }
-    // 'continue': the pump keeps reading (and decoding, so a later cancel still knows the usage)
-    // to the end without waiting for a consumer, then ends.
-    forwarder.wake();
+    if (state.phase === 'waiting' || state.phase === 'streaming') leaveClient(stream, options, upstreamAbort);
   }
 
   const start = async (registration: StreamRegistration): Promise<Response> => {

@@ -1,8 +1,9 @@
 import type { Protocol } from '../../core/types';
-import type { CancelReport, StreamRegistration } from '../types';
+import type { CancelReport, ResumeLogWriter, StreamRegistration } from '../types';
 import type { TerminalKind } from './cancelTerminal';
 import type { Forwarder } from './createForwarder';
 import type { SideDecoder } from './createSideDecoder';
+import type { ResolvedResume } from './resume/resolveResume';
 
 /**
  * One stream request's phase: `waiting` for the upstream, `streaming`, then, for good, `ended`
@@ -30,6 +31,10 @@ export type ModelStreamState = {
   registration: StreamRegistration | null;
   /** The registration was finished (it is finished once). */
   unregistered: boolean;
+  /** Stops the detached bound's timer (resume on, the client gone). */
+  unwatch: (() => void) | null;
+  /** The stream's resume log, once it answers (resume on). */
+  resumeLog: ResumeLogWriter | null;
 };
 
 /**
@@ -42,6 +47,9 @@ export type ModelStreamContext = {
   readonly protocol: Protocol | 'auto';
   readonly decoder: SideDecoder;
   readonly forwarder: Forwarder;
+  /** The resume log's store and bounds (`null`: resume off), and what the log is created with. */
+  readonly resume: ResolvedResume | null;
+  readonly secretHash: string;
   /** The one way out: see `createModelStream`. */
   end(phase: FinalPhase, stopped?: CancelReport): void;
   /** The client went away (its request aborted, or the runtime cancelled the body). */

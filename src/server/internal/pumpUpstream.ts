@@ -34,7 +34,8 @@ export async function pumpUpstream(stream: ModelStreamContext, reader: ReadableS
  */
 function feed(stream: ModelStreamContext, chunk: Uint8Array): void {
   stream.decoder.push(chunk);
-  if (!stream.state.attached) return;
+  // Without a client the bytes still go to the resume log, if there is one.
+  if (!stream.state.attached && !stream.forwarder.logging) return;
   stream.forwarder.push(chunk, stream.decoder.framing());
 }
 
