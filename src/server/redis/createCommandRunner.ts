@@ -1,4 +1,4 @@
-import { AbortError, ClientClosedError, ClientOfflineError, ErrorReply } from 'redis';
+import { AbortError, ClientClosedError, ClientOfflineError, ErrorReply, type RedisArgument } from 'redis';
 import type { RepairQueue } from './createRepairQueue';
 import type { Connection } from './openConnection';
 import { withTimeout } from '../../core/internal/withTimeout';
@@ -15,8 +15,9 @@ export type CommandRunner = {
    * not yet written when it times out is dropped (never runs). `undo`, for a command whose effect
    * must not outlive a failure: called with the reply when the command ran after it timed out, or
    * with `undefined` when it may have run but its reply was lost; it must be safe in both cases.
+   * `buffers`: bulk strings come back as Buffers (the resume log's bytes).
    */
-  command<T = unknown>(firstKey: string | undefined, args: string[], undo?: Undo<T>): Promise<T>;
+  command<T = unknown>(firstKey: string | undefined, args: RedisArgument[], undo?: Undo<T>, buffers?: boolean): Promise<T>;
 };
 
 type CommandRunnerOptions = {
@@ -69,14 +70,14 @@ export function createCommandRunner(options: CommandRunnerOptions): CommandRunne
     return bounded(connecting, commandTimeoutMs, 'the connection');
   };
 
-  const command = async <T = unknown>(firstKey: string | undefined, args: string[], undo?: Undo<T>): Promise<T> => {
+  const command = async <T = unknown>(firstKey: string | undefined, args: RedisArgument[], undo?: Undo<T>, buffers?: boolean): Promise<T> => {
     if (isClosed()) throw new Error('The Redis stream registry is closed.');
     await connected();
     const abort = new AbortController();
-    const sent = connection.send<T>(firstKey, args, abort.signal);
+    const sent = connection.send<T>(firstKey, args, abort.signal, buffers);
     sent.catch(() => {}); // settled below or, after a timeout, here
     try {
-      return await bounded(sent, commandTimeoutMs, args[0]!);
+      return await bounded(sent, commandTimeoutMs, String(args[0]));
     } catch (error) {
       if (error instanceof CommandTimeoutError) {
         abort.abort(); // still in node-redis's queue: removed, so it never runs

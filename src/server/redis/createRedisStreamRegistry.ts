@@ -6,6 +6,7 @@ import { createFinishedStreams } from './createFinishedStreams';
 import { createLocalStreams } from './createLocalStreams';
 import { createReassertTicker } from './createReassertTicker';
 import { createRedisKeys } from './createRedisKeys';
+import { createRedisLogStore } from './createRedisLogStore';
 import { createRepairQueue } from './createRepairQueue';
 import { createStreamCancel } from './createStreamCancel';
 import { createTombstones } from './createTombstones';
@@ -52,6 +53,12 @@ type RedisStreamRegistryCommonOptions = {
   cancelTimeoutMs?: number;
   /** Longest wait for one Redis command (including the first connection) before the handler answers `503`. Default 3000 ms. */
   commandTimeoutMs?: number;
+  /**
+   * How often a resume reader that has caught up looks for new entries of a stream that runs on
+   * another instance (one small script per look); a resume on the stream's own instance is woken
+   * by each write instead. Default 50 ms.
+   */
+  resumePollMs?: number;
 };
 
 /**
@@ -102,6 +109,7 @@ function withDefaults(options: RedisStreamRegistryOptions) {
     maxTombstones: Math.max(0, Math.floor(Math.min(options.maxTombstones ?? 10_000, Number.MAX_SAFE_INTEGER))),
     cancelTimeoutMs: options.cancelTimeoutMs ?? 1000,
     commandTimeoutMs: options.commandTimeoutMs ?? 3000,
+    resumePollMs: options.resumePollMs ?? 50,
   };
 }
 
@@ -150,7 +158,7 @@ function withDefaults(options: RedisStreamRegistryOptions) {
  * ```
  */
 export function createRedisStreamRegistry(options: RedisStreamRegistryOptions): RedisStreamRegistry {
-  const { streamTtlMs, finishedTtlMs, tombstoneTtlMs, maxTombstones, cancelTimeoutMs, commandTimeoutMs } = withDefaults(options);
+  const { streamTtlMs, finishedTtlMs, tombstoneTtlMs, maxTombstones, cancelTimeoutMs, commandTimeoutMs, resumePollMs } = withDefaults(options);
   const instanceId = crypto.randomUUID();
   const keys = createRedisKeys(options.keyPrefix ?? 'rms:', instanceId);
   let closed = false;
@@ -189,9 +197,11 @@ export function createRedisStreamRegistry(options: RedisStreamRegistryOptions): 
   });
   const cancels = createCancelRoundTrip({ ...shared, cancelTimeoutMs, cancelLocally: local.cancel });
   const cancel = createStreamCancel({ ...shared, tombstones, finished, cancelLocally: local.cancel, cancelRemotely: cancels.request });
+  const resumeLog = createRedisLogStore({ command, keys, pollMs: resumePollMs, isClosed });
 
   return {
     instanceId,
+    resumeLog,
     ready: () => runner.connected(),
     register: local.register,
     cancel,
@@ -203,6 +213,7 @@ export function createRedisStreamRegistry(options: RedisStreamRegistryOptions): 
       cancels.close();
       local.clear();
       repairs.clear();
+      resumeLog.close();
       await connection.close();
     },
   };

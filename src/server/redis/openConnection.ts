@@ -1,15 +1,23 @@
-import { createClient, createCluster } from 'redis';
+import { createClient, createCluster, RESP_TYPES, type RedisArgument } from 'redis';
 import type { RedisStreamRegistryOptions } from './createRedisStreamRegistry';
 
 export type Connection = {
   /** Connects (again, if an earlier attempt failed) and subscribes to the channels. */
   connect(): Promise<void>;
-  /** Sends one command; `signal` drops it while it still waits in node-redis's queue (unwritten). */
-  send<T>(firstKey: string | undefined, args: string[], signal: AbortSignal): Promise<T>;
+  /**
+   * Sends one command; `signal` drops it while it still waits in node-redis's queue (unwritten).
+   * `buffers`: bulk strings come back as Buffers (the resume log's bytes: a UTF-8 decode would
+   * corrupt a character split between two entries, and random bytes).
+   */
+  send<T>(firstKey: string | undefined, args: RedisArgument[], signal: AbortSignal, buffers?: boolean): Promise<T>;
   close(): Promise<void>;
 };
 
 const reconnectStrategy = (retries: number) => Math.min(50 * 2 ** retries, 2000);
+
+/** The command options of one `send`: its abort signal, and Buffers for bulk strings if asked. */
+const sendOptions = (signal: AbortSignal, buffers: boolean | undefined) =>
+  buffers ? { abortSignal: signal, typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer } } : { abortSignal: signal };
 
 /**
  * One Redis server: a client for commands and a duplicate for subscriptions. A Redis Cluster: one
@@ -49,7 +57,8 @@ export function openConnection(options: RedisStreamRegistryOptions, channels: Re
           subscribed.add(channel);
         }
       },
-      send: <T>(firstKey: string | undefined, args: string[], signal: AbortSignal) => cluster.sendCommand(firstKey, false, args, { abortSignal: signal }) as Promise<T>,
+      send: <T>(firstKey: string | undefined, args: RedisArgument[], signal: AbortSignal, buffers?: boolean) =>
+        cluster.sendCommand(firstKey, false, args, sendOptions(signal, buffers)) as Promise<T>,
       close: () => closeClient(cluster),
     };
   }
@@ -74,7 +83,8 @@ export function openConnection(options: RedisStreamRegistryOptions, channels: Re
         subscribed.add(channel);
       }
     },
-    send: <T>(_firstKey: string | undefined, args: string[], signal: AbortSignal) => client.sendCommand(args, { abortSignal: signal }) as Promise<T>,
+    send: <T>(_firstKey: string | undefined, args: RedisArgument[], signal: AbortSignal, buffers?: boolean) =>
+      client.sendCommand(args, sendOptions(signal, buffers)) as Promise<T>,
     close: async () => {
       await Promise.allSettled([closeClient(subscriber), closeClient(client)]);
     },
