@@ -49,7 +49,7 @@ export async function openWhen(store: ResumeLogStore, streamId: string, done: (l
   return log!;
 }
 
-/** `count` pieces of random sizes (1..max) of `bytes`. */
+/** `bytes` cut into consecutive pieces of random sizes (1..max). */
 export function pieces(bytes: Uint8Array, max: number): Uint8Array[] {
   const out: Uint8Array[] = [];
   for (let at = 0; at < bytes.length; ) {
