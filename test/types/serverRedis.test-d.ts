@@ -1,5 +1,5 @@
 import { describe, expectTypeOf, it } from 'vitest';
-import type { StreamRegistry } from 'react-model-stream/server';
+import type { ResumeLogStore, StreamRegistry } from 'react-model-stream/server';
 import {
   createRedisStreamRegistry,
   type RedisStreamRegistry,
@@ -16,6 +16,7 @@ describe('createRedisStreamRegistry', () => {
     expectTypeOf<RedisStreamRegistry>().toExtend<StreamRegistry>();
     expectTypeOf<RedisStreamRegistry['instanceId']>().toEqualTypeOf<string>();
     expectTypeOf<RedisStreamRegistry['ready']>().toEqualTypeOf<() => Promise<void>>();
+    expectTypeOf<RedisStreamRegistry['resumeLog']>().toEqualTypeOf<ResumeLogStore>();
   });
 
   it('takes exactly one of url and cluster, with the common options beside either', () => {
@@ -35,5 +36,6 @@ describe('createRedisStreamRegistry', () => {
     expectTypeOf<Options['tombstoneTtlMs']>().toEqualTypeOf<number | undefined>();
     expectTypeOf<Options['maxTombstones']>().toEqualTypeOf<number | undefined>();
     expectTypeOf<Options['commandTimeoutMs']>().toEqualTypeOf<number | undefined>();
+    expectTypeOf<Options['resumePollMs']>().toEqualTypeOf<number | undefined>();
   });
 });

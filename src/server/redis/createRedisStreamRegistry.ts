@@ -1,5 +1,5 @@
 import type { RedisClusterOptions } from 'redis';
-import type { StreamRegistry } from '../types';
+import type { ResumeLogStore, StreamRegistry } from '../types';
 import { createCancelRoundTrip } from './createCancelRoundTrip';
 import { createCommandRunner } from './createCommandRunner';
 import { createFinishedStreams } from './createFinishedStreams';
@@ -91,8 +91,10 @@ export type RedisStreamRegistryOptions = RedisStreamRegistryCommonOptions &
       }
   );
 
-/** The Redis registry: the shared contract plus this instance's id (the `owner` field in Redis) and a readiness promise. */
+/** The Redis registry: the shared contract plus this instance's id (the `owner` field in Redis), its resume logs and a readiness promise. */
 export type RedisStreamRegistry = StreamRegistry & {
+  /** Streams' resume logs in Redis, read from any instance (docs/resume.md, "Redis layout"). */
+  readonly resumeLog: ResumeLogStore;
   /** Random id of this instance; cancels for streams it owns are sent to it. */
   readonly instanceId: string;
   /** Resolves once connected and subscribed; rejects if that does not happen within `commandTimeoutMs`. */
@@ -130,6 +132,10 @@ function withDefaults(options: RedisStreamRegistryOptions) {
  *   on reconnection and on every heartbeat (a third of `streamTtlMs`): the key is re-created, or,
  *   if a cancel left a tombstone meanwhile (answered `pending`), the stream is cancelled then. A key
  *   someone else registered meanwhile is left alone (see docs/server.md).
+ * - With `resume` on (`handleModelStream`), a stream's output goes to a Redis Stream
+ *   `rms:{<id>}:log` (entry ids `<end offset>-0`, trimmed to `maxBytes`, expiring `ttlMs` after its
+ *   last write) beside its hash `rms:{<id>}:logmeta`, so `handleResume` on any instance replays it
+ *   and follows it live (docs/resume.md, "Redis layout").
  * - A command answered with 503 never takes effect later: node-redis's offline queue is off (a
  *   command while disconnected fails at once), and a register or tombstone whose command timed out
  *   and then ran is undone.
@@ -150,6 +156,8 @@ function withDefaults(options: RedisStreamRegistryOptions) {
  * export const registry = createRedisStreamRegistry({ url: process.env.REDIS_URL! });
  * // use it exactly like the in-memory one:
  * // handleModelStream(request, { registry, upstream }) and handleCancel(request, { registry })
+ * // with resume: handleModelStream(request, { registry, upstream, resume: true }), and on any
+ * // instance handleResume(request, { registry })
  *
  * // On a Redis Cluster: a few nodes to discover it from; settings for every node in `defaults`.
  * export const clusterRegistry = createRedisStreamRegistry({
