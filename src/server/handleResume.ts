@@ -5,7 +5,7 @@ import { readCursor } from './internal/resume/readCursor';
 import { resumeBody } from './internal/resume/resumeBody';
 import { streamTag } from './internal/resume/streamTag';
 import { CANCEL_SECRET_HEADER, hashSecret, isValidSecret, isValidStreamId, jsonError, secretHashesEqual } from './internal/validation';
-import type { ResumeLogEntry, ResumeLogReader, StreamRegistry } from './types';
+import type { ResumeLogEntry, ResumeLogReader, ResumeLogStore, StreamRegistry } from './types';
 
 export type HandleResumeOptions = {
   /** The registry the streams were registered in, with their logs (the one `handleModelStream` uses). */
@@ -22,6 +22,26 @@ export const LOG_ENDED_HEADER = 'x-stream-log-ended';
 
 /** How long a resume waits for the first replayed entry that the log already has (Redis: one round trip). */
 const FIRST_ENTRY_TIMEOUT_MS = 10_000;
+
+/**
+ * How long a resume waits for a log that is behind its cursor. A log in Redis is written after the
+ * bytes went to the client (never holding the stream up), so a client that drops and resumes at
+ * once, through another instance, may bring a cursor the log has not reached yet.
+ */
+const CATCH_UP_MS = 2000;
+const CATCH_UP_POLL_MS = 20;
+
+/** The log again, until it has reached `cursor`, ended, or CATCH_UP_MS passed (then the cursor is past it: 400). */
+async function caughtUp(store: ResumeLogStore, streamId: string, log: ResumeLogReader, cursor: number | null): Promise<ResumeLogReader> {
+  const deadline = Date.now() + CATCH_UP_MS;
+  while (cursor !== null && cursor > log.total && log.ended === null && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, CATCH_UP_POLL_MS));
+    const again = await store.open(streamId).catch(() => null);
+    if (again === null) break;
+    log = again;
+  }
+  return log;
+}
 
 /**
  * The resume endpoint (docs/resume.md): `GET <resumeApi>?streamId=…` with the stream's
@@ -74,7 +94,8 @@ export async function handleResume(request: Request, options: HandleResumeOption
   const secretHash = await hashSecret(secret);
   if (log === null) return jsonError(404, 'No stream with this id has a resume log (unknown, or expired).');
   if (!secretHashesEqual(secretHash, log.secretHash)) return jsonError(403, `The ${CANCEL_SECRET_HEADER} does not match this stream's.`);
-  return answerFrom(request, log, readCursor(request.headers.get('last-event-id'), log.meta.framing, streamTag(streamId)));
+  const cursor = readCursor(request.headers.get('last-event-id'), log.meta.framing, streamTag(streamId));
+  return answerFrom(request, await caughtUp(store, streamId, log, cursor), cursor);
 }
 
 /** The answer for a log and a cursor: checked against the log, then the replay and the live rest. */

@@ -2,15 +2,19 @@
  * The Redis resume log when Redis goes away: a real redis-server that the test SIGKILLs (and starts
  * again, empty, on the same port). A resume then answers 503 or its body errors, within a bound,
  * never hangs and never leaves an unhandled rejection (vitest fails a run that has one); the
- * stream on its own instance goes on; and a log Redis lost answers 404, never a silent gap.
+ * stream on its own instance goes on; and a log Redis lost, or writes that failed, answer 404 / a
+ * ResumeGapError, never a silent gap.
  */
 import { createHash } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createFakeModel } from '../../src/server/fakeModel/createFakeModel';
 import type { RedisStreamRegistryOptions } from '../../src/server/redis';
 import { hasRedisServer, warnIfRedisMissing } from '../helpers/redisServer';
-import { startRestartableRedisServer, type RestartableRedis } from '../helpers/redisRestart';
-import { newStream, streamHeaders, textReader, waitFor } from './helpers/http';
+import { startRestartableRedisServer, startTcpRelay, type RestartableRedis } from '../helpers/redisRestart';
+import { ResumeGapError } from '../../src/server/ResumeGapError';
+import { createRedisStreamRegistry } from '../../src/server/redis';
+import { concat, openWhen, readAll } from './helpers/resumeLogContract';
+import { newStream, sleep, streamHeaders, textReader, waitFor } from './helpers/http';
 import { cursorOf, resumeFrom, resumeInstance, type ResumeInstance } from './helpers/resumeInstance';
 
 warnIfRedisMissing();
@@ -99,5 +103,49 @@ describe.skipIf(!hasRedisServer)('the Redis resume log when Redis is killed (rea
     const down = await resumeFrom(a.server.url, ids, '0', { signal: AbortSignal.timeout(5000) });
     expect(down.status).toBe(503);
     expect(Date.now() - killedAt).toBeLessThan(4000);
+  });
+
+  it('writes that fail while Redis is unreachable leave a gap that readers see (ResumeGapError), never a silent one', async () => {
+    const relay = await startTcpRelay(redis.port);
+    const writerSide = createRedisStreamRegistry({ url: relay.url, commandTimeoutMs: 300 });
+    const readerSide = createRedisStreamRegistry({ url: redis.url, commandTimeoutMs: 300 });
+    try {
+      await Promise.all([writerSide.ready(), readerSide.ready()]);
+      const streamId = `gap-${Date.now()}`;
+      const writer = writerSide.resumeLog.create(streamId, 'a'.repeat(64), { contentType: null, aiSdk: null, framing: 'text' }, { maxBytes: 1 << 20, ttlMs: 60_000 });
+      const sent: Uint8Array[] = [];
+      let offset = 0;
+      const append = (text: string) => {
+        const data = new TextEncoder().encode(text);
+        writer.append({ start: offset, end: offset + data.length, data });
+        sent.push(data);
+        offset += data.length;
+      };
+      for (let i = 0; i < 10; i++) append(`before ${i}\n`);
+      const before = offset;
+      await waitFor(async () => (await readerSide.resumeLog.open(streamId))?.total === before, 'the first entries written', 5000);
+      relay.block();
+      for (let i = 0; i < 5; i++) append(`lost ${i}\n`);
+      await sleep(300);
+      relay.unblock();
+      // Keep writing until entries reach Redis again (node-redis reconnects by itself).
+      const lostUpTo = offset;
+      await waitFor(async () => {
+        append(`after ${offset}\n`);
+        await sleep(50);
+        return ((await readerSide.resumeLog.open(streamId))?.total ?? 0) > lostUpTo;
+      }, 'writes reach Redis again', 8000);
+      writer.end('complete');
+      const log = await openWhen(readerSide.resumeLog, streamId, (l) => l.ended === 'complete');
+      expect(log.total).toBe(offset);
+      expect(log.first).toBeGreaterThanOrEqual(lostUpTo);
+      await expect(readAll(log, 0)).rejects.toBeInstanceOf(ResumeGapError);
+      await expect(readAll(log, before)).rejects.toBeInstanceOf(ResumeGapError);
+      expect(await readAll(log, log.first)).toEqual(concat(sent).subarray(log.first));
+    } finally {
+      await writerSide.close();
+      await readerSide.close();
+      await relay.close();
+    }
   });
 });

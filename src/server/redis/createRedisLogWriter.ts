@@ -110,6 +110,8 @@ export function createRedisLogWriter(options: RedisLogWriterOptions): ResumeLogW
       if (ending !== null) return;
       keep(kept, entry, limits.maxBytes);
       queue.push(entry);
+      // Entries still queued behind a slow Redis that are trimmed already are never sent: the queue stays within maxBytes too.
+      while (queue.length > 1 && queue[0]!.end <= kept.first) queue.shift();
       flush();
     },
     end(reason) {
