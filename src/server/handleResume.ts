@@ -106,6 +106,11 @@ async function answerFrom(request: Request, log: ResumeLogReader, cursor: number
   const stop = new AbortController();
   request.signal.addEventListener('abort', () => stop.abort(), { once: true });
   const entries = log.entries(cursor, stop.signal)[Symbol.asyncIterator]();
+  // A refused resume lets go of the log: the reader's `finally` runs (it stops counting as a reader).
+  const giveUp = () => {
+    stop.abort();
+    entries.return?.(undefined).catch(() => {});
+  };
   let first: Uint8Array | null = null;
   if (cursor < log.total) {
     // The log has this entry already: read it before answering, to tell a bad cursor by its status.
@@ -115,16 +120,16 @@ async function answerFrom(request: Request, log: ResumeLogReader, cursor: number
         throw new Error('The resume log did not answer in time.');
       });
     } catch (error) {
-      stop.abort();
+      giveUp();
       if (error instanceof ResumeGapError) return jsonError(404, "The stream's log was trimmed past this cursor: the rest cannot be resumed.");
       return jsonError(503, "The stream's resume log is unavailable. Try again.");
     }
     if (next.done === true || next.value.start > cursor) {
-      stop.abort();
+      giveUp();
       return jsonError(404, "The stream's log was trimmed past this cursor: the rest cannot be resumed.");
     }
     if (next.value.start < cursor && log.meta.framing === 'sse') {
-      stop.abort();
+      giveUp();
       return jsonError(400, 'The Last-Event-ID is not at the end of an event of this stream.');
     }
     first = next.value.data.subarray(cursor - next.value.start);

@@ -1,13 +1,15 @@
 /**
  * handleResume and a log that is behind the client (a Redis log is written after the bytes went
  * out): the resume waits for the log to catch up with the cursor, and only a cursor the log never
- * reaches answers 400.
+ * reaches answers 400. And a refused resume lets go of the log.
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { handleResume } from '../../src/server/handleResume';
 import type { ResumeLogEntry, ResumeLogReader, ResumeLogStore, StreamRegistry } from '../../src/server/types';
-import { newStream } from './helpers/http';
+import { newStream, sleep } from './helpers/http';
+import { createStreamRegistry } from '../../src/server/createStreamRegistry';
+import { streamTag } from '../../src/server/internal/resume/streamTag';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -58,5 +60,22 @@ describe('handleResume: a log behind the cursor', () => {
     const response = await handleResume(request(ids, '11'), { registry });
     expect(response.status).toBe(400);
     expect(Date.now() - started).toBeLessThan(3000);
+  });
+
+  it('a resume refused after reading its first entry lets go of the log (the reader stops counting)', async () => {
+    const ids = newStream();
+    const registry = createStreamRegistry();
+    try {
+      const writer = registry.resumeLog.create(ids.streamId, sha256(ids.secret), { contentType: 'text/event-stream', aiSdk: null, framing: 'sse' }, { maxBytes: 1 << 20, ttlMs: 60_000 });
+      const event = new TextEncoder().encode('data: 1\n\n');
+      writer.append({ start: 0, end: event.length, data: event });
+      // A cursor inside the event: 400, after the first entry was read.
+      const response = await handleResume(request(ids, `3.${streamTag(ids.streamId)}`), { registry });
+      expect(response.status).toBe(400);
+      await sleep(20);
+      expect(await writer.readSince(1)).toBe(false);
+    } finally {
+      await registry.close();
+    }
   });
 });

@@ -79,6 +79,9 @@ export function createRedisLogReader(options: RedisLogReaderOptions): ResumeLogR
     // A client that reads slowly holds the body's pulls back: the lease is renewed meanwhile.
     const heartbeat = setInterval(() => void beat(LEASE_MS), LEASE_MS / 3);
     (heartbeat as { unref?: () => void }).unref?.();
+    // A consumer that aborts and never resumes the iterator (its `finally` never runs) stops it too.
+    const stopBeating = () => clearInterval(heartbeat);
+    signal.addEventListener('abort', stopBeating, { once: true });
     try {
       for (;;) {
         if (signal.aborted || isClosed()) return;
@@ -100,7 +103,8 @@ export function createRedisLogReader(options: RedisLogReaderOptions): ResumeLogR
         }
       }
     } finally {
-      clearInterval(heartbeat);
+      stopBeating();
+      signal.removeEventListener('abort', stopBeating);
       // The lease becomes the time of this last read (the detached bound counts it for its window).
       if (!isClosed()) void beat(0);
     }
