@@ -211,6 +211,24 @@ describe('resume: the log and the endpoint', () => {
     expect(s.model.runs[1]!.abortedAt).toBeNull();
   });
 
+  it('a first client that stops reading (its connection alive) never holds up a resume reader', async () => {
+    const registry = createStreamRegistry();
+    const model = createFakeModel({ protocol: 'openai-chat', intervalMs: 0, script: { text: 'word '.repeat(40_000) } });
+    const server = await startServer({
+      '/stream': (request) => handleModelStream(request, { registry, resume: { maxBytes: 64 << 20 }, upstream: (signal) => model.stream(signal) }),
+      '/resume': (request) => handleResume(request, { registry }),
+    });
+    current = { server, registry, model };
+    const { ids, response } = startStream(current);
+    const stalled = await response; // headers only: its body is never read (megabytes, more than the sockets buffer)
+    expect(stalled.status).toBe(200);
+    const rest = await resume(current, ids);
+    const text = await rest.text();
+    expect(text.slice(-200)).toMatch(/data: \[DONE\]\nid: [^\n]+\n\n$/);
+    expect(text.length).toBeGreaterThan(4_000_000);
+    await stalled.body?.cancel();
+  }, 30_000);
+
   it('without resume: no ids, no log, and a disconnect still aborts at once', async () => {
     const s = await setup('openai-chat', false, 0);
     const { ids, response } = startStream(s);
