@@ -3,6 +3,7 @@ import { cancelledResponse, terminalKindOf } from './internal/cancelTerminal';
 import { createModelStream } from './internal/createModelStream';
 import { readStreamHeaders } from './internal/readStreamHeaders';
 import { STREAM_ID_HEADER, hashSecret, jsonError } from './internal/validation';
+import type { StreamEndOptions } from './streamEndOptions';
 import type { StreamRegistry } from './types';
 
 /** What a client disconnect (not a cancel) does to the upstream. */
@@ -28,7 +29,7 @@ export type HandleModelStreamOptions = {
    * apps that persist and resume streams. Only the cancel endpoint means "the user said stop".
    */
   onDisconnect?: DisconnectPolicy;
-};
+} & StreamEndOptions;
 
 /**
  * Serves a model stream that the user can really stop. Reads `x-stream-id` and
@@ -68,14 +69,14 @@ export type HandleModelStreamOptions = {
  * ```
  */
 export async function handleModelStream(request: Request, options: HandleModelStreamOptions): Promise<Response> {
-  const { registry, upstream } = options;
+  const { registry } = options;
   const protocol = options.protocol ?? 'auto';
   const onDisconnect = options.onDisconnect ?? 'abort';
 
   const checked = readStreamHeaders(request);
   if (checked instanceof Response) return checked;
   const secretHash = await hashSecret(checked.secret);
-  const stream = createModelStream(request, { upstream, protocol, onDisconnect });
+  const stream = createModelStream(request, { ...options, streamId: checked.streamId, protocol, onDisconnect });
 
   let result;
   try {
@@ -89,6 +90,7 @@ export async function handleModelStream(request: Request, options: HandleModelSt
   if (result === 'cancelled') {
     // A cancel with this id and secret arrived first (a tombstone): the upstream is never called,
     // so nothing was generated or billed.
+    stream.tombstoned();
     return cancelledResponse(terminalKindOf(protocol, null, null), protocol, {
       usage: { inputTokens: 0, outputTokens: 0 },
       usageEstimated: false,

@@ -1,6 +1,7 @@
 import type { Protocol } from '../../core/types';
 import type { CancelReport, StreamRegistration } from '../types';
 import type { TerminalKind } from './cancelTerminal';
+import type { FinishReporter } from './createFinishReporter';
 import type { Forwarder } from './createForwarder';
 import type { SideDecoder } from './createSideDecoder';
 
@@ -42,6 +43,8 @@ export type ModelStreamContext = {
   readonly protocol: Protocol | 'auto';
   readonly decoder: SideDecoder;
   readonly forwarder: Forwarder;
+  /** Runs `onFinish` once the stream is over (`end` tells it; the pump says when the upstream broke). */
+  readonly finish: FinishReporter;
   /** The one way out: see `createModelStream`. */
   end(phase: FinalPhase, stopped?: CancelReport): void;
   /** The client went away (its request aborted, or the runtime cancelled the body). */

@@ -87,7 +87,7 @@ export function createLocalStreams(options: LocalStreamsOptions): LocalStreams {
     leave(streamId, entry);
     let report: CancelReport | null;
     try {
-      report = entry.onCancel();
+      report = await entry.onCancel(); // a promise with `cancelUpstream`: awaited before the answer
     } catch {
       report = PENDING_REPORT;
     }
