@@ -14,30 +14,12 @@ export type DetachedGeneration = {
   cancel(): boolean;
 };
 
-export function createDetachedBody(steps: readonly Step[], run: FakeModelRun, { interval, stall }: Pace, signal?: AbortSignal): DetachedGeneration {
-  const encoder = new TextEncoder();
-  let controller!: ReadableStreamDefaultController<Uint8Array>;
-  let attached = true;
+/** The generation loop, on its own timers: each piece of output to `write`; `onEnd` once the script is over. `stop()`: `false` if it was over. */
+function startGeneration(steps: readonly Step[], run: FakeModelRun, { interval, stall }: Pace, write: (out: string) => void, onEnd: () => void): { stop(): boolean } {
   let over = false;
   let stalled = false;
   let timer: ReturnType<typeof setTimeout> | null = null;
   let next = 0;
-
-  const detach = (error?: unknown) => {
-    if (!attached) return;
-    attached = false;
-    signal?.removeEventListener('abort', onAbort);
-    try {
-      if (error === undefined) controller.close();
-      else controller.error(error);
-    } catch {
-      // the reader is gone already
-    }
-  };
-  function onAbort() {
-    run.abortedAt ??= performance.now();
-    detach(signal?.reason ?? new DOMException('The operation was aborted.', 'AbortError'));
-  }
 
   /** The steps up to and including the next token; `false` once the script is over. */
   const emitUntilToken = (): boolean => {
@@ -53,11 +35,11 @@ export function createDetachedBody(steps: readonly Step[], run: FakeModelRun, { 
       out += step.write();
       if (step.token) break;
     }
-    if (out && attached) controller.enqueue(encoder.encode(out));
+    if (out) write(out);
     if (next < steps.length) return true;
     run.finished = true;
     over = true;
-    detach();
+    onEnd();
     return false;
   };
 
@@ -76,14 +58,48 @@ export function createDetachedBody(steps: readonly Step[], run: FakeModelRun, { 
       }
     }
   };
+  // The first step after the current task, as a provider answers once the request is sent.
+  timer = setTimeout(tick, 0);
+
+  return {
+    stop() {
+      if (over) return false;
+      over = true;
+      if (timer !== null) clearTimeout(timer);
+      timer = null;
+      return true;
+    },
+  };
+}
+
+export function createDetachedBody(steps: readonly Step[], run: FakeModelRun, pace: Pace, signal?: AbortSignal): DetachedGeneration {
+  const encoder = new TextEncoder();
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  let attached = true;
+  let generation: { stop(): boolean } | null = null;
+
+  const detach = (error?: unknown) => {
+    if (!attached) return;
+    attached = false;
+    signal?.removeEventListener('abort', onAbort);
+    try {
+      if (error === undefined) controller.close();
+      else controller.error(error);
+    } catch {
+      // the reader is gone already
+    }
+  };
+  function onAbort() {
+    run.abortedAt ??= performance.now();
+    detach(signal?.reason ?? new DOMException('The operation was aborted.', 'AbortError'));
+  }
 
   const body = new ReadableStream<Uint8Array>({
     start(c) {
       controller = c;
       if (signal?.aborted) onAbort();
       else signal?.addEventListener('abort', onAbort, { once: true });
-      // The first step after the current task, as a provider answers once the request is sent.
-      timer = setTimeout(tick, 0);
+      generation = startGeneration(steps, run, pace, (out) => attached && controller.enqueue(encoder.encode(out)), () => detach());
     },
     cancel() {
       // The reader went away: the generation goes on (that is what "detached" means).
@@ -96,11 +112,8 @@ export function createDetachedBody(steps: readonly Step[], run: FakeModelRun, { 
   return {
     body,
     cancel() {
-      if (over) return false;
-      over = true;
+      if (!generation?.stop()) return false;
       run.cancelledAt = performance.now();
-      if (timer !== null) clearTimeout(timer);
-      timer = null;
       detach();
       return true;
     },
