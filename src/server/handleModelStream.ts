@@ -46,6 +46,10 @@ export type HandleModelStreamOptions = {
  * for an id in use; `502` when `upstream` throws; `503` when the registry fails. A non-2xx upstream
  * is passed through as is. Every path unregisters the stream when it ends.
  *
+ * `onFinish` runs exactly once per stream that registered, on this instance, whichever way it ends
+ * (see `StreamEndOptions`); `cancelUpstream` stops a provider that goes on generating after its
+ * request is aborted, and the cancel answer then says `upstreamCancelled` (docs/server.md).
+ *
  * @example
  * ```ts
  * // app/api/chat/route.ts (Next.js)
