@@ -210,6 +210,17 @@ describe('onFinish: cancel, tombstone, disconnect', () => {
     expect(info.message.text.length).toBeGreaterThan(0);
   });
 
+  it("a client that goes away after the model's finish was read stopped nothing: the reason is the finish's (complete)", async () => {
+    const fake = createManualUpstream();
+    const app = await startApp({ upstream: fake.upstream });
+    const controller = new AbortController();
+    fake.send(openingOf('openai-chat') + deltaOf('openai-chat', 0) + chatFinish('stop'));
+    const res = await fetch(app.streamUrl, { method: 'POST', headers: streamHeaders(newStream()), signal: controller.signal });
+    await textReader(res.body!).until((text) => text.includes('"finish_reason":"stop"'));
+    controller.abort();
+    expect(await onlyFinish(app)).toMatchObject({ reason: 'complete', message: { text: 'w00 ', finishReason: 'stop' }, usage: { inputTokens: null, outputTokens: 1 }, usageEstimated: true });
+  });
+
   it("'continue': onFinish waits for the upstream's real end (complete, the whole answer), not the disconnect", async () => {
     const fake = createManualUpstream();
     const app = await startApp({ upstream: fake.upstream, onDisconnect: 'continue' });
