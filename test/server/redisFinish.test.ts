@@ -124,6 +124,36 @@ describe.skipIf(!hasRedisServer)('onFinish and cancelUpstream over Redis (cancel
     expect(a.finishes[0]!.reason).toBe('cancelled');
   });
 
+  it('exactly once when a cancel through B races the natural end on A (100 rounds), the reason agreeing with the answer', async () => {
+    let fake = createManualUpstream();
+    const a = await instance({ upstream: (signal) => fake.upstream(signal) });
+    const b = await instance({ upstream: (signal) => fake.upstream(signal) });
+    const seen = { cancelled: 0, 'already-finished': 0 };
+    for (let round = 0; round < 100; round++) {
+      fake = createManualUpstream();
+      const ids = newStream();
+      fake.send(openingOf('openai-chat') + deltaOf('openai-chat', 0));
+      const reader = textReader((await fetch(a.streamUrl, { method: 'POST', headers: streamHeaders(ids) })).body!);
+      await reader.until((text) => text.includes('w00'));
+      const cancel = sleep(round % 4).then(() => postCancel(b.cancelUrl, ids));
+      await sleep(round % 5);
+      fake.send(deltaOf('openai-chat', 1) + closingOf('openai-chat', 2));
+      fake.end();
+      const [answer] = await Promise.all([cancel, reader.rest()]);
+      await waitFor(() => a.finishes.some((f) => f.streamId === ids.streamId), `onFinish of round ${round}`);
+      await sleep(2);
+      const mine = a.finishes.filter((f) => f.streamId === ids.streamId);
+      expect(mine, `round ${round}`).toHaveLength(1);
+      const status = answer.body.status as keyof typeof seen;
+      seen[status]++;
+      expect(mine[0]!.reason, `round ${round}: ${status}`).toBe(status === 'cancelled' ? 'cancelled' : 'complete');
+    }
+    expect(a.finishes).toHaveLength(100);
+    expect(b.finishes).toEqual([]);
+    expect(seen.cancelled).toBeGreaterThan(0);
+    expect(seen['already-finished']).toBeGreaterThan(0);
+  }, 60_000);
+
   it('onFinish of a stream that ends by itself: once, on the instance that ran it', async () => {
     const fake = createManualUpstream();
     const a = await instance({ upstream: fake.upstream });
