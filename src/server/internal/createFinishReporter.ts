@@ -113,7 +113,8 @@ export function createFinishReporter(options: FinishOptions, state: ModelStreamS
       broken = true;
     },
     tombstoned() {
-      deliver('cancelled', EMPTY_MESSAGE, { usage: { inputTokens: 0, outputTokens: 0 }, usageEstimated: false });
+      if (done || !onFinish) return;
+      void Promise.resolve().then(() => deliver('cancelled', EMPTY_MESSAGE, { usage: { inputTokens: 0, outputTokens: 0 }, usageEstimated: false }));
     },
   };
 }
