@@ -3,6 +3,7 @@ import { createStreamRegistry } from '../../src/server/createStreamRegistry';
 import { createFakeModel } from '../../src/server/fakeModel/createFakeModel';
 import { handleCancel } from '../../src/server/handleCancel';
 import { handleModelStream, type HandleModelStreamOptions } from '../../src/server/handleModelStream';
+import { reasonOfEnd } from '../../src/server/internal/createFinishReporter';
 import type { StreamFinishInfo } from '../../src/server/streamEndOptions';
 import { closingOf, createManualUpstream, createPacedUpstream, deltaOf, openingOf } from './helpers/fakeUpstream';
 import { newStream, postCancel, sleep, startServer, streamHeaders, textReader, waitFor, type TestServer } from './helpers/http';
@@ -302,4 +303,27 @@ describe('onFinish: faults and races', () => {
     expect(counts.cancelled).toBeGreaterThan(0);
     expect(counts['already-finished']).toBeGreaterThan(0);
   }, 60_000);
+});
+
+describe('reasonOfEnd: a stream that ended by itself, as the client session reads it', () => {
+  const base = { id: null, text: '', reasoning: '', toolCalls: [], usage: null, rawFinishReason: null, error: null };
+  it.each([
+    ['stop', 'openai-chat', 'complete'],
+    ['tool-calls', 'anthropic', 'complete'],
+    ['other', 'anthropic', 'complete'],
+    ['length', 'openai-chat', 'length'],
+    ['content-filter', 'openai-chat', 'content-filter'],
+    ['error', 'openai-responses', 'error'],
+    ['cancelled', 'ai-sdk', 'cancelled'],
+    [null, 'openai-chat', 'disconnected'],
+    [null, 'ndjson', 'disconnected'],
+    [null, null, 'disconnected'],
+    [null, 'text', 'complete'],
+  ] as const)('finish %s (%s) → %s', (finishReason, protocol, reason) => {
+    expect(reasonOfEnd({ ...base, finishReason }, protocol)).toBe(reason);
+  });
+
+  it('an error event wins over any finish', () => {
+    expect(reasonOfEnd({ ...base, finishReason: 'stop', error: 'overloaded' }, 'anthropic')).toBe('error');
+  });
 });
