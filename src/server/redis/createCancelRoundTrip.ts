@@ -4,8 +4,11 @@ import type { RedisKeys } from './createRedisKeys';
 import type { Outcome } from './types';
 
 type CancelMessage = { streamId: string; owner: string; requestId: string; replyTo: string };
-/** The owner's answer; `{ requestId, waiting: true }` first when its listener is still at work (`cancelUpstream`). */
-type ReplyMessage = (Outcome & { requestId: string }) | { requestId: string; waiting: true };
+/**
+ * The owner's answer; `{ waitingFor: requestId }` first when its listener is still at work
+ * (`cancelUpstream`). Not a `requestId` field: a sender of an earlier version ignores it.
+ */
+type ReplyMessage = (Outcome & { requestId: string }) | { waitingFor: string };
 
 export type CancelRoundTrip = {
   /** Asks the owner of a live stream to cancel it; `null` if no answer came in time (see `cancelTimeoutMs`). */
@@ -64,7 +67,7 @@ function waitForReply(cancelTimeoutMs: number, cancelListenerTimeoutMs: number, 
  * A cancel that lands on one instance for a stream another serves: request/reply over classic
  * pub/sub (a cluster delivers it to the subscribers of every node). The request goes to every
  * instance on `cancelChannel`; only the owner acts, and answers on the sender's own `replyChannel`.
- * An owner whose listener answers with a promise (`cancelUpstream`) first sends `waiting`, and the
+ * An owner whose listener answers with a promise (`cancelUpstream`) first sends `waitingFor`, and the
  * sender then waits up to `cancelListenerTimeoutMs` for the answer instead of `cancelTimeoutMs`.
  */
 export function createCancelRoundTrip({ command, keys, instanceId, cancelTimeoutMs, cancelListenerTimeoutMs, cancelLocally }: CancelRoundTripOptions): CancelRoundTrip {
@@ -96,7 +99,7 @@ export function createCancelRoundTrip({ command, keys, instanceId, cancelTimeout
       }
       if (!message || message.owner !== instanceId || typeof message.streamId !== 'string') return;
       const publish = (reply: ReplyMessage) => command(undefined, ['PUBLISH', message.replyTo, JSON.stringify(reply)]).catch(() => {});
-      const onWaiting = () => void publish({ requestId: message.requestId, waiting: true });
+      const onWaiting = () => void publish({ waitingFor: message.requestId });
       void cancelLocally(message.streamId, onWaiting).then((outcome) => publish({ requestId: message.requestId, ...outcome }));
     },
 
@@ -107,9 +110,9 @@ export function createCancelRoundTrip({ command, keys, instanceId, cancelTimeout
       } catch {
         return;
       }
+      if (reply && 'waitingFor' in reply) return waitingReplies.get(reply.waitingFor)?.waiting();
       const wait = reply && waitingReplies.get(reply.requestId);
       if (!wait) return;
-      if ('waiting' in reply) return wait.waiting();
       waitingReplies.delete(reply.requestId);
       const { requestId: _, ...outcome } = reply;
       wait.settle(outcome as Outcome);
