@@ -25,6 +25,7 @@ export async function pumpUpstream(stream: ModelStreamContext, reader: ReadableS
   } catch (error) {
     if (state.phase !== 'streaming') return;
     // The upstream broke mid-stream: the client sees a broken stream too, not a clean end.
+    stream.finish.failed();
     stream.end('ended');
     stream.forwarder.fail(error);
   }
