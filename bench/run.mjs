@@ -2,7 +2,7 @@
 // one process, and prints medians. Results go to bench/results.json.
 //
 //   npm run bench                 # everything
-//   npm run bench -- --only=decode,partial-json,render,server
+//   npm run bench -- --only=decode,partial-json,render,server,resume
 //   npm run bench -- --quick      # fewer runs and a 10 s cap for the competitors (a smoke test)
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { benchDecode } from './decode.mjs';
 import { benchPartialJson } from './partialJson.mjs';
 import { benchRender } from './render.mjs';
+import { benchResume } from './resume.mjs';
 import { benchServer } from './server.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -35,6 +36,7 @@ if (want('decode')) results.decode = await benchDecode({ quick });
 if (want('partial-json')) results.partialJson = await benchPartialJson({ quick });
 if (want('render')) results.render = await benchRender({ quick });
 if (want('server')) results.server = await benchServer({ quick });
+if (want('resume')) results.resume = await benchResume({ quick });
 
 const out = join(here, quick ? 'results.local.json' : 'results.json');
 writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);

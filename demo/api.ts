@@ -2,7 +2,8 @@
 // embedded fake model (or a real provider when OPENAI_API_KEY / ANTHROPIC_API_KEY is set).
 // Loaded by demo/server.mjs through Vite, so it runs the TypeScript sources directly.
 import { PROTOCOLS, type Protocol } from '../src/core/index';
-import { createFakeModel, createStreamRegistry, handleCancel, handleModelStream, type CancelCorsOptions, type FakeModelRun } from '../src/server/index';
+import { createFakeModel, createStreamRegistry, handleCancel, handleModelStream, handleResume, type CancelCorsOptions, type FakeModelRun, type StreamRegistry } from '../src/server/index';
+import { createRedisStreamRegistry } from '../src/server/redis/index';
 
 /**
  * One line of the server log. `at` is the server's `performance.now()`; `t` is the same instant as
@@ -23,7 +24,14 @@ type StreamInfo = {
   closedBy: 'complete' | 'client' | null;
 };
 
-const registry = createStreamRegistry();
+/**
+ * The registry: in memory (one process), or Redis when `REDIS_URL` is set, so that several demo
+ * instances share their streams: a stream running on one is resumed and stopped through another
+ * (the e2e tests run two on one `redis-server`).
+ */
+const registry: StreamRegistry = process.env.REDIS_URL
+  ? createRedisStreamRegistry({ url: process.env.REDIS_URL, keyPrefix: process.env.REDIS_PREFIX ?? 'rms-demo:' })
+  : createStreamRegistry();
 /**
  * What a second server instance (or an Edge isolate) with its own in-memory registry knows: no
  * stream of this process. `?registry=unshared` on the page sends its cancels here, to show the
@@ -65,7 +73,7 @@ export function connectionClosed(streamId: string | undefined, closedBy: 'comple
   }
 }
 
-type ChatBody = { input?: unknown; messages?: { role: string; content: string }[]; protocol?: string; tokensPerSecond?: number };
+type ChatBody = { input?: unknown; messages?: { role: string; content: string }[]; protocol?: string; tokensPerSecond?: number; resume?: boolean };
 
 /** Proxies a real provider when a key is set (documented in the README; tested only against the fake). */
 function realProvider(body: ChatBody, signal: AbortSignal): Promise<Response> | null {
@@ -103,6 +111,9 @@ export async function chat(request: Request): Promise<Response> {
   record(`request ${protocol}`, streamId);
   return handleModelStream(request, {
     registry,
+    // The page asks for resume (its default; `?resume=0` turns it off): the stream's output is
+    // logged, and a dropped connection or a reload resumes through /api/chat/resume.
+    resume: body.resume === true ? { detachedMs: 30_000 } : false,
     upstream: (signal) => {
       signal.addEventListener('abort', () => record('upstream aborted', streamId), { once: true });
       const real = realProvider(body, signal);
@@ -113,6 +124,15 @@ export async function chat(request: Request): Promise<Response> {
       return upstream;
     },
   });
+}
+
+/** GET /api/chat/resume?streamId=…: the rest of a stream whose connection dropped (docs/resume.md). */
+export async function resume(request: Request): Promise<Response> {
+  const streamId = new URL(request.url).searchParams.get('streamId') ?? undefined;
+  record(`resume from ${request.headers.get('last-event-id') ?? 'the start'}`, streamId);
+  const response = await handleResume(request, { registry });
+  record(`resume answered ${response.status}`, streamId);
+  return response;
 }
 
 export async function cancel(request: Request, cors?: CancelCorsOptions): Promise<Response> {
@@ -164,6 +184,6 @@ export function debug(): unknown {
 }
 
 export function closeApi() {
-  registry.close?.();
+  void registry.close();
   unsharedRegistry.close?.();
 }

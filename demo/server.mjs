@@ -41,19 +41,56 @@ const { toNodeHandler } = await vite.ssrLoadModule(join(root, 'src/server/index.
 const api = await vite.ssrLoadModule(join(root, 'demo/api.ts'));
 const chat = toNodeHandler((request) => api.chat(request));
 const cancel = toNodeHandler((request) => api.cancel(request));
+const resume = toNodeHandler((request) => api.resume(request));
+
+/** The open responses of each stream (its first answer and its resumes), for "drop the connection". */
+const openResponses = new Map();
+
+function track(id, res) {
+  if (!id) return;
+  const set = openResponses.get(id) ?? new Set();
+  set.add(res);
+  openResponses.set(id, set);
+  res.on('close', () => {
+    set.delete(res);
+    if (set.size === 0) openResponses.delete(id);
+  });
+}
 
 function handleChat(req, res) {
   const streamId = req.headers['x-stream-id'];
   const id = typeof streamId === 'string' ? streamId : undefined;
   // Logged so that the order "cancel arrived → connection closed" can be checked in /api/debug.
   res.on('close', () => api.connectionClosed(id, res.writableFinished ? 'complete' : 'client'));
+  track(id, res);
   chat(req, res);
+}
+
+function handleResume(req, res) {
+  track(new URL(req.url ?? '/', 'http://x').searchParams.get('streamId') ?? undefined, res);
+  resume(req, res);
+}
+
+/**
+ * POST /api/chat/drop?streamId=…: the network blinks. Destroys the sockets of the stream's open
+ * responses mid-answer, as a dropped connection would, without telling the library: the page sees
+ * a broken stream and resumes (the demo's "Drop the connection" button, and the e2e tests).
+ */
+function handleDrop(req, res) {
+  const id = new URL(req.url ?? '/', 'http://x').searchParams.get('streamId');
+  const open = id ? [...(openResponses.get(id) ?? [])] : [];
+  for (const response of open) response.socket?.destroy();
+  api.record(`dropped ${open.length} connection(s)`, id ?? undefined);
+  res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+  res.end(JSON.stringify({ dropped: open.length }));
 }
 
 const server = createServer((req, res) => {
   const path = (req.url ?? '/').split('?')[0];
   if (path === '/api/chat') return handleChat(req, res);
   if (path === '/api/chat/cancel') return cancel(req, res);
+  if (path === '/api/chat/resume') return handleResume(req, res);
+  if (path === '/api/chat/drop' && req.method === 'POST') return handleDrop(req, res);
   if (path === '/api/debug' && req.method === 'GET') {
     res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
     return res.end(JSON.stringify(api.debug()));

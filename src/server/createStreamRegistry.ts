@@ -55,11 +55,14 @@ function withDefaults(options: StreamRegistryOptions): Required<StreamRegistryOp
   return { finishedTtlMs: options.finishedTtlMs ?? 60_000, tombstoneTtlMs: options.tombstoneTtlMs ?? 10_000, maxTombstones };
 }
 
-/** Stops a live stream for a cancel: `already-finished` when its listener says it was late; one that throws still stopped it. */
-function stopLive(entry: LiveEntry): CancelResult {
+/**
+ * Stops a live stream for a cancel: `already-finished` when its listener says it was late; one that
+ * throws (or rejects) still stopped it. A listener's promise is awaited (`cancelUpstream`).
+ */
+async function stopLive(entry: LiveEntry): Promise<CancelResult> {
   let report: CancelReport | null;
   try {
-    report = entry.onCancel();
+    report = await entry.onCancel();
   } catch {
     report = { usage: null, usageEstimated: false };
   }

@@ -1,7 +1,7 @@
 import { allowOriginFor, preflightAnswer, withCors, type CancelCorsOptions } from './internal/cancelCors';
 import { readBodyCapped } from './internal/readBodyCapped';
 import { CANCEL_SECRET_HEADER, hashSecret, isValidSecret, isValidStreamId, jsonError, jsonResponse } from './internal/validation';
-import type { CancelOptions, StreamRegistry } from './types';
+import type { CancelOptions, CancelReport, StreamRegistry } from './types';
 import {
   createRateLimiter,
   defaultRateLimitKey,
@@ -120,7 +120,9 @@ export const DEFAULT_CANCEL_BODY_TIMEOUT_MS = 5000;
  * registry) so the provider stops generating.
  *
  * Answers (all JSON; errors are `{ "error": "<message>" }`; CORS headers only with `cors`):
- * - `200 {"status":"cancelled","usage":{inputTokens,outputTokens}|null,"usageEstimated":bool}`.
+ * - `200 {"status":"cancelled","usage":{inputTokens,outputTokens}|null,"usageEstimated":bool}`, plus
+ *   `"upstreamCancelled":bool` when the stream's `handleModelStream` has `cancelUpstream` (the
+ *   answer waits for it, at most `cancelUpstreamTimeoutMs`).
  * - `404 {"status":"pending","error":…}` when no stream has this id yet: a short-lived tombstone
  *   cancels it the moment it registers with the same secret (see the README).
  * - `200 {"status":"already-finished"}` when the stream ended before the cancel.
@@ -235,6 +237,13 @@ async function answerCancel(request: Request, options: HandleCancelOptions): Pro
   }
 }
 
+/** The `200 cancelled` answer's body; `upstreamCancelled` only when the stream's `cancelUpstream` ran. */
+function cancelledBody(report: CancelReport): Record<string, unknown> {
+  const body: Record<string, unknown> = { status: 'cancelled', usage: report.usage, usageEstimated: report.usageEstimated };
+  if (typeof report.upstreamCancelled === 'boolean') body.upstreamCancelled = report.upstreamCancelled;
+  return body;
+}
+
 /** The secret, `authorize` and the registry: a `403`/`404` from here is a failed attempt. */
 async function checkAndCancel(request: Request, streamId: string, options: HandleCancelOptions, cancelOptions?: CancelOptions): Promise<Response> {
   const { registry, authorize } = options;
@@ -271,7 +280,7 @@ async function checkAndCancel(request: Request, streamId: string, options: Handl
           error: 'No stream with this id is running yet; if it starts within a few seconds with this secret, it is cancelled at once.',
         });
       }
-      return jsonResponse(200, { status: 'cancelled', usage: result.report.usage, usageEstimated: result.report.usageEstimated });
+      return jsonResponse(200, cancelledBody(result.report));
     case 'already-finished':
       return jsonResponse(200, { status: 'already-finished' });
     case 'not-found':

@@ -4,6 +4,7 @@ import { createModelStream } from './internal/createModelStream';
 import { readStreamHeaders } from './internal/readStreamHeaders';
 import { resolveResume, type ResumeOptions } from './internal/resume/resolveResume';
 import { STREAM_ID_HEADER, hashSecret, jsonError } from './internal/validation';
+import type { StreamEndOptions } from './streamEndOptions';
 import type { StreamRegistry } from './types';
 
 /** What a client disconnect (not a cancel) does to the upstream. */
@@ -42,7 +43,7 @@ export type HandleModelStreamOptions = {
    * ```
    */
   resume?: boolean | ResumeOptions;
-};
+} & StreamEndOptions;
 
 /**
  * Serves a model stream that the user can really stop. Reads `x-stream-id` and
@@ -58,6 +59,10 @@ export type HandleModelStreamOptions = {
  * `x-accel-buffering: no`; no CORS headers); `400` for a missing or malformed id or secret; `409`
  * for an id in use; `502` when `upstream` throws; `503` when the registry fails. A non-2xx upstream
  * is passed through as is. Every path unregisters the stream when it ends.
+ *
+ * `onFinish` runs exactly once per stream that registered, on this instance, whichever way it ends
+ * (see `StreamEndOptions`); `cancelUpstream` stops a provider that goes on generating after its
+ * request is aborted, and the cancel answer then says `upstreamCancelled` (docs/server.md).
  *
  * @example
  * ```ts
@@ -82,7 +87,7 @@ export type HandleModelStreamOptions = {
  * ```
  */
 export async function handleModelStream(request: Request, options: HandleModelStreamOptions): Promise<Response> {
-  const { registry, upstream } = options;
+  const { registry } = options;
   const protocol = options.protocol ?? 'auto';
   const onDisconnect = options.onDisconnect ?? 'abort';
   const resume = resolveResume(options.resume, registry);
@@ -90,7 +95,7 @@ export async function handleModelStream(request: Request, options: HandleModelSt
   const checked = readStreamHeaders(request);
   if (checked instanceof Response) return checked;
   const secretHash = await hashSecret(checked.secret);
-  const stream = createModelStream(request, { upstream, protocol, onDisconnect, resume, secretHash });
+  const stream = createModelStream(request, { ...options, streamId: checked.streamId, protocol, onDisconnect, resume, secretHash });
 
   let result;
   try {
@@ -104,6 +109,7 @@ export async function handleModelStream(request: Request, options: HandleModelSt
   if (result === 'cancelled') {
     // A cancel with this id and secret arrived first (a tombstone): the upstream is never called,
     // so nothing was generated or billed.
+    stream.tombstoned();
     return cancelledResponse(terminalKindOf(protocol, null, null), protocol, {
       usage: { inputTokens: 0, outputTokens: 0 },
       usageEstimated: false,

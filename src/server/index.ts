@@ -6,6 +6,7 @@
  */
 export { createStreamRegistry, type StreamRegistryOptions, type InMemoryStreamRegistry } from './createStreamRegistry';
 export { handleModelStream, type HandleModelStreamOptions, type DisconnectPolicy } from './handleModelStream';
+export { DEFAULT_CANCEL_UPSTREAM_TIMEOUT_MS, type StreamEndOptions, type StreamFinishInfo, type StreamFinishReason, type CancelUpstreamInfo } from './streamEndOptions';
 export { handleCancel, MAX_CANCEL_BODY_BYTES, DEFAULT_CANCEL_BODY_TIMEOUT_MS, type HandleCancelOptions, type CancelCorsOptions } from './handleCancel';
 export { createRateLimiter, defaultRateLimitKey, type RateLimiter, type RateLimiterOptions, type CancelRateLimitOptions, type TrustProxy } from './createRateLimiter';
 export { handleResume, LOG_ENDED_HEADER, type HandleResumeOptions } from './handleResume';

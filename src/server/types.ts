@@ -10,15 +10,23 @@ export type CancelUsage = { inputTokens: number | null; outputTokens: number | n
 /**
  * What a stream knew when it was cancelled. `usageEstimated` is `true` when the provider had not
  * sent a final output count and it was estimated from the streamed text (see `estimateUsage`).
+ * `upstreamCancelled` is there only when `handleModelStream` has `cancelUpstream`: whether that
+ * provider-side cancel succeeded within `cancelUpstreamTimeoutMs`.
  */
-export type CancelReport = { usage: CancelUsage | null; usageEstimated: boolean };
+export type CancelReport = { usage: CancelUsage | null; usageEstimated: boolean; upstreamCancelled?: boolean };
 
 /**
  * Called by the registry, on the instance that serves the stream, when a cancel with the right
  * secret arrives: aborts the upstream and returns the usage known so far. Returns `null` when the
  * stream had already finished (a cancel that raced the last byte), which answers `already-finished`.
+ *
+ * It may return a promise (`handleModelStream` with `cancelUpstream` does: the signal is aborted
+ * at once, then the answer waits, bounded, for the provider-side cancel). The registry awaits it
+ * before it answers the cancel; a listener that throws or rejects still cancelled the stream
+ * (answered with the usage unknown). The stream must be stopped synchronously, before the promise
+ * settles: the registry has already taken it out of the live set.
  */
-export type CancelListener = () => CancelReport | null;
+export type CancelListener = () => CancelReport | null | Promise<CancelReport | null>;
 
 /** A registered stream. Call `finish()` once when it ends for any reason; later calls do nothing. */
 export type StreamRegistration = {

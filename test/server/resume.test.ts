@@ -211,6 +211,61 @@ describe('resume: the log and the endpoint', () => {
     expect(s.model.runs[1]!.abortedAt).toBeNull();
   });
 
+  it('a first client that stops reading (its connection alive) never holds up a resume reader', async () => {
+    const registry = createStreamRegistry();
+    const model = createFakeModel({ protocol: 'openai-chat', intervalMs: 0, script: { text: 'word '.repeat(40_000) } });
+    const server = await startServer({
+      '/stream': (request) => handleModelStream(request, { registry, resume: { maxBytes: 64 << 20 }, upstream: (signal) => model.stream(signal) }),
+      '/resume': (request) => handleResume(request, { registry }),
+    });
+    current = { server, registry, model };
+    const { ids, response } = startStream(current);
+    const stalled = await response; // headers only: its body is never read (megabytes, more than the sockets buffer)
+    expect(stalled.status).toBe(200);
+    const rest = await resume(current, ids);
+    const text = await rest.text();
+    expect(text.slice(-200)).toMatch(/data: \[DONE\]\nid: [^\n]+\n\n$/);
+    expect(text.length).toBeGreaterThan(4_000_000);
+    await stalled.body?.cancel();
+  }, 30_000);
+
+  it('onFinish runs once, on the instance that ran the stream, with resume on: after a drop and a resume, and after the detached bound', async () => {
+    const registry = createStreamRegistry();
+    const model = createFakeModel({ protocol: 'anthropic', intervalMs: 3 });
+    const finished: { streamId: string; reason: string; text: string }[] = [];
+    const server = await startServer({
+      '/stream': (request) =>
+        handleModelStream(request, {
+          registry,
+          resume: { detachedMs: 150 },
+          upstream: (signal) => model.stream(signal, request.headers.get('x-slow') ? { intervalMs: 50 } : {}),
+          onFinish: ({ streamId, reason, message }) => void finished.push({ streamId, reason, text: message.text }),
+        }),
+      '/resume': (request) => handleResume(request, { registry }),
+    });
+    current = { server, registry, model };
+    // Dropped, then resumed to the end: one onFinish, complete, the whole text.
+    const abort = new AbortController();
+    const { ids, response } = startStream(current, newStream(), abort.signal);
+    await textReader((await response).body!).until((text) => text.includes('content_block_delta'));
+    abort.abort();
+    const rest = await (await resume(current, ids)).text();
+    expect(rest).toContain('message_stop');
+    await waitFor(() => finished.length === 1, 'onFinish');
+    expect(finished[0]).toMatchObject({ streamId: ids.streamId, reason: 'complete' });
+    expect(finished[0]!.text.length).toBeGreaterThan(100);
+    // Left, and nobody came back: disconnected, with what was generated.
+    const slow = newStream();
+    const abort2 = new AbortController();
+    const second = await fetch(`${server.url}/stream`, { method: 'POST', headers: { ...streamHeaders(slow), 'x-slow': '1' }, body: '{}', signal: abort2.signal });
+    await textReader(second.body!).until((text) => text.includes('content_block_delta'));
+    abort2.abort();
+    await waitFor(() => finished.length === 2, 'onFinish after the detached bound', 3000);
+    expect(finished[1]).toMatchObject({ streamId: slow.streamId, reason: 'disconnected' });
+    await sleep(300);
+    expect(finished).toHaveLength(2);
+  });
+
   it('without resume: no ids, no log, and a disconnect still aborts at once', async () => {
     const s = await setup('openai-chat', false, 0);
     const { ids, response } = startStream(s);

@@ -6,6 +6,11 @@ import {
   handleModelStream,
   toNodeHandler,
   type CancelCorsOptions,
+  type CancelListener,
+  type CancelReport,
+  type CancelUpstreamInfo,
+  type StreamFinishInfo,
+  type StreamFinishReason,
   type CancelRateLimitOptions,
   type CancelResult,
   type DisconnectPolicy,
@@ -54,6 +59,21 @@ describe('handleModelStream', () => {
     const registry = createStreamRegistry();
     // @ts-expect-error upstream is required
     void handleModelStream(new Request('http://localhost/'), { registry });
+  });
+});
+
+describe('handleModelStream: onFinish and cancelUpstream', () => {
+  it('onFinish(info) once per stream; cancelUpstream({ streamId, responseId }) with a bound; a listener may answer a promise', () => {
+    expectTypeOf<HandleModelStreamOptions['onFinish']>().toEqualTypeOf<((info: StreamFinishInfo) => void | Promise<void>) | undefined>();
+    expectTypeOf<StreamFinishReason>().toEqualTypeOf<'complete' | 'cancelled' | 'disconnected' | 'error' | 'length' | 'content-filter'>();
+    expectTypeOf<StreamFinishInfo['usage']>().toEqualTypeOf<{ inputTokens: number | null; outputTokens: number | null } | null>();
+    expectTypeOf<StreamFinishInfo['responseId']>().toEqualTypeOf<string | null>();
+    expectTypeOf<StreamFinishInfo['message']['text']>().toEqualTypeOf<string>();
+    expectTypeOf<HandleModelStreamOptions['cancelUpstream']>().toEqualTypeOf<((info: CancelUpstreamInfo) => void | Promise<void>) | undefined>();
+    expectTypeOf<CancelUpstreamInfo>().toEqualTypeOf<{ streamId: string; responseId: string | null }>();
+    expectTypeOf<HandleModelStreamOptions['cancelUpstreamTimeoutMs']>().toEqualTypeOf<number | undefined>();
+    expectTypeOf<CancelReport['upstreamCancelled']>().toEqualTypeOf<boolean | undefined>();
+    expectTypeOf<ReturnType<CancelListener>>().toEqualTypeOf<CancelReport | null | Promise<CancelReport | null>>();
   });
 });
 

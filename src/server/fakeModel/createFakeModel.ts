@@ -1,4 +1,5 @@
 import type { FinishReason, Protocol } from '../../core/types';
+import { createDetachedBody, type DetachedGeneration } from './createDetachedBody';
 import { createPacedBody } from './createPacedBody';
 import { createWireEncoder } from './createWireEncoder';
 import { scriptSteps } from './scriptSteps';
@@ -44,6 +45,13 @@ export type FakeModelOptions = {
   script?: FakeModelScript;
   /** Response / message id. Default: a counter. */
   id?: string;
+  /**
+   * Generate like a provider's background response (OpenAI `background: true`): aborting the
+   * signal, or the reader going away, only detaches the reader, and the model keeps generating
+   * (each token still counted in its run) until its script ends or `cancel(responseId)` stops it,
+   * as the provider's `POST /v1/responses/{id}/cancel` does. Default `false`: the signal stops it.
+   */
+  detached?: boolean;
 };
 
 /** What one run of the fake model did: for tests and figures ("tokens generated after stop"). */
@@ -60,6 +68,10 @@ export type FakeModelRun = {
   tokensAfterAbort: number;
   /** The whole script was sent. */
   finished: boolean;
+  /** When `cancel(id)` stopped this run (`detached` only), or `null`. */
+  cancelledAt: number | null;
+  /** Tokens generated after `cancel(id)` stopped this run (0 when the cancel stops it at once). */
+  tokensAfterCancel: number;
 };
 
 export type FakeModel = {
@@ -71,6 +83,13 @@ export type FakeModel = {
   stream(signal?: AbortSignal, overrides?: Omit<FakeModelOptions, 'id'> & { id?: string }): Response;
   /** Every run so far, oldest first. */
   readonly runs: readonly FakeModelRun[];
+  /**
+   * The provider-side cancel of a `detached` run, by its response id (the run's `id`, which the
+   * stream carries: OpenAI's `response.id`, Anthropic's `message.id`, …): stops its generation at
+   * once. `true` when a run with this id was generating; `false` otherwise (unknown, ended, or not
+   * `detached`: such a run stops through its signal).
+   */
+  cancel(responseId: string): boolean;
 };
 
 export const DEFAULT_FAKE_SCRIPT: FakeModelScript = {
@@ -105,6 +124,8 @@ function paceInterval(intervalMs: number | undefined, tokensPerSecond: number): 
  */
 export function createFakeModel(options: FakeModelOptions = {}): FakeModel {
   const runs: FakeModelRun[] = [];
+  /** The detached runs still generating (pruned as new ones start). */
+  let generations: { run: FakeModelRun; generation: DetachedGeneration }[] = [];
 
   const stream: FakeModel['stream'] = (signal, overrides = {}) => {
     const protocol = overrides.protocol ?? options.protocol ?? 'ai-sdk';
@@ -114,11 +135,18 @@ export function createFakeModel(options: FakeModelOptions = {}): FakeModel {
     const stall = overrides.stall ?? options.stall;
     const id = overrides.id ?? options.id ?? `fake${String(++counter).padStart(8, '0')}`;
     const wire = createWireEncoder(protocol, { id, inputTokens: script.inputTokens ?? 0 });
-    const run: FakeModelRun = { id, protocol, tokens: 0, tokenTimes: [], abortedAt: null, tokensAfterAbort: 0, finished: false };
+    const run: FakeModelRun = { id, protocol, tokens: 0, tokenTimes: [], abortedAt: null, tokensAfterAbort: 0, finished: false, cancelledAt: null, tokensAfterCancel: 0 };
     runs.push(run);
 
     const steps = scriptSteps(wire, script, run);
-    const body = createPacedBody(steps, run, { interval: paceInterval(intervalMs, tokensPerSecond), stall }, signal);
+    const pace = { interval: paceInterval(intervalMs, tokensPerSecond), stall };
+    let body: ReadableStream<Uint8Array>;
+    if (overrides.detached ?? options.detached) {
+      const generation = createDetachedBody(steps, run, pace, signal);
+      generations = generations.filter(({ run: r }) => !r.finished && r.cancelledAt === null);
+      generations.push({ run, generation });
+      body = generation.body;
+    } else body = createPacedBody(steps, run, pace, signal);
 
     const headers: Record<string, string> = { 'content-type': wire.contentType, 'cache-control': 'no-cache' };
     if (protocol === 'ai-sdk') headers['x-vercel-ai-ui-message-stream'] = 'v1';
@@ -129,6 +157,11 @@ export function createFakeModel(options: FakeModelOptions = {}): FakeModel {
     stream,
     get runs() {
       return runs;
+    },
+    cancel(responseId) {
+      let cancelled = false;
+      for (const { run, generation } of generations) if (run.id === responseId && generation.cancel()) cancelled = true;
+      return cancelled;
     },
   };
 }

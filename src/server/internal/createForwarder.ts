@@ -35,9 +35,9 @@ export function createForwarder(): Forwarder {
 
   const forward = (bytes: Uint8Array) => {
     if (logged === null) return output.enqueue(bytes);
-    const entries = logged.entries(bytes);
+    const { entries, wire } = logged.entries(bytes);
     for (const entry of entries) logged.writer.append(entry);
-    output.enqueue(entries.length === 1 ? entries[0]!.data : concat(entries.map((entry) => entry.data)));
+    output.enqueue(wire);
   };
   const endLog = (reason: ResumeLogEnd) => logged?.writer.end(reason);
 
@@ -85,16 +85,4 @@ export function createForwarder(): Forwarder {
       endLog('error');
     },
   };
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const part of parts) length += part.length;
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }

@@ -3,8 +3,10 @@ import type { DisconnectPolicy, HandleModelStreamOptions } from '../handleModelS
 import type { CancelReport, StreamRegistration } from '../types';
 import { answerUpstream } from './answerUpstream';
 import { terminalBytes, terminalKindOf } from './cancelTerminal';
+import { createFinishReporter, type FinishOptions } from './createFinishReporter';
 import { createForwarder } from './createForwarder';
 import { createSideDecoder } from './createSideDecoder';
+import { createUpstreamCancel, type UpstreamCancelOptions } from './createUpstreamCancel';
 import type { FinalPhase, ModelStreamContext, ModelStreamState } from './modelStreamContext';
 import type { ResolvedResume } from './resume/resolveResume';
 import { watchDetached } from './resume/watchDetached';
@@ -13,7 +15,9 @@ import { jsonError } from './validation';
 /** One stream request, from its registration on: the registry only ever sees `onCancel`. */
 export type ModelStream = {
   /** For `registry.register`: stops the stream for a cancel, or answers `null` when it is late. */
-  onCancel(): CancelReport | null;
+  onCancel(): CancelReport | null | Promise<CancelReport | null>;
+  /** A tombstone cancelled it at its registration (`start` is never called): `onFinish` still runs. */
+  tombstoned(): void;
   /** Once registered: listens for the client, calls the upstream and answers with its stream. */
   start(registration: StreamRegistration): Promise<Response>;
 };
@@ -69,12 +73,14 @@ function stopUpstream(state: ModelStreamState, upstreamAbort: AbortController, r
 }
 
 /** What `handleModelStream` passes on, its defaults applied. */
-export type ModelStreamOptions = Pick<HandleModelStreamOptions, 'upstream'> & {
-  protocol: Protocol | 'auto';
-  onDisconnect: DisconnectPolicy;
-  resume: ResolvedResume | null;
-  secretHash: string;
-};
+export type ModelStreamOptions = Pick<HandleModelStreamOptions, 'upstream'> &
+  FinishOptions &
+  UpstreamCancelOptions & {
+    protocol: Protocol | 'auto';
+    onDisconnect: DisconnectPolicy;
+    resume: ResolvedResume | null;
+    secretHash: string;
+  };
 
 /**
  * The lifecycle of one stream request: its one state (see `ModelStreamState`), the one way out of
@@ -89,6 +95,8 @@ export function createModelStream(request: Request, options: ModelStreamOptions)
     if (event.type === 'finish' || event.type === 'error') state.modelFinished = true;
   });
   const forwarder = createForwarder();
+  const finish = createFinishReporter(options, state, decoder);
+  const upstreamCancel = createUpstreamCancel(options, decoder);
 
   /**
    * Every way out of the stream (its end, a failure, a refusal, a cancel, a disconnect) comes
@@ -100,15 +108,16 @@ export function createModelStream(request: Request, options: ModelStreamOptions)
     state.unwatch?.();
     request.signal.removeEventListener('abort', onClientGone);
     finishRegistration(state, stopped);
+    finish.ended(phase);
   };
 
   const terminalKind = () => terminalKindOf(protocol, decoder.protocol, state.upstream);
-  const stream: ModelStreamContext = { state, protocol, decoder, forwarder, resume, secretHash, end, onClientGone, terminalKind };
+  const stream: ModelStreamContext = { state, protocol, decoder, forwarder, finish, resume, secretHash, end, onClientGone, terminalKind };
 
-  const onCancel = (): CancelReport | null => {
+  const onCancel = (): CancelReport | null | Promise<CancelReport | null> => {
     // Cancelled already, or aborted by a disconnect (its registration not finished when this cancel
     // came): the model was stopped before it finished, as the cancel wanted.
-    if (state.phase === 'cancelled' || state.phase === 'disconnected') return state.report;
+    if (state.phase === 'cancelled' || state.phase === 'disconnected') return upstreamCancel.pending ?? state.report;
     // Ended on its own, or its finish already went out: the cancel is late.
     if (state.phase === 'ended' || state.modelFinished) return null;
     const report = decoder.usage();
@@ -117,7 +126,7 @@ export function createModelStream(request: Request, options: ModelStreamOptions)
     stopUpstream(state, upstreamAbort, new DOMException('The stream was cancelled through the cancel endpoint.', 'AbortError'));
     forwarder.cancel(terminalBytes(terminalKind(), report));
     forwarder.wake();
-    return report;
+    return upstreamCancel.after(report);
   };
 
   function onClientGone() {
@@ -145,5 +154,5 @@ export function createModelStream(request: Request, options: ModelStreamOptions)
     return answerUpstream(stream, response);
   };
 
-  return { onCancel, start };
+  return { onCancel, start, tombstoned: finish.tombstoned };
 }

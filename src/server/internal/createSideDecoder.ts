@@ -1,4 +1,4 @@
-import { createAccumulator } from '../../core/accumulator';
+import { createAccumulator, type AccumulatedMessage } from '../../core/accumulator';
 import { createStreamDecoder, type StreamDecoder } from '../../core/decoders/createStreamDecoder';
 import { detectProtocolFromContentType } from '../../core/decoders/detectProtocol';
 import type { Protocol, StreamEvent } from '../../core/types';
@@ -22,6 +22,8 @@ export type SideDecoder = {
   framing(): Framing | null;
   /** The usage known so far, measured or estimated (docs/server.md, "Usage on cancel"). */
   usage(): CancelReport;
+  /** What was decoded so far: text, reasoning, tool calls, usage, finish reason, id (for `onFinish`). */
+  message(): AccumulatedMessage;
 };
 
 function framingOf(protocol: Protocol): Framing {
@@ -66,5 +68,6 @@ export function createSideDecoder(protocol: Protocol | 'auto', onEvent: (event: 
       return null;
     },
     usage: () => estimateUsage(accumulator.message()),
+    message: () => accumulator.message(),
   };
 }

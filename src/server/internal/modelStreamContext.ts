@@ -1,6 +1,7 @@
 import type { Protocol } from '../../core/types';
 import type { CancelReport, ResumeLogWriter, StreamRegistration } from '../types';
 import type { TerminalKind } from './cancelTerminal';
+import type { FinishReporter } from './createFinishReporter';
 import type { Forwarder } from './createForwarder';
 import type { SideDecoder } from './createSideDecoder';
 import type { ResolvedResume } from './resume/resolveResume';
@@ -50,6 +51,8 @@ export type ModelStreamContext = {
   /** The resume log's store and bounds (`null`: resume off), and what the log is created with. */
   readonly resume: ResolvedResume | null;
   readonly secretHash: string;
+  /** Runs `onFinish` once the stream is over (`end` tells it; the pump says when the upstream broke). */
+  readonly finish: FinishReporter;
   /** The one way out: see `createModelStream`. */
   end(phase: FinalPhase, stopped?: CancelReport): void;
   /** The client went away (its request aborted, or the runtime cancelled the body). */

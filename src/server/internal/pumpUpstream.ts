@@ -3,13 +3,16 @@ import type { ModelStreamContext } from './modelStreamContext';
 /**
  * The pump of a streaming response: reads the upstream only once the client asked for a chunk
  * (nothing is buffered between them), or without waiting when no client reads any more
- * (`onDisconnect: 'continue'`), until the stream leaves `streaming`.
+ * (`onDisconnect: 'continue'`) or the stream has a resume log, until the stream leaves `streaming`.
  */
 export async function pumpUpstream(stream: ModelStreamContext, reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
   const { state, forwarder } = stream;
   try {
     for (;;) {
-      while (state.attached && !forwarder.wanted && state.phase === 'streaming') await forwarder.demand();
+      // With a resume log the client's pace does not hold the stream up: a connection that died
+      // without the server knowing would stall every resume reader behind it. The bytes are held
+      // once, by the log; the client's queue holds views of the same buffers.
+      while (state.attached && !forwarder.logging && !forwarder.wanted && state.phase === 'streaming') await forwarder.demand();
       if (state.phase !== 'streaming') return;
       const { done, value } = await reader.read();
       if (state.phase !== 'streaming') return; // cancelled or disconnected while reading
@@ -22,6 +25,7 @@ export async function pumpUpstream(stream: ModelStreamContext, reader: ReadableS
   } catch (error) {
     if (state.phase !== 'streaming') return;
     // The upstream broke mid-stream: the client sees a broken stream too, not a clean end.
+    stream.finish.failed();
     stream.end('ended');
     stream.forwarder.fail(error);
   }

@@ -15,8 +15,11 @@ export type LocalStreams = {
   /** The live streams of this instance (the heartbeat re-asserts each). */
   readonly entries: ReadonlyMap<string, LocalEntry>;
   register(streamId: string, secretHash: string, onCancel: CancelListener): Promise<RegisterResult>;
-  /** Cancels a stream this instance serves, and stores the outcome in its hash. */
-  cancel(streamId: string): Promise<Outcome>;
+  /**
+   * Cancels a stream this instance serves, and stores the outcome in its hash. `onWaiting` runs
+   * when its listener answered with a promise (`cancelUpstream`), before it is awaited.
+   */
+  cancel(streamId: string, onWaiting?: () => void): Promise<Outcome>;
   clear(): void;
 };
 
@@ -79,7 +82,7 @@ export function createLocalStreams(options: LocalStreamsOptions): LocalStreams {
     };
   };
 
-  const cancel = async (streamId: string): Promise<Outcome> => {
+  const cancel = async (streamId: string, onWaiting?: () => void): Promise<Outcome> => {
     const entry = local.get(streamId);
     // It finished meanwhile (its FINISH went out on this connection before this command, so a
     // report of a disconnect-stopped stream is there to take).
@@ -87,7 +90,9 @@ export function createLocalStreams(options: LocalStreamsOptions): LocalStreams {
     leave(streamId, entry);
     let report: CancelReport | null;
     try {
-      report = entry.onCancel();
+      const answer = entry.onCancel();
+      if (answer instanceof Promise) onWaiting?.(); // `cancelUpstream`: awaited before the answer
+      report = await answer;
     } catch {
       report = PENDING_REPORT;
     }

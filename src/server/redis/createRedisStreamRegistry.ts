@@ -51,6 +51,13 @@ type RedisStreamRegistryCommonOptions = {
   maxTombstones?: number;
   /** How long a cancel waits for the instance serving the stream to confirm (else `504`). Default 1000 ms. */
   cancelTimeoutMs?: number;
+  /**
+   * How long a cancel waits, in all, once the instance serving the stream said that its listener
+   * is still at work: a `handleModelStream` with `cancelUpstream`, whose answer waits for the
+   * provider-side cancel. Default 10 000 ms. Keep it above the handlers' `cancelUpstreamTimeoutMs`
+   * (5000 by default), else such a cancel answers `504` though the stream was stopped.
+   */
+  cancelListenerTimeoutMs?: number;
   /** Longest wait for one Redis command (including the first connection) before the handler answers `503`. Default 3000 ms. */
   commandTimeoutMs?: number;
   /**
@@ -110,6 +117,7 @@ function withDefaults(options: RedisStreamRegistryOptions) {
     // A whole number for the script (`Infinity` would not parse there): no cap at all is MAX_SAFE_INTEGER.
     maxTombstones: Math.max(0, Math.floor(Math.min(options.maxTombstones ?? 10_000, Number.MAX_SAFE_INTEGER))),
     cancelTimeoutMs: options.cancelTimeoutMs ?? 1000,
+    cancelListenerTimeoutMs: options.cancelListenerTimeoutMs ?? 10_000,
     commandTimeoutMs: options.commandTimeoutMs ?? 3000,
     resumePollMs: options.resumePollMs ?? 50,
   };
@@ -125,7 +133,7 @@ function withDefaults(options: RedisStreamRegistryOptions) {
  * - A cancel checks the secret hash (constant time) and publishes `{ streamId, owner, requestId,
  *   replyTo }` on `rms:cancel`; the owner aborts the stream, stores the usage in the hash and
  *   answers on `rms:cancel-reply:<instanceId>` with it. No confirmation within `cancelTimeoutMs`
- *   answers 504.
+ *   answers 504 (`cancelListenerTimeoutMs` once the owner said it awaits its listener).
  * - A cancel for an unknown id leaves `rms:{<id>}:tomb:<secretHash>` with a TTL, after reserving
  *   room for it in `rms:{tombstones}` (at most `maxTombstones`; else the cancel answers `full`).
  * - Redis restarted without persistence (every key lost): every owner re-asserts its live streams
@@ -166,7 +174,7 @@ function withDefaults(options: RedisStreamRegistryOptions) {
  * ```
  */
 export function createRedisStreamRegistry(options: RedisStreamRegistryOptions): RedisStreamRegistry {
-  const { streamTtlMs, finishedTtlMs, tombstoneTtlMs, maxTombstones, cancelTimeoutMs, commandTimeoutMs, resumePollMs } = withDefaults(options);
+  const { streamTtlMs, finishedTtlMs, tombstoneTtlMs, maxTombstones, cancelTimeoutMs, cancelListenerTimeoutMs, commandTimeoutMs, resumePollMs } = withDefaults(options);
   const instanceId = crypto.randomUUID();
   const keys = createRedisKeys(options.keyPrefix ?? 'rms:', instanceId);
   let closed = false;
@@ -203,7 +211,7 @@ export function createRedisStreamRegistry(options: RedisStreamRegistryOptions): 
     releaseReservation: tombstones.release,
     cancelLocally: (streamId) => void local.cancel(streamId),
   });
-  const cancels = createCancelRoundTrip({ ...shared, cancelTimeoutMs, cancelLocally: local.cancel });
+  const cancels = createCancelRoundTrip({ ...shared, cancelTimeoutMs, cancelListenerTimeoutMs, cancelLocally: local.cancel });
   const cancel = createStreamCancel({ ...shared, tombstones, finished, cancelLocally: local.cancel, cancelRemotely: cancels.request });
   const resumeLog = createRedisLogStore({ command, keys, pollMs: resumePollMs, isClosed });
 

@@ -166,5 +166,56 @@ export function registryContract(setup: RegistryContractSetup | (() => RegistryC
       registered(await registry.register(refused, HASH_A, () => REPORT));
       expect(registry.size()).toBe(1);
     });
+
+    describe('an async CancelListener (handleModelStream with cancelUpstream)', () => {
+      const UPSTREAM_REPORT: CancelReport = { ...REPORT, upstreamCancelled: true };
+
+      it('the cancel answer waits for its promise and carries what it resolved to; the stream leaves the live set at once', async () => {
+        const registry = await newRegistry();
+        const streamId = id('s');
+        let resolve!: (report: CancelReport) => void;
+        const onCancel = vi.fn(() => new Promise<CancelReport>((r) => (resolve = r)));
+        registered(await registry.register(streamId, HASH_A, onCancel));
+        let answered = false;
+        const answer = registry.cancel(streamId, HASH_A).then((result) => {
+          answered = true;
+          return result;
+        });
+        await vi.waitFor(() => expect(onCancel).toHaveBeenCalledTimes(1));
+        await new Promise((r) => setTimeout(r, 50));
+        expect(answered).toBe(false);
+        expect(registry.size()).toBe(0);
+        resolve(UPSTREAM_REPORT);
+        expect(await answer).toEqual({ status: 'cancelled', report: UPSTREAM_REPORT });
+        expect(onCancel).toHaveBeenCalledTimes(1);
+        expect(await registry.cancel(streamId, HASH_A)).toEqual({ status: 'already-finished' });
+      });
+
+      it('a second cancel while the first one waits answers already-finished and calls nothing', async () => {
+        const registry = await newRegistry();
+        const streamId = id('s');
+        let resolve!: (report: CancelReport) => void;
+        const onCancel = vi.fn(() => new Promise<CancelReport>((r) => (resolve = r)));
+        registered(await registry.register(streamId, HASH_A, onCancel));
+        const first = registry.cancel(streamId, HASH_A);
+        await vi.waitFor(() => expect(onCancel).toHaveBeenCalledTimes(1));
+        const second = await registry.cancel(streamId, HASH_A);
+        // In memory and on Redis before the owner stored its answer: the stream is over either way.
+        expect(['already-finished', 'cancelled']).toContain(second.status);
+        resolve({ ...REPORT, upstreamCancelled: false });
+        expect(await first).toEqual({ status: 'cancelled', report: { ...REPORT, upstreamCancelled: false } });
+        expect(onCancel).toHaveBeenCalledTimes(1);
+      });
+
+      it('a promise of null answers already-finished; a rejected one still cancelled, with the usage unknown', async () => {
+        const registry = await newRegistry();
+        const late = id('late');
+        registered(await registry.register(late, HASH_A, async () => null));
+        expect(await registry.cancel(late, HASH_A)).toEqual({ status: 'already-finished' });
+        const failing = id('failing');
+        registered(await registry.register(failing, HASH_A, () => Promise.reject(new Error('boom'))));
+        expect(await registry.cancel(failing, HASH_A)).toEqual({ status: 'cancelled', report: UNKNOWN_USAGE });
+      });
+    });
   });
 }

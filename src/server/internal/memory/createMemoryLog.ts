@@ -45,6 +45,7 @@ function firstAfter(state: LogState, after: number): number {
 }
 
 function wake(state: LogState): void {
+  if (state.waiters.length === 0) return;
   const woken = state.waiters;
   state.waiters = [];
   for (const resolve of woken) resolve();

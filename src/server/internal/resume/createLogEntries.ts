@@ -2,7 +2,9 @@ import type { ResumeLogEntry, ResumeLogMeta } from '../../types';
 
 const LF = 10;
 const CR = 13;
-const encoder = new TextEncoder();
+
+/** The log entries of some forwarded bytes, and the bytes the client is sent for them (`wire`). */
+export type LoggedBytes = { readonly entries: ResumeLogEntry[]; readonly wire: Uint8Array };
 
 /**
  * Cuts the forwarded bytes into log entries and, for SSE, writes each event's `id:` line
@@ -12,9 +14,14 @@ const encoder = new TextEncoder();
  *
  * The id is the content offset just past the event, with the stream's tag, and it is the event's
  * **last** field: written before the blank line that ends the event, so it wins over an `id:` the
- * upstream may have written itself. An empty block (a stray blank line) gets none.
+ * upstream may have written itself. An empty block (a stray blank line) gets none. The entries are
+ * views into the one `wire` buffer the client is sent: one copy per forwarded chunk, however many
+ * events it holds.
  */
-export type LogEntries = (bytes: Uint8Array) => ResumeLogEntry[];
+export type LogEntries = (bytes: Uint8Array) => LoggedBytes;
+
+/** Where one call's bytes are cut: the end of each piece, and where its id goes (`-1`: none). */
+type Cut = { to: number; blankAt: number };
 
 export function createLogEntries(framing: ResumeLogMeta['framing'], tag: string): LogEntries {
   let offset = 0;
@@ -22,58 +29,73 @@ export function createLogEntries(framing: ResumeLogMeta['framing'], tag: string)
     return (bytes) => {
       const entry = { start: offset, end: offset + bytes.length, data: bytes };
       offset = entry.end;
-      return [entry];
+      return { entries: [entry], wire: bytes };
     };
   }
   // The scanner's state between calls: where the current line and event stand.
-  let atLineStart = true;
-  let prevCR = false;
-  let blockHasContent = false;
-
+  const at = { atLineStart: true, prevCR: false, blockHasContent: false };
+  const suffix = `.${tag}\n`;
   return (bytes) => {
-    const entries: ResumeLogEntry[] = [];
+    const cuts = scanEvents(bytes, at);
+    // The ids first (their lengths size the buffer), then one buffer with every piece and its id.
+    let end = offset;
     let from = 0;
-    const emit = (to: number, blankAt: number | null) => {
-      if (to <= from) return;
-      const start = offset;
-      const end = offset + (to - from);
-      let data = bytes.subarray(from, to);
-      if (blankAt !== null) {
-        const id = encoder.encode(`id: ${end}.${tag}\n`);
-        const out = new Uint8Array(data.length + id.length);
-        out.set(bytes.subarray(from, blankAt), 0);
-        out.set(id, blankAt - from);
-        out.set(bytes.subarray(blankAt, to), blankAt - from + id.length);
-        data = out;
-      }
-      entries.push({ start, end, data });
-      offset = end;
-      from = to;
-    };
-    for (let i = 0; i < bytes.length; i++) {
-      const byte = bytes[i]!;
-      if (byte === LF && prevCR) {
-        // The LF of a CRLF whose CR ended the last call: the line already ended at the CR.
-        prevCR = false;
-        continue;
-      }
-      prevCR = false;
-      if (byte !== LF && byte !== CR) {
-        atLineStart = false;
-        blockHasContent = true;
-        continue;
-      }
-      const crlf = byte === CR && bytes[i + 1] === LF;
-      if (byte === CR && i + 1 === bytes.length) prevCR = true;
-      if (atLineStart) {
-        // A blank line: the event ends after its terminator (both bytes of a CRLF).
-        emit(crlf ? i + 2 : i + 1, blockHasContent ? i : null);
-        blockHasContent = false;
-      }
-      atLineStart = true;
-      if (crlf) i++;
-    }
-    emit(bytes.length, null);
-    return entries;
+    let extra = 0;
+    const ids = cuts.map((cut) => {
+      end += cut.to - from;
+      from = cut.to;
+      const id = cut.blankAt < 0 ? '' : `id: ${end}${suffix}`;
+      extra += id.length;
+      return id;
+    });
+    const wire = new Uint8Array(bytes.length + extra);
+    const entries: ResumeLogEntry[] = [];
+    let write = 0;
+    from = 0;
+    cuts.forEach((cut, i) => {
+      const id = ids[i]!;
+      const begin = write;
+      const split = id ? cut.blankAt : cut.to;
+      wire.set(bytes.subarray(from, split), write);
+      write += split - from;
+      for (let c = 0; c < id.length; c++) wire[write++] = id.charCodeAt(c); // ASCII only
+      wire.set(bytes.subarray(split, cut.to), write);
+      write += cut.to - split;
+      entries.push({ start: offset, end: offset + (cut.to - from), data: wire.subarray(begin, write) });
+      offset += cut.to - from;
+      from = cut.to;
+    });
+    return { entries, wire };
   };
+}
+
+/** The pieces of `bytes`: each event that ends in it, and the rest, if any. Moves `at` along. */
+function scanEvents(bytes: Uint8Array, at: { atLineStart: boolean; prevCR: boolean; blockHasContent: boolean }): Cut[] {
+  const cuts: Cut[] = [];
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i]!;
+    if (byte === LF && at.prevCR) {
+      // The LF of a CRLF whose CR ended the last call: the line already ended at the CR.
+      at.prevCR = false;
+      continue;
+    }
+    at.prevCR = false;
+    if (byte !== LF && byte !== CR) {
+      at.atLineStart = false;
+      at.blockHasContent = true;
+      continue;
+    }
+    const crlf = byte === CR && bytes[i + 1] === LF;
+    if (byte === CR && i + 1 === bytes.length) at.prevCR = true;
+    if (at.atLineStart) {
+      // A blank line: the event ends after its terminator (both bytes of a CRLF).
+      cuts.push({ to: crlf ? i + 2 : i + 1, blankAt: at.blockHasContent ? i : -1 });
+      at.blockHasContent = false;
+    }
+    at.atLineStart = true;
+    if (crlf) i++;
+  }
+  const last = cuts.length > 0 ? cuts[cuts.length - 1]!.to : 0;
+  if (last < bytes.length) cuts.push({ to: bytes.length, blankAt: -1 });
+  return cuts;
 }
