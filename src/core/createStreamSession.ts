@@ -7,6 +7,7 @@ import { createDeferred, type Deferred } from './internal/createDeferred';
 import { toError } from './internal/reportError';
 import { withTimeout } from './internal/withTimeout';
 import { createNotifier, type Notifier } from './session/createNotifier';
+import { createReconnector } from './session/createReconnector';
 import { Bound, createSessionTimers, type SessionTimers } from './session/createSessionTimers';
 import { createStreamConnection, type StreamConnection } from './session/createStreamConnection';
 import { createServerCancel, type ServerCancel } from './session/createServerCancel';
@@ -19,10 +20,10 @@ export type { StreamStatus, IncompleteReason, IncompleteInfo, StreamSessionSnaps
 
 /**
  * Where a session stands, as one value: its status, and what only the `incomplete` end has (why,
- * and the error). It changes in three places only: `enter()` (`connecting`, `stopping`: heard at
- * once), `onChunk` (`streaming`: heard with the first chunk) and `end()` (a terminal one, once);
- * nothing else says whether the session started, stops or ended. A new live phase (a
- * `reconnecting` one, say, with its attempt) is one more member here, one more case in `isLive`.
+ * and the error). It changes in three places only: `enter()` (`connecting`, `stopping`, and the
+ * reconnector's `reconnecting` and back to `streaming`: heard at once), `onChunk` (`streaming`:
+ * heard with the first chunk) and `end()` (a terminal one, once); nothing else says whether the
+ * session started, stops or ended.
  */
 type Phase =
   | { readonly status: Exclude<StreamStatus, 'incomplete'>; readonly incomplete?: never; readonly error?: never }
@@ -50,8 +51,8 @@ type Session = {
 /** The defaults, as an enum: esbuild writes its values in place (top-level constants stay variables). */
 enum Default { DRAIN_MS = 250, FIRST_BYTE_TIMEOUT_MS = 30_000 }
 
-/** The request is out or the answer arriving: what `stop()` and `disconnect()` act on. */
-const isLive = ({ status }: Phase) => status === 'connecting' || status === 'streaming';
+/** The request is out, the answer arriving or being resumed: what `stop()` and `disconnect()` act on. */
+const isLive = ({ status }: Phase) => status === 'connecting' || status === 'streaming' || status === 'reconnecting';
 const isOver = ({ status }: Phase) => status === 'complete' || status === 'incomplete';
 
 /** The snapshot of a session in a phase (`{ status: 'idle' }`: the hook's before any session, too). */
@@ -73,7 +74,7 @@ function refresh(s: Session): boolean {
 }
 
 /** A live status change: listeners hear of it now, in this task. */
-function enter(s: Session, status: 'connecting' | 'stopping') {
+function enter(s: Session, status: 'connecting' | 'stopping' | 'reconnecting' | 'streaming') {
   s.phase = { status };
   s.notifier.flush();
 }
@@ -260,6 +261,8 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
         if (firstChunk) s.phase = { status: 'streaming' };
         if (s.connection.decode(chunk) && firstChunk) notifier.schedule();
       },
+      // The body ended or broke: resumed with `resumeApi` (docs/resume.md), else closed as it says.
+      lost: (lost) => reconnect(lost),
       // The read loop is over (end of stream, dropped, or an error: fetch failed, non-2xx,
       // undecodable). While stopping, the stop contract decides the outcome; otherwise it is decided here.
       closed(how, failure) {
@@ -290,5 +293,6 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
       getSnapshot: () => s.snapshot,
     },
   };
+  const reconnect = createReconnector(options, fetchFn, s.connection, s.session, { live: () => isLive(s.phase), enter: (status) => enter(s, status), message, timers: s.timers });
   return s.session;
 }

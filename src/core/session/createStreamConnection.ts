@@ -10,6 +10,9 @@ import type { StreamSessionOptions } from './types';
 /** How the read loop ended: the end of the stream, a dropped connection, or an error (fetch failed, non-2xx, undecodable). */
 export type CloseReason = 'eof' | 'dropped' | 'error';
 
+/** How a body's read loop ended without an answer of its own: its end, or a read error (`failure`). */
+export type Lost = { how: 'eof' | 'dropped'; failure?: unknown };
+
 /** What the session hears from its connection. */
 export type ConnectionSink = {
   /** The session has ended: read no further (asked after every wait). */
@@ -20,6 +23,8 @@ export type ConnectionSink = {
   chunk(chunk: Uint8Array): void;
   /** The read loop is over (once); `failure` for `dropped` and `error`. */
   closed(how: CloseReason, failure?: unknown): void;
+  /** The body ended or broke: `finish(lost)` closes as it says, unless the session resumes the stream. */
+  lost(lost: Lost): void;
 };
 
 /** What {@link createStreamConnection} returns: one request, its decoder, and how it closes. */
@@ -34,6 +39,8 @@ export type StreamConnection = {
   started: boolean;
   /** The read loop is over. */
   done: boolean;
+  /** Body bytes received so far, over the first answer and every resumed one. */
+  received: number;
   /** Resolves once `done`. */
   readonly closed: Promise<void>;
   /**
@@ -43,6 +50,17 @@ export type StreamConnection = {
   read(ids: { streamId: string; cancelSecret: string }): Promise<void>;
   /** Feeds a chunk to the decoder, or ends its input; `false` (after closing with the error) when the stream is undecodable. */
   decode(chunk?: Uint8Array): boolean;
+  /** Closes the read loop as `lost` says (an end of input first ends the decoder's input, which may fail instead), or with an error. Once. */
+  finish(lost: Lost | { how: 'error'; failure: unknown }): void;
+  /** Where a resume continues from (the decoder's `cursor`). */
+  readonly cursor: string | null;
+  /**
+   * Before a resume request: a fresh `AbortController`, the one `abort` aborts from now on; waits
+   * `ms` (cut short by `abort`), then resolves with its signal, for the request.
+   */
+  pause(ms: number): Promise<AbortSignal>;
+  /** Reads a resumed 2xx body into the same decoder (framing reset first); resolves with how it ended, or `undefined` (closed, or the session ended). */
+  readResumed(response: Response): Promise<Lost | undefined>;
   /** Closes the connection: aborts the fetch (the server sees the request close) and lets go of the reader. */
   abort(reason: 'cancelled' | 'disconnected'): void;
   /** Stops counting this stream among the page's open streams (see `openStreams.ts`); once. */
@@ -52,10 +70,11 @@ export type StreamConnection = {
 const noop = () => {};
 
 /**
- * The loop over a body, chunk by chunk into `sink`, until it ends (`close`) or the session ended.
+ * The loop over a body, chunk by chunk into `sink`, until it ends or breaks (what it returns) or
+ * the session ended or the decoder failed (`undefined`).
  * getReader, not async iteration: Safari's ReadableStream is not async-iterable.
  */
-async function readBody(reader: ReadableStreamDefaultReader<Uint8Array> | undefined, sink: ConnectionSink, connection: StreamConnection, close: typeof sink.closed) {
+async function readBody(reader: ReadableStreamDefaultReader<Uint8Array> | undefined, sink: ConnectionSink, connection: StreamConnection): Promise<Lost | undefined> {
   try {
     for (;;) {
       let result: ReadableStreamReadResult<Uint8Array>;
@@ -63,14 +82,12 @@ async function readBody(reader: ReadableStreamDefaultReader<Uint8Array> | undefi
         // No body at all reads as an empty stream.
         result = reader ? await reader.read() : { done: true, value: undefined };
       } catch (failure) {
-        return close('dropped', failure);
+        return { how: 'dropped', failure };
       }
       if (sink.ended()) return;
-      if (result.done) {
-        if (connection.decode()) close('eof');
-        return;
-      }
+      if (result.done) return { how: 'eof' };
       if (result.value.byteLength === 0) continue;
+      connection.received += result.value.byteLength;
       sink.chunk(result.value);
       if (connection.done) return;
     }
@@ -83,6 +100,16 @@ async function readBody(reader: ReadableStreamDefaultReader<Uint8Array> | undefi
   }
 }
 
+/** Resolves with `signal` after `ms`, or at once when it aborts. */
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<AbortSignal>((resolve) => {
+    const timer = setTimeout(resolve, ms, signal);
+    signal.onabort = () => {
+      clearTimeout(timer);
+      resolve(signal);
+    };
+  });
+
 /**
  * Reading a response, on its own: the `fetch` (with one `AbortController`), a non-2xx answer read
  * into a `StreamHttpError`, the decoder for a 2xx one, and the read loop that hands each chunk to
@@ -91,10 +118,12 @@ async function readBody(reader: ReadableStreamDefaultReader<Uint8Array> | undefi
  * session releases it (docs/session.md, "The browser's connection pool").
  */
 export function createStreamConnection(options: StreamSessionOptions, fetchFn: typeof fetch, sink: ConnectionSink): StreamConnection {
-  const controller = new AbortController();
+  let controller = new AbortController();
   const closing = createDeferred<void>();
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   let decoder: StreamDecoder | undefined;
+
+  const readFrom = (response: Response) => readBody((reader = response.body?.getReader()), sink, connection);
 
   const close = (how: CloseReason, failure?: unknown) => {
     connection.done = true;
@@ -109,6 +138,7 @@ export function createStreamConnection(options: StreamSessionOptions, fetchFn: t
     },
     started: false,
     done: false,
+    received: 0,
     closed: closing.promise,
     release: noop,
     async read(ids) {
@@ -116,15 +146,10 @@ export function createStreamConnection(options: StreamSessionOptions, fetchFn: t
       headers.set('x-stream-id', ids.streamId);
       headers.set('x-stream-cancel-secret', ids.cancelSecret);
       connection.release = trackOpenStream(options.api);
+      const { method = 'POST', body, credentials } = options;
       let response: Response;
       try {
-        response = await fetchFn(options.api, {
-          method: options.method ?? 'POST',
-          headers,
-          body: options.body,
-          credentials: options.credentials,
-          signal: controller.signal,
-        });
+        response = await fetchFn(options.api, { method, headers, body, credentials, signal: controller.signal });
       } catch (failure) {
         return close('error', failure);
       }
@@ -138,7 +163,21 @@ export function createStreamConnection(options: StreamSessionOptions, fetchFn: t
       // The decoder's options (`protocol`, `aiSdkUsagePath`, `maxEventSize`) are the session's own,
       // under the same names: passed as they are, with the answer's content type.
       decoder = createStreamDecoder({ ...options, contentType: response.headers.get('content-type') }, sink.event);
-      return readBody((reader = response.body?.getReader()), sink, connection, close);
+      const lost = await readFrom(response);
+      if (lost) sink.lost(lost);
+    },
+    finish(lost) {
+      if (!connection.done && (lost.how !== 'eof' || connection.decode())) close(lost.how, lost.failure);
+    },
+    get cursor() {
+      return decoder!.cursor;
+    },
+    pause(ms) {
+      return sleep(ms, (controller = new AbortController()).signal);
+    },
+    readResumed(response) {
+      decoder!.resumeFraming();
+      return readFrom(response);
     },
     decode(chunk) {
       try {

@@ -1,0 +1,104 @@
+import type { Accumulator } from '../accumulator';
+import { ErrorBody, readTextUpTo } from '../createCancelRequest';
+import { StreamHttpError } from '../errors';
+import type { Lost, StreamConnection } from './createStreamConnection';
+import type { SessionTimers } from './createSessionTimers';
+import type { StreamSessionOptions } from './types';
+
+// The client half of resume (docs/resume.md): what a session does when its connection drops
+// mid-answer. Its own module so the session reads as before; it costs an app without
+// `resumeApi` only this code, never a request.
+
+/** The `reconnect` defaults; an enum, so esbuild writes the values in place. */
+enum Default {
+  ATTEMPTS = 5,
+  MIN_DELAY_MS = 250,
+  MAX_DELAY_MS = 4000,
+}
+
+/** What the reconnector reads from its session and tells it. */
+export type ReconnectHost = {
+  /** Connecting, streaming or reconnecting: not stopped, not ended. Asked before every attempt and after every wait. */
+  live(): boolean;
+  /** A live status change, heard at once. */
+  enter(status: 'reconnecting' | 'streaming'): void;
+  readonly message: Accumulator;
+  readonly timers: SessionTimers;
+};
+
+/**
+ * Returns what the session does with a body that ended or broke: with `resumeApi` and a drop
+ * mid-answer (a read error; an end without the finish, except for plain text, whose end is its
+ * finish), `reconnecting` and `GET <resumeApi>?streamId=…` with the cursor as `Last-Event-ID`, each
+ * 2xx body read into the same decoder, until the stream ends or a stop, a `404` or the last failed
+ * attempt; then, or without `resumeApi`, the connection closes as the body said (so the message
+ * ends as it would have without resume).
+ */
+export function createReconnector(
+  options: StreamSessionOptions,
+  fetchFn: typeof fetch,
+  connection: StreamConnection,
+  ids: { streamId: string; cancelSecret: string },
+  host: ReconnectHost,
+): (lost: Lost) => void {
+  const { resumeApi, headers: extra, credentials } = options;
+  const { attempts = Default.ATTEMPTS, minDelayMs = Default.MIN_DELAY_MS, maxDelayMs = Default.MAX_DELAY_MS } = options.reconnect ?? {};
+
+  const resumable = (lost: Lost) => {
+    const { finishReason, error } = host.message.message();
+    return host.live() && (lost.how === 'dropped' || (connection.protocol !== 'text' && finishReason === null && error === null));
+  };
+
+  const resume = async (lost: Lost) => {
+    const url = `${resumeApi}${String(resumeApi).includes('?') ? '&' : '?'}streamId=${encodeURIComponent(ids.streamId)}`;
+    for (let attempt = 0; attempt < attempts; ) {
+      host.enter('reconnecting');
+      host.timers.pause();
+      // Doubling, with jitter (half to all of it) so that clients a blip cut together do not come back together.
+      const delay = Math.min(maxDelayMs, minDelayMs * 2 ** attempt++);
+      const signal = await connection.pause(delay / 2 + (Math.random() * delay) / 2);
+      if (!host.live()) break;
+      const headers = new Headers(extra);
+      headers.set('x-stream-cancel-secret', ids.cancelSecret);
+      const cursor = connection.cursor;
+      if (cursor !== null) headers.set('last-event-id', cursor);
+      // The first-byte bound covers the resume request as it covered the first one.
+      host.timers.start();
+      let response: Response | undefined;
+      try {
+        response = await fetchFn(url, { headers, credentials, signal });
+      } catch {
+        // A network error: a failed attempt.
+      }
+      if (!host.live()) {
+        response?.body?.cancel().catch(() => {});
+        break;
+      }
+      if (!response) continue;
+      if (response.status === 404) break;
+      if (!response.ok) {
+        const failure = new StreamHttpError(response.status, response.statusText, await readTextUpTo(response, ErrorBody.MAX_BYTES));
+        return connection.finish({ how: 'error', failure });
+      }
+      host.timers.received();
+      host.enter('streaming');
+      const before = connection.received;
+      const logEnded = response.headers.get('x-stream-log-ended');
+      const next = await connection.readResumed(response);
+      if (!next) return; // the session ended, or the stream was undecodable (closed with that error)
+      if (connection.received > before) attempt = 0;
+      else if (logEnded) {
+        // The stream was over before this resume and nothing came: its log says how it ended.
+        if (logEnded === 'cancelled') host.message.apply({ type: 'finish', finishReason: 'cancelled', rawFinishReason: logEnded });
+        if (logEnded === 'error') host.message.apply({ type: 'error', message: 'The stream ended with an error on the server.' });
+        return connection.finish(logEnded === 'disconnected' ? lost : { how: 'eof' });
+      }
+      if (!resumable(next)) return connection.finish(next);
+      lost = next;
+    }
+    // A `404`, the attempts spent, or a stop: the stream closes as the last body said.
+    connection.finish(lost);
+  };
+
+  return (lost) => (resumeApi && resumable(lost) ? void resume(lost) : connection.finish(lost));
+}
