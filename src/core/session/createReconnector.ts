@@ -1,6 +1,4 @@
 import type { Accumulator } from '../accumulator';
-import { ErrorBody, readTextUpTo } from '../createCancelRequest';
-import { StreamHttpError } from '../errors';
 import type { Lost, StreamConnection } from './createStreamConnection';
 import type { SessionTimers } from './createSessionTimers';
 import type { StreamSessionOptions } from './types';
@@ -70,27 +68,23 @@ export function createReconnector(
       } catch {
         // A network error: a failed attempt.
       }
-      if (!host.live()) {
-        response?.body?.cancel().catch(() => {});
-        break;
-      }
+      // After a stop or the end, the abort that came with it closes this answer.
+      if (!host.live()) break;
       if (!response) continue;
       if (response.status === 404) break;
-      if (!response.ok) {
-        const failure = new StreamHttpError(response.status, response.statusText, await readTextUpTo(response, ErrorBody.MAX_BYTES));
-        return connection.finish({ how: 'error', failure });
+      if (response.ok) {
+        host.timers.received();
+        host.enter('streaming');
       }
-      host.timers.received();
-      host.enter('streaming');
-      const before = connection.received;
+      // The cursor moves with each event (SSE) or byte (text, NDJSON) applied.
+      const before = connection.cursor;
       const logEnded = response.headers.get('x-stream-log-ended');
       const next = await connection.readResumed(response);
-      if (!next) return; // the session ended, or the stream was undecodable (closed with that error)
-      if (connection.received > before) attempt = 0;
+      if (!next) return; // the session ended, or closed with an error (a non-2xx answer, an undecodable stream)
+      if (connection.cursor !== before) attempt = 0;
       else if (logEnded) {
         // The stream was over before this resume and nothing came: its log says how it ended.
-        if (logEnded === 'cancelled') host.message.apply({ type: 'finish', finishReason: 'cancelled', rawFinishReason: logEnded });
-        if (logEnded === 'error') host.message.apply({ type: 'error', message: 'The stream ended with an error on the server.' });
+        if (logEnded === 'cancelled' || logEnded === 'error') host.message.apply({ type: 'finish', finishReason: logEnded, rawFinishReason: logEnded });
         return connection.finish(logEnded === 'disconnected' ? lost : { how: 'eof' });
       }
       if (!resumable(next)) return connection.finish(next);

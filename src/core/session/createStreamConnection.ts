@@ -39,8 +39,6 @@ export type StreamConnection = {
   started: boolean;
   /** The read loop is over. */
   done: boolean;
-  /** Body bytes received so far, over the first answer and every resumed one. */
-  received: number;
   /** Resolves once `done`. */
   readonly closed: Promise<void>;
   /**
@@ -59,7 +57,10 @@ export type StreamConnection = {
    * `ms` (cut short by `abort`), then resolves with its signal, for the request.
    */
   pause(ms: number): Promise<AbortSignal>;
-  /** Reads a resumed 2xx body into the same decoder (framing reset first); resolves with how it ended, or `undefined` (closed, or the session ended). */
+  /**
+   * Reads a resumed body into the same decoder (framing reset first); resolves with how it ended,
+   * or `undefined` (closed: a non-2xx answer, an undecodable stream; or the session ended).
+   */
   readResumed(response: Response): Promise<Lost | undefined>;
   /** Closes the connection: aborts the fetch (the server sees the request close) and lets go of the reader. */
   abort(reason: 'cancelled' | 'disconnected'): void;
@@ -87,7 +88,6 @@ async function readBody(reader: ReadableStreamDefaultReader<Uint8Array> | undefi
       if (sink.ended()) return;
       if (result.done) return { how: 'eof' };
       if (result.value.byteLength === 0) continue;
-      connection.received += result.value.byteLength;
       sink.chunk(result.value);
       if (connection.done) return;
     }
@@ -123,7 +123,12 @@ export function createStreamConnection(options: StreamSessionOptions, fetchFn: t
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   let decoder: StreamDecoder | undefined;
 
-  const readFrom = (response: Response) => readBody((reader = response.body?.getReader()), sink, connection);
+  /** A non-2xx answer closes with its `StreamHttpError`; a 2xx one is read (see `readBody`). */
+  const readFrom = async (response: Response) => {
+    // The first-byte timer still runs: it bounds an error body that never ends.
+    if (response.ok) return readBody((reader = response.body?.getReader()), sink, connection);
+    close('error', new StreamHttpError(response.status, response.statusText, await readTextUpTo(response, ErrorBody.MAX_BYTES)));
+  };
 
   const close = (how: CloseReason, failure?: unknown) => {
     connection.done = true;
@@ -138,7 +143,6 @@ export function createStreamConnection(options: StreamSessionOptions, fetchFn: t
     },
     started: false,
     done: false,
-    received: 0,
     closed: closing.promise,
     release: noop,
     async read(ids) {
@@ -154,15 +158,12 @@ export function createStreamConnection(options: StreamSessionOptions, fetchFn: t
         return close('error', failure);
       }
       if (sink.ended()) return void response.body?.cancel().catch(noop);
-      if (!response.ok) {
-        // The first-byte timer still runs: it bounds an error body that never ends.
-        const text = await readTextUpTo(response, ErrorBody.MAX_BYTES);
-        return close('error', new StreamHttpError(response.status, response.statusText, text));
+      if (response.ok) {
+        connection.started = !response.headers.has(Header.STREAM_CANCELLED);
+        // The decoder's options (`protocol`, `aiSdkUsagePath`, `maxEventSize`) are the session's own,
+        // under the same names: passed as they are, with the answer's content type.
+        decoder = createStreamDecoder({ ...options, contentType: response.headers.get('content-type') }, sink.event);
       }
-      connection.started = !response.headers.has(Header.STREAM_CANCELLED);
-      // The decoder's options (`protocol`, `aiSdkUsagePath`, `maxEventSize`) are the session's own,
-      // under the same names: passed as they are, with the answer's content type.
-      decoder = createStreamDecoder({ ...options, contentType: response.headers.get('content-type') }, sink.event);
       const lost = await readFrom(response);
       if (lost) sink.lost(lost);
     },
