@@ -123,9 +123,8 @@ export function createStreamConnection(options: StreamSessionOptions, fetchFn: t
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   let decoder: StreamDecoder | undefined;
 
-  /** A non-2xx answer closes with its `StreamHttpError`; a 2xx one is read (see `readBody`). */
+  /** A non-2xx answer closes with its `StreamHttpError` (the first-byte bound covers its body); a 2xx one is read (`readBody`). */
   const readFrom = async (response: Response) => {
-    // The first-byte timer still runs: it bounds an error body that never ends.
     if (response.ok) return readBody((reader = response.body?.getReader()), sink, connection);
     close('error', new StreamHttpError(response.status, response.statusText, await readTextUpTo(response, ErrorBody.MAX_BYTES)));
   };
