@@ -30,6 +30,8 @@ export type ResumeServerOptions = {
   stopAfter?: { units: number; reason: LogEnded };
   /** Answers a resume request itself (e.g. `404`, `500`); return `true` when it did. */
   onResume?: (request: RecordedRequest) => boolean | void;
+  /** Answers a cancel request itself; return `true` when it did. */
+  onCancel?: (request: RecordedRequest) => boolean | void;
 };
 
 export type ResumeServer = TestServer & {
@@ -96,8 +98,10 @@ export async function startResumeServer(options: ResumeServerOptions): Promise<R
   /** Writes `res` the log from unit `next` on, then follows the live stream to its end (or a cut). */
   const follow = (res: RecordedRequest['res'], next: number) => {
     const pump = () => {
-      while (next < log.length) {
+      // A cut at `log.length` once the stream ended: after the last unit, instead of the clean end.
+      while (next < log.length || (ended && next === log.length)) {
         const cut = cuts.findIndex((c) => c.event === next);
+        if (cut === -1 && next === log.length) break;
         if (cut !== -1) {
           const { bytes = 0, how = 'destroy' } = cuts.splice(cut, 1)[0]!;
           followers.delete(pump);
@@ -151,6 +155,7 @@ export async function startResumeServer(options: ResumeServerOptions): Promise<R
 
   const onCancel = (request: RecordedRequest) => {
     cancels.push(request);
+    if (options.onCancel?.(request)) return;
     const answer = ended === 'complete' ? { status: 'already-finished' } : { status: 'cancelled', usage: null };
     if (!ended) {
       // The cancel terminal closes the log of an SSE stream (the client reads it as a finish `cancelled`).
