@@ -20,10 +20,10 @@ export type { StreamStatus, IncompleteReason, IncompleteInfo, StreamSessionSnaps
 
 /**
  * Where a session stands, as one value: its status, and what only the `incomplete` end has (why,
- * and the error). It changes in three places only: `enter()` (`connecting`, `stopping`, and the
- * reconnector's `reconnecting` and back to `streaming`: heard at once), `onChunk` (`streaming`:
- * heard with the first chunk) and `end()` (a terminal one, once); nothing else says whether the
- * session started, stops or ended.
+ * and the error). It changes in three places only: `enter()` (`connecting`, `stopping`, the
+ * reconnector's `reconnecting`: heard at once), `onChunk` (`streaming`: heard with the first chunk
+ * of the answer or of a resumed one) and `end()` (a terminal one, once); nothing else says whether
+ * the session started, stops or ended.
  */
 type Phase =
   | { readonly status: Exclude<StreamStatus, 'incomplete'>; readonly incomplete?: never; readonly error?: never }
@@ -74,7 +74,7 @@ function refresh(s: Session): boolean {
 }
 
 /** A live status change: listeners hear of it now, in this task. */
-function enter(s: Session, status: 'connecting' | 'stopping' | 'reconnecting' | 'streaming') {
+function enter(s: Session, status: 'connecting' | 'stopping' | 'reconnecting') {
   s.phase = { status };
   s.notifier.flush();
 }
@@ -251,13 +251,13 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
         callSafely(options.onEvent, event);
         notifier.schedule();
       },
-      // A non-empty chunk: the silence timers restart, and the first byte makes the session
-      // `streaming`. The status and the first chunk's content go out together with the next
+      // A non-empty chunk: the silence timers restart, and the first byte (of the answer, or of a
+      // resumed one) makes the session `streaming`. The status and the first chunk's content go out together with the next
       // scheduled notification rather than at once: a stream that arrives in one burst then costs
       // one render per frame, not an extra one for the status.
       chunk(chunk) {
         s.timers.received();
-        const firstChunk = s.phase.status === 'connecting';
+        const firstChunk = s.phase.status === 'connecting' || s.phase.status === 'reconnecting';
         if (firstChunk) s.phase = { status: 'streaming' };
         if (s.connection.decode(chunk) && firstChunk) notifier.schedule();
       },

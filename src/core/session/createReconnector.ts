@@ -18,8 +18,8 @@ enum Default {
 export type ReconnectHost = {
   /** Connecting, streaming or reconnecting: not stopped, not ended. Asked before every attempt and after every wait. */
   live(): boolean;
-  /** A live status change, heard at once. */
-  enter(status: 'reconnecting' | 'streaming'): void;
+  /** `reconnecting`, heard at once (the first byte of a resumed body makes the session `streaming` again). */
+  enter(status: 'reconnecting'): void;
   readonly message: Accumulator;
   readonly timers: SessionTimers;
 };
@@ -48,40 +48,34 @@ export function createReconnector(
   };
 
   const resume = async (lost: Lost) => {
-    const url = `${resumeApi}${String(resumeApi).includes('?') ? '&' : '?'}streamId=${encodeURIComponent(ids.streamId)}`;
     for (let attempt = 0; attempt < attempts; ) {
       host.enter('reconnecting');
       host.timers.pause();
       // Doubling, with jitter (half to all of it) so that clients a blip cut together do not come back together.
       const delay = Math.min(maxDelayMs, minDelayMs * 2 ** attempt++);
-      const signal = await connection.pause(delay / 2 + (Math.random() * delay) / 2);
-      if (!host.live()) break;
+      await new Promise((resolve) => setTimeout(resolve, (delay * (1 + Math.random())) / 2));
+      // A stop or the end since: no request (the stop contract, or the end, closes the rest).
+      if (!host.live()) return;
+      const decoder = connection.decoder!;
+      const cursor = decoder.cursor;
       const headers = new Headers(extra);
       headers.set('x-stream-cancel-secret', ids.cancelSecret);
-      const cursor = connection.cursor;
-      if (cursor !== null) headers.set('last-event-id', cursor);
+      if (cursor) headers.set('last-event-id', cursor);
       // The first-byte bound covers the resume request as it covered the first one.
       host.timers.start();
-      let response: Response | undefined;
-      try {
-        response = await fetchFn(url, { headers, credentials, signal });
-      } catch {
-        // A network error: a failed attempt.
-      }
-      // After a stop or the end, the abort that came with it closes this answer.
-      if (!host.live()) break;
+      const url = `${resumeApi}${String(resumeApi).includes('?') ? '&' : '?'}streamId=${encodeURIComponent(ids.streamId)}`;
+      // A network error is a failed attempt.
+      const response = await fetchFn(url, { headers, credentials, signal: connection.renew() }).catch(() => {});
+      if (!host.live()) return;
       if (!response) continue;
       if (response.status === 404) break;
-      if (response.ok) {
-        host.timers.received();
-        host.enter('streaming');
-      }
-      // The cursor moves with each event (SSE) or byte (text, NDJSON) applied.
-      const before = connection.cursor;
       const logEnded = response.headers.get('x-stream-log-ended');
-      const next = await connection.readResumed(response);
-      if (!next) return; // the session ended, or closed with an error (a non-2xx answer, an undecodable stream)
-      if (connection.cursor !== before) attempt = 0;
+      decoder.resumeFraming();
+      // Back to `streaming` with the first byte (the session's chunk), as at the start.
+      const next = await connection.readFrom(response);
+      if (!next) return; // closed (a non-2xx answer, an undecodable stream), or the session ended
+      // The cursor moves with each event (SSE) or byte (text, NDJSON) applied: progress.
+      if (decoder.cursor !== cursor) attempt = 0;
       else if (logEnded) {
         // The stream was over before this resume and nothing came: its log says how it ended.
         if (logEnded === 'cancelled' || logEnded === 'error') host.message.apply({ type: 'finish', finishReason: logEnded, rawFinishReason: logEnded });
@@ -90,7 +84,7 @@ export function createReconnector(
       if (!resumable(next)) return connection.finish(next);
       lost = next;
     }
-    // A `404`, the attempts spent, or a stop: the stream closes as the last body said.
+    // A `404`, or the attempts spent: the stream closes as the last body said.
     connection.finish(lost);
   };
 

@@ -50,18 +50,16 @@ export type StreamConnection = {
   decode(chunk?: Uint8Array): boolean;
   /** Closes the read loop as `lost` says (an end of input first ends the decoder's input, which may fail instead), or with an error. Once. */
   finish(lost: Lost | { how: 'error'; failure: unknown }): void;
-  /** Where a resume continues from (the decoder's `cursor`). */
-  readonly cursor: string | null;
+  /** The decoder, once a 2xx answer came (it carries over into a resumed body: docs/resume.md). */
+  decoder?: StreamDecoder;
   /**
-   * Before a resume request: a fresh `AbortController`, the one `abort` aborts from now on; waits
-   * `ms` (cut short by `abort`), then resolves with its signal, for the request.
+   * Reads an answer: a non-2xx one closes with its `StreamHttpError` (the first-byte bound covers
+   * its body); a 2xx one goes through the decoder, chunk by chunk. Resolves with how its body ended
+   * or broke, or `undefined` (closed: that error, an undecodable stream; or the session ended).
    */
-  pause(ms: number): Promise<AbortSignal>;
-  /**
-   * Reads a resumed body into the same decoder (framing reset first); resolves with how it ended,
-   * or `undefined` (closed: a non-2xx answer, an undecodable stream; or the session ended).
-   */
-  readResumed(response: Response): Promise<Lost | undefined>;
+  readFrom(response: Response): Promise<Lost | undefined>;
+  /** A fresh `AbortController` for a resume request, the one `abort` aborts from now on; returns its signal. */
+  renew(): AbortSignal;
   /** Closes the connection: aborts the fetch (the server sees the request close) and lets go of the reader. */
   abort(reason: 'cancelled' | 'disconnected'): void;
   /** Stops counting this stream among the page's open streams (see `openStreams.ts`); once. */
@@ -100,16 +98,6 @@ async function readBody(reader: ReadableStreamDefaultReader<Uint8Array> | undefi
   }
 }
 
-/** Resolves with `signal` after `ms`, or at once when it aborts. */
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<AbortSignal>((resolve) => {
-    const timer = setTimeout(resolve, ms, signal);
-    signal.onabort = () => {
-      clearTimeout(timer);
-      resolve(signal);
-    };
-  });
-
 /**
  * Reading a response, on its own: the `fetch` (with one `AbortController`), a non-2xx answer read
  * into a `StreamHttpError`, the decoder for a 2xx one, and the read loop that hands each chunk to
@@ -121,13 +109,6 @@ export function createStreamConnection(options: StreamSessionOptions, fetchFn: t
   let controller = new AbortController();
   const closing = createDeferred<void>();
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
-  let decoder: StreamDecoder | undefined;
-
-  /** A non-2xx answer closes with its `StreamHttpError` (the first-byte bound covers its body); a 2xx one is read (`readBody`). */
-  const readFrom = async (response: Response) => {
-    if (response.ok) return readBody((reader = response.body?.getReader()), sink, connection);
-    close('error', new StreamHttpError(response.status, response.statusText, await readTextUpTo(response, ErrorBody.MAX_BYTES)));
-  };
 
   const close = (how: CloseReason, failure?: unknown) => {
     connection.done = true;
@@ -138,7 +119,7 @@ export function createStreamConnection(options: StreamSessionOptions, fetchFn: t
 
   const connection: StreamConnection = {
     get protocol() {
-      return decoder?.protocol ?? null;
+      return connection.decoder?.protocol ?? null;
     },
     started: false,
     done: false,
@@ -161,28 +142,23 @@ export function createStreamConnection(options: StreamSessionOptions, fetchFn: t
         connection.started = !response.headers.has(Header.STREAM_CANCELLED);
         // The decoder's options (`protocol`, `aiSdkUsagePath`, `maxEventSize`) are the session's own,
         // under the same names: passed as they are, with the answer's content type.
-        decoder = createStreamDecoder({ ...options, contentType: response.headers.get('content-type') }, sink.event);
+        connection.decoder = createStreamDecoder({ ...options, contentType: response.headers.get('content-type') }, sink.event);
       }
-      const lost = await readFrom(response);
+      const lost = await connection.readFrom(response);
       if (lost) sink.lost(lost);
     },
     finish(lost) {
       if (!connection.done && (lost.how !== 'eof' || connection.decode())) close(lost.how, lost.failure);
     },
-    get cursor() {
-      return decoder!.cursor;
+    async readFrom(response) {
+      if (response.ok) return readBody((reader = response.body?.getReader()), sink, connection);
+      close('error', new StreamHttpError(response.status, response.statusText, await readTextUpTo(response, ErrorBody.MAX_BYTES)));
     },
-    pause(ms) {
-      return sleep(ms, (controller = new AbortController()).signal);
-    },
-    readResumed(response) {
-      decoder!.resumeFraming();
-      return readFrom(response);
-    },
+    renew: () => (controller = new AbortController()).signal,
     decode(chunk) {
       try {
-        if (chunk) decoder!.push(chunk);
-        else decoder!.end();
+        if (chunk) connection.decoder!.push(chunk);
+        else connection.decoder!.end();
         return true;
       } catch (failure) {
         // Events decoded before the bad one were applied: the text before it is kept.
