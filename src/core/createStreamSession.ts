@@ -262,7 +262,7 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
         if (s.connection.decode(chunk) && firstChunk) notifier.schedule();
       },
       // The body ended or broke: resumed with `resumeApi` (docs/resume.md), else closed as it says.
-      lost: (lost) => reconnect(lost),
+      lost: (how, failure) => reconnect(how, failure),
       // The read loop is over (end of stream, dropped, or an error: fetch failed, non-2xx,
       // undecodable). While stopping, the stop contract decides the outcome; otherwise it is decided here.
       closed(how, failure) {
@@ -293,6 +293,6 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
       getSnapshot: () => s.snapshot,
     },
   };
-  const reconnect = createReconnector(options, fetchFn, s.connection, s.session, { live: () => isLive(s.phase), enter: (status) => enter(s, status), message, timers: s.timers });
+  const reconnect = createReconnector(options, fetchFn, s.connection, streamId, { live: () => isLive(s.phase), enter: (status) => enter(s, status), message, timers: s.timers });
   return s.session;
 }

@@ -1,11 +1,11 @@
 import type { Accumulator } from '../accumulator';
-import type { Lost, StreamConnection } from './createStreamConnection';
+import type { StreamConnection } from './createStreamConnection';
 import type { SessionTimers } from './createSessionTimers';
 import type { StreamSessionOptions } from './types';
 
 // The client half of resume (docs/resume.md): what a session does when its connection drops
-// mid-answer. Its own module so the session reads as before; it costs an app without
-// `resumeApi` only this code, never a request.
+// mid-answer. Its own module so the session reads as before; an app without `resumeApi` pays
+// only for this code, never a request.
 
 /** The `reconnect` defaults; an enum, so esbuild writes the values in place. */
 enum Default {
@@ -25,68 +25,71 @@ export type ReconnectHost = {
 };
 
 /**
- * Returns what the session does with a body that ended or broke: with `resumeApi` and a drop
- * mid-answer (a read error; an end without the finish, except for plain text, whose end is its
- * finish), `reconnecting` and `GET <resumeApi>?streamId=…` with the cursor as `Last-Event-ID`, each
- * 2xx body read into the same decoder, until the stream ends or a stop, a `404` or the last failed
- * attempt; then, or without `resumeApi`, the connection closes as the body said (so the message
- * ends as it would have without resume).
+ * Returns the session's `lost` (see `ConnectionSink`): with `resumeApi`, a drop mid-answer (a read
+ * error; an end without the finish, except for plain text, whose end is its finish) makes the
+ * session `reconnecting` and, after a jittered, doubling delay, sends `GET <resumeApi>?streamId=…`
+ * with the stream request's headers and the cursor as `Last-Event-ID`; a 2xx body is read into the
+ * same decoder, and its own end or drop comes back here. A `404` or the last failed attempt closes
+ * the connection as the body said (the message ends as it would have without resume); a stop or
+ * the end stops it before every request and after every wait.
  */
-export function createReconnector(
-  options: StreamSessionOptions,
-  fetchFn: typeof fetch,
-  connection: StreamConnection,
-  ids: { streamId: string; cancelSecret: string },
-  host: ReconnectHost,
-): (lost: Lost) => void {
-  const { resumeApi, headers: extra, credentials } = options;
+export function createReconnector(options: StreamSessionOptions, fetchFn: typeof fetch, connection: StreamConnection, streamId: string, host: ReconnectHost) {
+  const { resumeApi, credentials } = options;
   const { attempts = Default.ATTEMPTS, minDelayMs = Default.MIN_DELAY_MS, maxDelayMs = Default.MAX_DELAY_MS } = options.reconnect ?? {};
+  let attempt = 0;
+  /** The cursor the last resume request went out with (none yet: `undefined`). */
+  let sent: string | null | undefined;
+  /** The last resume answer's `x-stream-log-ended`. */
+  let logEnded: string | null = null;
+  /** The drop being resumed: how the stream closes if the resume cannot bring the rest. */
+  let drop: [how: 'eof' | 'dropped', failure: unknown];
 
-  const resumable = (lost: Lost) => {
-    const { finishReason, error } = host.message.message();
-    return host.live() && (lost.how === 'dropped' || (connection.protocol !== 'text' && finishReason === null && error === null));
-  };
-
-  const resume = async (lost: Lost) => {
-    for (let attempt = 0; attempt < attempts; ) {
-      host.enter('reconnecting');
-      host.timers.pause();
-      // Doubling, with jitter (half to all of it) so that clients a blip cut together do not come back together.
-      const delay = Math.min(maxDelayMs, minDelayMs * 2 ** attempt++);
-      await new Promise((resolve) => setTimeout(resolve, (delay * (1 + Math.random())) / 2));
-      // A stop or the end since: no request (the stop contract, or the end, closes the rest).
-      if (!host.live()) return;
-      const decoder = connection.decoder!;
-      const cursor = decoder.cursor;
-      const headers = new Headers(extra);
-      headers.set('x-stream-cancel-secret', ids.cancelSecret);
-      if (cursor) headers.set('last-event-id', cursor);
-      // The first-byte bound covers the resume request as it covered the first one.
-      host.timers.start();
-      const url = `${resumeApi}${String(resumeApi).includes('?') ? '&' : '?'}streamId=${encodeURIComponent(ids.streamId)}`;
-      // A network error is a failed attempt.
-      const response = await fetchFn(url, { headers, credentials, signal: connection.renew() }).catch(() => {});
-      if (!host.live()) return;
-      if (!response) continue;
-      if (response.status === 404) break;
-      const logEnded = response.headers.get('x-stream-log-ended');
-      decoder.resumeFraming();
-      // Back to `streaming` with the first byte (the session's chunk), as at the start.
-      const next = await connection.readFrom(response);
-      if (!next) return; // closed (a non-2xx answer, an undecodable stream), or the session ended
-      // The cursor moves with each event (SSE) or byte (text, NDJSON) applied: progress.
-      if (decoder.cursor !== cursor) attempt = 0;
-      else if (logEnded) {
-        // The stream was over before this resume and nothing came: its log says how it ended.
-        if (logEnded === 'cancelled' || logEnded === 'error') host.message.apply({ type: 'finish', finishReason: logEnded, rawFinishReason: logEnded });
-        return connection.finish(logEnded === 'disconnected' ? lost : { how: 'eof' });
-      }
-      if (!resumable(next)) return connection.finish(next);
-      lost = next;
+  const resume = async (how: 'eof' | 'dropped', failure: unknown): Promise<void> => {
+    const decoder = connection.decoder!;
+    drop = [how, failure];
+    if (attempt >= attempts) return connection.finish(how, failure);
+    host.enter('reconnecting');
+    host.timers.pause();
+    // Doubling, with jitter (half to all of it) so that clients a blip cut together do not come back together.
+    const delay = Math.min(maxDelayMs, minDelayMs * 2 ** attempt++);
+    await new Promise((resolve) => setTimeout(resolve, (delay * (1 + Math.random())) / 2));
+    // A stop or the end since: no request (the stop contract, or the end, closes the rest).
+    if (!host.live()) return;
+    // The stream request's own headers (the user's, the id and the secret), and the cursor.
+    const headers = connection.headers!;
+    if ((sent = decoder.cursor)) headers.set('last-event-id', sent);
+    logEnded = null;
+    // The first-byte bound covers the resume request as it covered the first one.
+    host.timers.start();
+    let response: Response | undefined;
+    try {
+      response = await fetchFn(`${resumeApi}?streamId=${encodeURIComponent(streamId)}`, { headers, credentials, signal: connection.renew() });
+    } catch {
+      // A network error: a failed attempt (below).
     }
-    // A `404`, or the attempts spent: the stream closes as the last body said.
-    connection.finish(lost);
+    if (!host.live()) return;
+    if (!response) return resume(how, failure);
+    if (response.status === 404) return connection.finish(how, failure);
+    logEnded = response.headers.get('x-stream-log-ended');
+    decoder.resumeFraming();
+    // Back to `streaming` with its first byte, as at the start; its end comes back to `lost`.
+    return connection.readFrom(response);
   };
 
-  return (lost) => (resumeApi && resumable(lost) ? void resume(lost) : connection.finish(lost));
+  return (how: 'eof' | 'dropped', failure?: unknown): boolean => {
+    // The cursor moves with each event (SSE) or byte (text, NDJSON) applied: progress.
+    if (connection.decoder!.cursor !== sent) attempt = 0;
+    else if (logEnded) {
+      // The stream was over before the last resume and nothing came: its log says how it ended.
+      if (logEnded === 'cancelled' || logEnded === 'error') host.message.apply({ type: 'finish', finishReason: logEnded, rawFinishReason: logEnded });
+      if (logEnded === 'disconnected') connection.finish(...drop);
+      else connection.finish('eof');
+      return true;
+    }
+    const { finishReason, error } = host.message.message();
+    const resumable = !!resumeApi && host.live() && (how === 'dropped' || (connection.protocol !== 'text' && finishReason === null && error === null));
+    // A throw here is a bug, not a stream fault: still a defined end.
+    if (resumable) resume(how, failure).catch((thrown) => connection.finish('error', thrown));
+    return resumable;
+  };
 }

@@ -10,9 +10,6 @@ import type { StreamSessionOptions } from './types';
 /** How the read loop ended: the end of the stream, a dropped connection, or an error (fetch failed, non-2xx, undecodable). */
 export type CloseReason = 'eof' | 'dropped' | 'error';
 
-/** How a body's read loop ended without an answer of its own: its end, or a read error (`failure`). */
-export type Lost = { how: 'eof' | 'dropped'; failure?: unknown };
-
 /** What the session hears from its connection. */
 export type ConnectionSink = {
   /** The session has ended: read no further (asked after every wait). */
@@ -23,8 +20,11 @@ export type ConnectionSink = {
   chunk(chunk: Uint8Array): void;
   /** The read loop is over (once); `failure` for `dropped` and `error`. */
   closed(how: CloseReason, failure?: unknown): void;
-  /** The body ended or broke: `finish(lost)` closes as it says, unless the session resumes the stream. */
-  lost(lost: Lost): void;
+  /**
+   * A body ended (`eof`) or broke (`dropped`, with the read error): `true` when the session
+   * resumes the stream (docs/resume.md); else the connection closes as it says.
+   */
+  lost(how: 'eof' | 'dropped', failure?: unknown): boolean;
 };
 
 /** What {@link createStreamConnection} returns: one request, its decoder, and how it closes. */
@@ -48,16 +48,18 @@ export type StreamConnection = {
   read(ids: { streamId: string; cancelSecret: string }): Promise<void>;
   /** Feeds a chunk to the decoder, or ends its input; `false` (after closing with the error) when the stream is undecodable. */
   decode(chunk?: Uint8Array): boolean;
-  /** Closes the read loop as `lost` says (an end of input first ends the decoder's input, which may fail instead), or with an error. Once. */
-  finish(lost: Lost | { how: 'error'; failure: unknown }): void;
+  /** Closes the read loop (once), with no resume: an `eof` first ends the decoder's input (which may close it with an error instead). */
+  finish(how: CloseReason, failure?: unknown): void;
   /** The decoder, once a 2xx answer came (it carries over into a resumed body: docs/resume.md). */
   decoder?: StreamDecoder;
+  /** The stream request's headers (the user's, `x-stream-id`, `x-stream-cancel-secret`), once sent: a resume request sends them too. */
+  headers?: Headers;
   /**
    * Reads an answer: a non-2xx one closes with its `StreamHttpError` (the first-byte bound covers
-   * its body); a 2xx one goes through the decoder, chunk by chunk. Resolves with how its body ended
-   * or broke, or `undefined` (closed: that error, an undecodable stream; or the session ended).
+   * its body); a 2xx one goes through the decoder, chunk by chunk, until its body ends or breaks
+   * (`sink.lost`, then the close) or the session ended.
    */
-  readFrom(response: Response): Promise<Lost | undefined>;
+  readFrom(response: Response): Promise<void>;
   /** A fresh `AbortController` for a resume request, the one `abort` aborts from now on; returns its signal. */
   renew(): AbortSignal;
   /** Closes the connection: aborts the fetch (the server sees the request close) and lets go of the reader. */
@@ -69,11 +71,10 @@ export type StreamConnection = {
 const noop = () => {};
 
 /**
- * The loop over a body, chunk by chunk into `sink`, until it ends or breaks (what it returns) or
- * the session ended or the decoder failed (`undefined`).
+ * The loop over a body, chunk by chunk into `sink`, until it ends (`close`) or the session ended.
  * getReader, not async iteration: Safari's ReadableStream is not async-iterable.
  */
-async function readBody(reader: ReadableStreamDefaultReader<Uint8Array> | undefined, sink: ConnectionSink, connection: StreamConnection): Promise<Lost | undefined> {
+async function readBody(reader: ReadableStreamDefaultReader<Uint8Array> | undefined, sink: ConnectionSink, connection: StreamConnection, close: typeof sink.closed) {
   try {
     for (;;) {
       let result: ReadableStreamReadResult<Uint8Array>;
@@ -81,10 +82,10 @@ async function readBody(reader: ReadableStreamDefaultReader<Uint8Array> | undefi
         // No body at all reads as an empty stream.
         result = reader ? await reader.read() : { done: true, value: undefined };
       } catch (failure) {
-        return { how: 'dropped', failure };
+        return close('dropped', failure);
       }
       if (sink.ended()) return;
-      if (result.done) return { how: 'eof' };
+      if (result.done) return close('eof');
       if (result.value.byteLength === 0) continue;
       sink.chunk(result.value);
       if (connection.done) return;
@@ -110,11 +111,9 @@ export function createStreamConnection(options: StreamSessionOptions, fetchFn: t
   const closing = createDeferred<void>();
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
 
+  /** How a read ends: an end or a drop may be resumed (`sink.lost`), else it closes (`finish`). */
   const close = (how: CloseReason, failure?: unknown) => {
-    connection.done = true;
-    closing.resolve();
-    connection.release();
-    sink.closed(how, failure);
+    if (how === 'error' || !sink.lost(how, failure)) connection.finish(how, failure);
   };
 
   const connection: StreamConnection = {
@@ -126,7 +125,7 @@ export function createStreamConnection(options: StreamSessionOptions, fetchFn: t
     closed: closing.promise,
     release: noop,
     async read(ids) {
-      const headers = new Headers(options.headers);
+      const headers = (connection.headers = new Headers(options.headers));
       headers.set('x-stream-id', ids.streamId);
       headers.set('x-stream-cancel-secret', ids.cancelSecret);
       connection.release = trackOpenStream(options.api);
@@ -144,14 +143,17 @@ export function createStreamConnection(options: StreamSessionOptions, fetchFn: t
         // under the same names: passed as they are, with the answer's content type.
         connection.decoder = createStreamDecoder({ ...options, contentType: response.headers.get('content-type') }, sink.event);
       }
-      const lost = await connection.readFrom(response);
-      if (lost) sink.lost(lost);
+      return connection.readFrom(response);
     },
-    finish(lost) {
-      if (!connection.done && (lost.how !== 'eof' || connection.decode())) close(lost.how, lost.failure);
+    finish(how, failure) {
+      if (connection.done || (how === 'eof' && !connection.decode())) return;
+      connection.done = true;
+      closing.resolve();
+      connection.release();
+      sink.closed(how, failure);
     },
     async readFrom(response) {
-      if (response.ok) return readBody((reader = response.body?.getReader()), sink, connection);
+      if (response.ok) return readBody((reader = response.body?.getReader()), sink, connection, close);
       close('error', new StreamHttpError(response.status, response.statusText, await readTextUpTo(response, ErrorBody.MAX_BYTES)));
     },
     renew: () => (controller = new AbortController()).signal,
@@ -162,7 +164,7 @@ export function createStreamConnection(options: StreamSessionOptions, fetchFn: t
         return true;
       } catch (failure) {
         // Events decoded before the bad one were applied: the text before it is kept.
-        close('error', failure);
+        connection.finish('error', failure);
         return false;
       }
     },
