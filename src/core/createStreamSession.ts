@@ -238,7 +238,8 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
     timers: createSessionTimers(
       options.firstByteTimeoutMs ?? Default.FIRST_BYTE_TIMEOUT_MS,
       options.idleTimeoutMs ?? 0,
-      (failure) => fail(s, 'error', failure),
+      // Not while reconnecting: silence is expected there, and a resumed body's first chunk re-arms the idle bound.
+      (failure) => s.phase.status === 'reconnecting' || fail(s, 'error', failure),
       () => endByItself(s),
     ),
     connection: createStreamConnection(options, fetchFn, {
@@ -293,6 +294,6 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
       getSnapshot: () => s.snapshot,
     },
   };
-  const reconnect = createReconnector(options, fetchFn, s.connection, streamId, { live: () => isLive(s.phase), enter: (status) => enter(s, status), message, timers: s.timers });
+  const reconnect = createReconnector(options, fetchFn, s.connection, streamId, { live: () => isLive(s.phase), enter: (status) => enter(s, status), message });
   return s.session;
 }

@@ -1,6 +1,5 @@
 import type { Accumulator } from '../accumulator';
 import type { StreamConnection } from './createStreamConnection';
-import type { SessionTimers } from './createSessionTimers';
 import type { StreamSessionOptions } from './types';
 
 // The client half of resume (docs/resume.md): what a session does when its connection drops
@@ -21,7 +20,6 @@ export type ReconnectHost = {
   /** `reconnecting`, heard at once (the first byte of a resumed body makes the session `streaming` again). */
   enter(status: 'reconnecting'): void;
   readonly message: Accumulator;
-  readonly timers: SessionTimers;
 };
 
 /**
@@ -49,7 +47,6 @@ export function createReconnector(options: StreamSessionOptions, fetchFn: typeof
     drop = [how, failure];
     if (attempt >= attempts) return connection.finish(how, failure);
     host.enter('reconnecting');
-    host.timers.pause();
     // Doubling, with jitter (half to all of it) so that clients a blip cut together do not come back together.
     const delay = Math.min(maxDelayMs, minDelayMs * 2 ** attempt++);
     await new Promise((resolve) => setTimeout(resolve, (delay * (1 + Math.random())) / 2));
@@ -59,11 +56,9 @@ export function createReconnector(options: StreamSessionOptions, fetchFn: typeof
     const headers = connection.headers!;
     if ((sent = decoder.cursor)) headers.set('last-event-id', sent);
     logEnded = null;
-    // The first-byte bound covers the resume request as it covered the first one.
-    host.timers.start();
     let response: Response | undefined;
     try {
-      response = await fetchFn(`${resumeApi}?streamId=${encodeURIComponent(streamId)}`, { headers, credentials, signal: connection.renew() });
+      response = await fetchFn(`${resumeApi}?streamId=${encodeURIComponent(streamId)}`, { headers, credentials, signal: connection.signal });
     } catch {
       // A network error: a failed attempt (below).
     }
@@ -88,8 +83,8 @@ export function createReconnector(options: StreamSessionOptions, fetchFn: typeof
     }
     const { finishReason, error } = host.message.message();
     const resumable = !!resumeApi && host.live() && (how === 'dropped' || (connection.protocol !== 'text' && finishReason === null && error === null));
-    // A throw here is a bug, not a stream fault: still a defined end.
-    if (resumable) resume(how, failure).catch((thrown) => connection.finish('error', thrown));
+    // `resume` does not reject: the request's failure is caught, the reads are the connection's.
+    if (resumable) void resume(how, failure);
     return resumable;
   };
 }

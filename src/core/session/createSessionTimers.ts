@@ -15,8 +15,6 @@ export type SessionTimers = {
   start(): void;
   /** A non-empty chunk arrived: the first-byte bound is met, the idle bound starts again. */
   received(): void;
-  /** The connection dropped and a resume waits (docs/resume.md): silence is expected, so the first-byte and idle bounds are off until `start()` / `received()` again. */
-  pause(): void;
   /** The finish or an in-stream error was read: the stream has `Bound.AFTER_FINISH_MS` to close (armed once). */
   finish(): void;
   /** Every timer off, for good: from a stop on, the stop contract bounds the end; after the end, nothing does. */
@@ -56,10 +54,6 @@ export function createSessionTimers(
         clearTimeout(idle);
         idle = timeoutAfter(idleMs, 'idleTimeoutMs');
       }
-    },
-    pause() {
-      clearTimeout(firstByte);
-      clearTimeout(idle);
     },
     finish() {
       // For when the answer is over but the server holds the connection open.

@@ -60,8 +60,8 @@ export type StreamConnection = {
    * (`sink.lost`, then the close) or the session ended.
    */
   readFrom(response: Response): Promise<void>;
-  /** A fresh `AbortController` for a resume request, the one `abort` aborts from now on; returns its signal. */
-  renew(): AbortSignal;
+  /** The signal `abort` aborts: the stream request's, and every resume request's (docs/resume.md). */
+  readonly signal: AbortSignal;
   /** Closes the connection: aborts the fetch (the server sees the request close) and lets go of the reader. */
   abort(reason: 'cancelled' | 'disconnected'): void;
   /** Stops counting this stream among the page's open streams (see `openStreams.ts`); once. */
@@ -107,7 +107,7 @@ async function readBody(reader: ReadableStreamDefaultReader<Uint8Array> | undefi
  * session releases it (docs/session.md, "The browser's connection pool").
  */
 export function createStreamConnection(options: StreamSessionOptions, fetchFn: typeof fetch, sink: ConnectionSink): StreamConnection {
-  let controller = new AbortController();
+  const controller = new AbortController();
   const closing = createDeferred<void>();
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
 
@@ -156,7 +156,7 @@ export function createStreamConnection(options: StreamSessionOptions, fetchFn: t
       if (response.ok) return readBody((reader = response.body?.getReader()), sink, connection, close);
       close('error', new StreamHttpError(response.status, response.statusText, await readTextUpTo(response, ErrorBody.MAX_BYTES)));
     },
-    renew: () => (controller = new AbortController()).signal,
+    signal: controller.signal,
     decode(chunk) {
       try {
         if (chunk) connection.decoder!.push(chunk);
