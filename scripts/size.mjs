@@ -27,8 +27,9 @@ export const cases = [
     name: 'useModelStream + StopButton + store',
     code: `export { useModelStream, StopButton } from '${root}/src/index.ts';
 export { createMessageStore } from '${root}/src/store/index.ts';`,
-    // 18.1 until issue 12: eventsource-parser 4 (+0.39 KB) and a Stop that tells the truth (+0.31 KB), docs/size.md.
-    guard: 18.8 * KB,
+    // 18.1 until issue 12: eventsource-parser 4 (+0.39 KB) and a Stop that tells the truth (+0.31 KB);
+    // 18.8 until issue 15: resume, +0.65 KB measured, the guard raised by the 0.5 KB allowed (docs/size.md).
+    guard: 19.3 * KB,
     target: 8 * KB,
   },
   {
@@ -39,12 +40,13 @@ export { createMessageStore } from '${root}/src/store/index.ts';`,
     code: `export { useModelStream, StopButton } from '${root}/dist/index.js';
 export { createMessageStore } from '${root}/dist/store/index.js';`,
     needs: join(root, 'dist/index.js'),
-    guard: 18.8 * KB,
+    guard: 19.3 * KB,
   },
   {
     name: 'useModelStream + StopButton',
     code: `export { useModelStream, StopButton } from '${root}/src/index.ts';`,
-    guard: 15.4 * KB,
+    // 15.4 until issue 15 (resume, +0.65 KB: docs/size.md).
+    guard: 15.9 * KB,
   },
   {
     name: 'core: collectStream',

@@ -7,6 +7,7 @@ import { createDeferred, type Deferred } from './internal/createDeferred';
 import { toError } from './internal/reportError';
 import { withTimeout } from './internal/withTimeout';
 import { createNotifier, type Notifier } from './session/createNotifier';
+import { createReconnector } from './session/createReconnector';
 import { Bound, createSessionTimers, type SessionTimers } from './session/createSessionTimers';
 import { createStreamConnection, type StreamConnection } from './session/createStreamConnection';
 import { createServerCancel, type ServerCancel } from './session/createServerCancel';
@@ -19,10 +20,10 @@ export type { StreamStatus, IncompleteReason, IncompleteInfo, StreamSessionSnaps
 
 /**
  * Where a session stands, as one value: its status, and what only the `incomplete` end has (why,
- * and the error). It changes in three places only: `enter()` (`connecting`, `stopping`: heard at
- * once), `onChunk` (`streaming`: heard with the first chunk) and `end()` (a terminal one, once);
- * nothing else says whether the session started, stops or ended. A new live phase (a
- * `reconnecting` one, say, with its attempt) is one more member here, one more case in `isLive`.
+ * and the error). It changes in three places only: `enter()` (`connecting`, `stopping`, the
+ * reconnector's `reconnecting`: heard at once), `onChunk` (`streaming`: heard with the first chunk
+ * of the answer or of a resumed one) and `end()` (a terminal one, once); nothing else says whether
+ * the session started, stops or ended.
  */
 type Phase =
   | { readonly status: Exclude<StreamStatus, 'incomplete'>; readonly incomplete?: never; readonly error?: never }
@@ -50,8 +51,8 @@ type Session = {
 /** The defaults, as an enum: esbuild writes its values in place (top-level constants stay variables). */
 enum Default { DRAIN_MS = 250, FIRST_BYTE_TIMEOUT_MS = 30_000 }
 
-/** The request is out or the answer arriving: what `stop()` and `disconnect()` act on. */
-const isLive = ({ status }: Phase) => status === 'connecting' || status === 'streaming';
+/** The request is out, the answer arriving or being resumed: what `stop()` and `disconnect()` act on. */
+const isLive = ({ status }: Phase) => status === 'connecting' || status === 'streaming' || status === 'reconnecting';
 const isOver = ({ status }: Phase) => status === 'complete' || status === 'incomplete';
 
 /** The snapshot of a session in a phase (`{ status: 'idle' }`: the hook's before any session, too). */
@@ -73,7 +74,7 @@ function refresh(s: Session): boolean {
 }
 
 /** A live status change: listeners hear of it now, in this task. */
-function enter(s: Session, status: 'connecting' | 'stopping') {
+function enter(s: Session, status: 'connecting' | 'stopping' | 'reconnecting') {
   s.phase = { status };
   s.notifier.flush();
 }
@@ -237,7 +238,8 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
     timers: createSessionTimers(
       options.firstByteTimeoutMs ?? Default.FIRST_BYTE_TIMEOUT_MS,
       options.idleTimeoutMs ?? 0,
-      (failure) => fail(s, 'error', failure),
+      // Not while reconnecting: silence is expected there, and a resumed body's first chunk re-arms the idle bound.
+      (failure) => s.phase.status === 'reconnecting' || fail(s, 'error', failure),
       () => endByItself(s),
     ),
     connection: createStreamConnection(options, fetchFn, {
@@ -250,16 +252,18 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
         callSafely(options.onEvent, event);
         notifier.schedule();
       },
-      // A non-empty chunk: the silence timers restart, and the first byte makes the session
-      // `streaming`. The status and the first chunk's content go out together with the next
+      // A non-empty chunk: the silence timers restart, and the first byte (of the answer, or of a
+      // resumed one) makes the session `streaming`. The status and the first chunk's content go out together with the next
       // scheduled notification rather than at once: a stream that arrives in one burst then costs
       // one render per frame, not an extra one for the status.
       chunk(chunk) {
         s.timers.received();
-        const firstChunk = s.phase.status === 'connecting';
+        const firstChunk = s.phase.status === 'connecting' || s.phase.status === 'reconnecting';
         if (firstChunk) s.phase = { status: 'streaming' };
         if (s.connection.decode(chunk) && firstChunk) notifier.schedule();
       },
+      // The body ended or broke: resumed with `resumeApi` (docs/resume.md), else closed as it says.
+      lost: (how, failure) => reconnect(how, failure),
       // The read loop is over (end of stream, dropped, or an error: fetch failed, non-2xx,
       // undecodable). While stopping, the stop contract decides the outcome; otherwise it is decided here.
       closed(how, failure) {
@@ -290,5 +294,6 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
       getSnapshot: () => s.snapshot,
     },
   };
+  const reconnect = createReconnector(options, fetchFn, s.connection, streamId, { live: () => isLive(s.phase), enter: (status) => enter(s, status), message });
   return s.session;
 }

@@ -21,7 +21,7 @@ export type StopOptions = {
 
 /** The part of `useModelStream`'s result that `StopButton` needs. */
 export type StoppableStream = {
-  status: 'idle' | 'connecting' | 'streaming' | 'stopping' | 'complete' | 'incomplete';
+  status: 'idle' | 'connecting' | 'streaming' | 'reconnecting' | 'stopping' | 'complete' | 'incomplete';
   stop: (options?: StopOptions) => Promise<{ serverConfirmed: boolean; error?: string }>;
 };
 

@@ -12,9 +12,9 @@ export type StopButtonProps = ButtonHTMLAttributes<HTMLButtonElement> & {
   asChild?: boolean;
 };
 
-/** `idle` when there is nothing to stop, `streaming` while it can be stopped, `stopping` after a click. */
+/** `idle` when there is nothing to stop, `streaming` while it can be stopped (`reconnecting` too), `stopping` after a click. */
 export function stopButtonState(status: StoppableStream['status'] | undefined): StopButtonState {
-  if (status === 'connecting' || status === 'streaming') return 'streaming';
+  if (status === 'connecting' || status === 'streaming' || status === 'reconnecting') return 'streaming';
   if (status === 'stopping') return 'stopping';
   return 'idle';
 }

@@ -37,7 +37,8 @@ function incompleteFromSession(snapshot: SessionSnapshotLike): MessageIncomplete
 }
 
 /**
- * Maps a stream session snapshot to a `Message` patch: status `idle` / `connecting` / `streaming` →
+ * Maps a stream session snapshot to a `Message` patch: status `idle` / `connecting` / `streaming` /
+ * `reconnecting` (a resume on its way: the answer goes on) →
  * `streaming`, `stopping` → `stopping`, `complete` → `complete`, `incomplete` → `incomplete` with the
  * `incomplete` object (any other status counts as `incomplete` when the session says why it ended).
  * Text, reasoning, tool calls, usage and finish reason come from `snapshot.message`; `responseId`

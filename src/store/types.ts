@@ -137,7 +137,7 @@ export type SessionMessageLike = Pick<AccumulatedMessage, 'id' | 'text' | 'reaso
  * fields the store reads: `{ status, message, incomplete, error, streamId, responseId }`.
  */
 export type SessionSnapshotLike = Pick<StreamSessionSnapshot, 'streamId' | 'responseId'> & {
-  /** `idle` | `connecting` | `streaming` | `stopping` | `complete` | `incomplete` (the core's `StreamStatus`). */
+  /** `idle` | `connecting` | `streaming` | `reconnecting` | `stopping` | `complete` | `incomplete` (the core's `StreamStatus`). */
   readonly status: StreamStatus | (string & {});
   readonly message: SessionMessageLike;
   readonly incomplete: SessionIncompleteLike | null;

@@ -24,6 +24,8 @@ const PASSED_THROUGH = [
   'throttle',
   'scheduler',
   'aiSdkUsagePath',
+  'resumeApi',
+  'reconnect',
 ] as const satisfies readonly (keyof TurnOptions & keyof StreamSessionOptions)[];
 
 /** What a turn reads from its controller: the latest options, for the callbacks (read when they fire). */

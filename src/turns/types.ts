@@ -27,6 +27,18 @@ export type TurnOptions<Input = string> = {
   api: string | URL;
   /** The cancel endpoint (`handleCancel`). Without it, Stop only aborts locally (`serverConfirmed: false`). */
   cancelApi?: string | URL;
+  /**
+   * The resume endpoint (`handleResume`, docs/resume.md): a connection that drops mid-answer is
+   * resumed (status `reconnecting`, the message stays `streaming`) instead of ending `disconnected`.
+   *
+   * @example
+   * ```ts
+   * useModelStream({ api: '/api/chat', cancelApi: '/api/chat/cancel', resumeApi: '/api/chat/resume' });
+   * ```
+   */
+  resumeApi?: string | URL;
+  /** How `resumeApi` is retried: `attempts` (default 5), a jittered delay doubling from `minDelayMs` (250) to `maxDelayMs` (4000). */
+  reconnect?: { attempts?: number; minDelayMs?: number; maxDelayMs?: number };
   /** The wire format, or `'auto'` (default). */
   protocol?: Protocol | 'auto';
   /** Extra headers for the stream and cancel requests, or a function returning them per request. */

@@ -51,9 +51,9 @@ describe('createStreamSession', () => {
 });
 
 describe('StreamSessionSnapshot', () => {
-  it('status is the closed union of the six states', () => {
+  it('status is the closed union of the seven states', () => {
     expectTypeOf<StreamSessionSnapshot['status']>().toEqualTypeOf<StreamStatus>();
-    expectTypeOf<StreamStatus>().toEqualTypeOf<'idle' | 'connecting' | 'streaming' | 'stopping' | 'complete' | 'incomplete'>();
+    expectTypeOf<StreamStatus>().toEqualTypeOf<'idle' | 'connecting' | 'streaming' | 'reconnecting' | 'stopping' | 'complete' | 'incomplete'>();
   });
 
   it('incomplete says why (a closed union), error is an Error or null, the message is the accumulated one', () => {

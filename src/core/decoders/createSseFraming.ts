@@ -6,18 +6,18 @@ import { StreamProtocolError } from '../errors';
 
 /**
  * An SSE parser that calls `onEvent` with each event's name (`undefined` without an `event:`
- * line) and data. An event longer than `maxEventSize` throws `buffer-overflow`: eventsource-parser
+ * line), data and `id:` field (`undefined` without one: a resume cursor, docs/resume.md). An event longer than `maxEventSize` throws `buffer-overflow`: eventsource-parser
  * bounds what it buffers between chunks, and an event that arrives whole in one chunk is bounded
  * here. Unknown fields and bad `retry:` values are ignored, as EventSource does.
  */
-export function createSseFraming(maxEventSize: number, onEvent: (eventName: string | undefined, data: string) => void): EventSourceParser {
+export function createSseFraming(maxEventSize: number, onEvent: (eventName: string | undefined, data: string, id: string | undefined) => void): EventSourceParser {
   return createParser({
     maxBufferSize: maxEventSize,
-    onEvent: ({ event, data }) => {
+    onEvent: ({ event, data, id }) => {
       if (data.length > maxEventSize) {
         throw new StreamProtocolError('buffer-overflow', `A stream event grew past ${maxEventSize} characters.`, data.slice(0, 1000));
       }
-      onEvent(event, data);
+      onEvent(event, data, id);
     },
     onError: (error) => {
       if (error.type === 'max-buffer-size-exceeded') {

@@ -12,6 +12,18 @@ export type StreamDecoder = {
   end(): void;
   /** The protocol in use, once known (`'auto'` decides on the first event). */
   readonly protocol: Protocol | null;
+  /**
+   * Where a resume of this stream continues from (docs/resume.md), `null` for the start: for SSE
+   * the `id:` of the last event applied; for text and NDJSON the number of bytes pushed.
+   */
+  readonly cursor: string | null;
+  /**
+   * Readies the decoder for the resumed body (from `cursor`): the SSE framing and a character
+   * it split are dropped (the resume starts at an event's start), while the protocol's state (open
+   * blocks, tool calls, usage) stays, so the result is the uninterrupted stream's. Text and NDJSON
+   * keep everything, their partial line and character included: the resume continues at that byte.
+   */
+  resumeFraming(): void;
 };
 
 /**
@@ -35,6 +47,7 @@ export function createStreamDecoder(options: DecodeOptions, emit: EmitEvent): St
   const utf8 = new TextDecoder('utf-8');
   let ended = false;
   let failure: unknown = null;
+  let bytes = 0;
 
   /** Runs a feed; its first error is the decoder's for good, thrown again by every later call. */
   const guard = (run: () => void) => {
@@ -50,7 +63,7 @@ export function createStreamDecoder(options: DecodeOptions, emit: EmitEvent): St
   return {
     push(chunk) {
       if (ended) throw new Error('createStreamDecoder: push() after end()');
-      guard(() => text.feed(typeof chunk === 'string' ? chunk : utf8.decode(chunk, { stream: true }), false));
+      guard(() => text.feed(typeof chunk === 'string' ? chunk : ((bytes += chunk.length), utf8.decode(chunk, { stream: true })), false));
     },
     end() {
       if (ended) return;
@@ -59,6 +72,17 @@ export function createStreamDecoder(options: DecodeOptions, emit: EmitEvent): St
     },
     get protocol() {
       return text.protocol;
+    },
+    get cursor() {
+      return text.cursor(bytes);
+    },
+    resumeFraming() {
+      // An SSE resume starts at an event (or the stream's) start: the character the old
+      // connection split is dropped (`decode()` without input ends it), and no byte counts yet.
+      if (text.resume()) {
+        utf8.decode();
+        bytes = 0;
+      }
     },
   };
 }

@@ -24,6 +24,18 @@ export type TextFeed = {
   feed(text: string, final: boolean): void;
   /** The protocol in use, once known. */
   readonly protocol: Protocol | null;
+  /**
+   * Where a resume continues from (docs/resume.md), `null` for the start: the `id:` of the last
+   * SSE event applied; for text and NDJSON `bytes`, the bytes fed so far.
+   */
+  cursor(bytes: number): string | null;
+  /**
+   * A resume from `cursor` follows: an SSE resume starts at an event's start, so the half event
+   * the old connection left is dropped (so is what 'auto' held back: a resume from the start), and
+   * it returns `true`. The handler's state (open blocks, tool calls, usage) stays. NDJSON and text
+   * continue at the very byte where the old connection stopped: they keep their partial line (`false`).
+   */
+  resume(): boolean;
 };
 
 // An enum, not a top-level constant: a bundler (esbuild) writes its value in place.
@@ -56,6 +68,7 @@ export function createTextFeed(options: DecodeOptions, emit: EmitEvent): TextFee
   const htmlPage = auto && /^\s*(text\/html|application\/xhtml\+xml)\s*(;|$)/i.test(options.contentType ?? '');
   let sse: EventSourceParser | null = null;
   let sniffed = ''; // text held back while 'auto' has neither a content type nor a full first line
+  let lastId: string | null = null;
 
   /** Parses one event's JSON, picks the protocol on the first event if needed, and dispatches. */
   const onJson = (raw: string, eventName: string | undefined, isSse: boolean) => {
@@ -72,12 +85,11 @@ export function createTextFeed(options: DecodeOptions, emit: EmitEvent): TextFee
     if (data !== null && typeof data === 'object') handler(data, eventName);
   };
 
-  const onSseEvent = (eventName: string | undefined, raw: string) => {
-    if (eventName === Name.STREAM_CANCELLED_EVENT) return emitCancelled(raw, emit);
-    if (raw === '[DONE]') return;
-    // @anthropic-ai/sdk ignores events without an `event:` line; so do we, once we know it is Anthropic.
-    if (protocol === 'anthropic' && eventName === undefined) return;
-    onJson(raw, eventName, true);
+  const onSseEvent = (eventName: string | undefined, raw: string, id: string | undefined) => {
+    if (eventName === Name.STREAM_CANCELLED_EVENT) emitCancelled(raw, emit);
+    // `[DONE]` carries nothing; @anthropic-ai/sdk skips events without `event:` (so do we, for Anthropic).
+    else if (raw !== '[DONE]' && !(protocol === 'anthropic' && eventName === undefined)) onJson(raw, eventName, true);
+    lastId = id ?? lastId; // once applied (a throw above leaves it): a resume continues after it
   };
 
   const feedNdjson = createNdjsonFraming(maxEventSize, (line) => onJson(line, undefined, false));
@@ -110,6 +122,13 @@ export function createTextFeed(options: DecodeOptions, emit: EmitEvent): TextFee
     feed,
     get protocol() {
       return protocol;
+    },
+    cursor: (bytes) => (framing === 'sse' ? lastId : framing && bytes ? String(bytes) : null),
+    resume() {
+      if (framing === 'text' || framing === 'ndjson') return false;
+      sse?.reset();
+      sniffed = '';
+      return true;
     },
   };
 }

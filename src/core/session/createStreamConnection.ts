@@ -20,6 +20,11 @@ export type ConnectionSink = {
   chunk(chunk: Uint8Array): void;
   /** The read loop is over (once); `failure` for `dropped` and `error`. */
   closed(how: CloseReason, failure?: unknown): void;
+  /**
+   * A body ended (`eof`) or broke (`dropped`, with the read error): `true` when the session
+   * resumes the stream (docs/resume.md); else the connection closes as it says.
+   */
+  lost(how: 'eof' | 'dropped', failure?: unknown): boolean;
 };
 
 /** What {@link createStreamConnection} returns: one request, its decoder, and how it closes. */
@@ -43,6 +48,20 @@ export type StreamConnection = {
   read(ids: { streamId: string; cancelSecret: string }): Promise<void>;
   /** Feeds a chunk to the decoder, or ends its input; `false` (after closing with the error) when the stream is undecodable. */
   decode(chunk?: Uint8Array): boolean;
+  /** Closes the read loop (once), with no resume: an `eof` first ends the decoder's input (which may close it with an error instead). */
+  finish(how: CloseReason, failure?: unknown): void;
+  /** The decoder, once a 2xx answer came (it carries over into a resumed body: docs/resume.md). */
+  decoder?: StreamDecoder;
+  /** The stream request's headers (the user's, `x-stream-id`, `x-stream-cancel-secret`), once sent: a resume request sends them too. */
+  headers?: Headers;
+  /**
+   * Reads an answer: a non-2xx one closes with its `StreamHttpError` (the first-byte bound covers
+   * its body); a 2xx one goes through the decoder, chunk by chunk, until its body ends or breaks
+   * (`sink.lost`, then the close) or the session ended.
+   */
+  readFrom(response: Response): Promise<void>;
+  /** The signal `abort` aborts: the stream request's, and every resume request's (docs/resume.md). */
+  readonly signal: AbortSignal;
   /** Closes the connection: aborts the fetch (the server sees the request close) and lets go of the reader. */
   abort(reason: 'cancelled' | 'disconnected'): void;
   /** Stops counting this stream among the page's open streams (see `openStreams.ts`); once. */
@@ -66,10 +85,7 @@ async function readBody(reader: ReadableStreamDefaultReader<Uint8Array> | undefi
         return close('dropped', failure);
       }
       if (sink.ended()) return;
-      if (result.done) {
-        if (connection.decode()) close('eof');
-        return;
-      }
+      if (result.done) return close('eof');
       if (result.value.byteLength === 0) continue;
       sink.chunk(result.value);
       if (connection.done) return;
@@ -94,60 +110,61 @@ export function createStreamConnection(options: StreamSessionOptions, fetchFn: t
   const controller = new AbortController();
   const closing = createDeferred<void>();
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
-  let decoder: StreamDecoder | undefined;
 
+  /** How a read ends: an end or a drop may be resumed (`sink.lost`), else it closes (`finish`). */
   const close = (how: CloseReason, failure?: unknown) => {
-    connection.done = true;
-    closing.resolve();
-    connection.release();
-    sink.closed(how, failure);
+    if (how === 'error' || !sink.lost(how, failure)) connection.finish(how, failure);
   };
 
   const connection: StreamConnection = {
     get protocol() {
-      return decoder?.protocol ?? null;
+      return connection.decoder?.protocol ?? null;
     },
     started: false,
     done: false,
     closed: closing.promise,
     release: noop,
     async read(ids) {
-      const headers = new Headers(options.headers);
+      const headers = (connection.headers = new Headers(options.headers));
       headers.set('x-stream-id', ids.streamId);
       headers.set('x-stream-cancel-secret', ids.cancelSecret);
       connection.release = trackOpenStream(options.api);
+      const { method = 'POST', body, credentials } = options;
       let response: Response;
       try {
-        response = await fetchFn(options.api, {
-          method: options.method ?? 'POST',
-          headers,
-          body: options.body,
-          credentials: options.credentials,
-          signal: controller.signal,
-        });
+        response = await fetchFn(options.api, { method, headers, body, credentials, signal: controller.signal });
       } catch (failure) {
         return close('error', failure);
       }
       if (sink.ended()) return void response.body?.cancel().catch(noop);
-      if (!response.ok) {
-        // The first-byte timer still runs: it bounds an error body that never ends.
-        const text = await readTextUpTo(response, ErrorBody.MAX_BYTES);
-        return close('error', new StreamHttpError(response.status, response.statusText, text));
+      if (response.ok) {
+        connection.started = !response.headers.has(Header.STREAM_CANCELLED);
+        // The decoder's options (`protocol`, `aiSdkUsagePath`, `maxEventSize`) are the session's own,
+        // under the same names: passed as they are, with the answer's content type.
+        connection.decoder = createStreamDecoder({ ...options, contentType: response.headers.get('content-type') }, sink.event);
       }
-      connection.started = !response.headers.has(Header.STREAM_CANCELLED);
-      // The decoder's options (`protocol`, `aiSdkUsagePath`, `maxEventSize`) are the session's own,
-      // under the same names: passed as they are, with the answer's content type.
-      decoder = createStreamDecoder({ ...options, contentType: response.headers.get('content-type') }, sink.event);
-      return readBody((reader = response.body?.getReader()), sink, connection, close);
+      return connection.readFrom(response);
     },
+    finish(how, failure) {
+      if (connection.done || (how === 'eof' && !connection.decode())) return;
+      connection.done = true;
+      closing.resolve();
+      connection.release();
+      sink.closed(how, failure);
+    },
+    async readFrom(response) {
+      if (response.ok) return readBody((reader = response.body?.getReader()), sink, connection, close);
+      close('error', new StreamHttpError(response.status, response.statusText, await readTextUpTo(response, ErrorBody.MAX_BYTES)));
+    },
+    signal: controller.signal,
     decode(chunk) {
       try {
-        if (chunk) decoder!.push(chunk);
-        else decoder!.end();
+        if (chunk) connection.decoder!.push(chunk);
+        else connection.decoder!.end();
         return true;
       } catch (failure) {
         // Events decoded before the bad one were applied: the text before it is kept.
-        close('error', failure);
+        connection.finish('error', failure);
         return false;
       }
     },

@@ -15,11 +15,13 @@ import type { Protocol, StreamEvent } from '../types';
  * - `idle`: created, `start()` not called yet.
  * - `connecting`: the request is out; no byte of the answer has arrived yet.
  * - `streaming`: the answer is arriving.
+ * - `reconnecting`: the connection dropped mid-answer and the session asks `resumeApi` for the rest
+ *   (docs/resume.md); live like `streaming`: `stop()` works, the message stays.
  * - `stopping`: `stop()` was called; the visible message is frozen while the server cancel runs.
  * - `complete`: the model finished (`stop` / `tool-calls`, or a plain-text stream that closed cleanly).
  * - `incomplete`: anything else; `snapshot.incomplete.reason` says why.
  */
-export type StreamStatus = 'idle' | 'connecting' | 'streaming' | 'stopping' | 'complete' | 'incomplete';
+export type StreamStatus = 'idle' | 'connecting' | 'streaming' | 'reconnecting' | 'stopping' | 'complete' | 'incomplete';
 
 /**
  * Why a message ended `incomplete`.
@@ -117,6 +119,32 @@ export type StreamSessionOptions = {
    * the cancel is not queued behind them (docs/session.md, "The browser's connection pool").
    */
   connectionsPerHost?: number;
+  /**
+   * The resume endpoint (`handleResume`, docs/resume.md). With it, a connection that drops
+   * mid-answer (a network error while reading, or a body that ends without the stream's finish) is
+   * not the end: the status becomes `reconnecting` and the session asks
+   * `GET <resumeApi>?streamId=<id>` for the rest, from the last event it applied, then goes on
+   * `streaming` into the same message. When that fails (`404`, or the attempts run out) the message
+   * ends `incomplete` / `disconnected`, as without it. Uses this session's `fetch`, `headers` and
+   * `credentials`.
+   *
+   * @example
+   * ```ts
+   * createStreamSession({ api: '/api/chat', cancelApi: '/api/chat/cancel', resumeApi: '/api/chat/resume', body });
+   * ```
+   */
+  resumeApi?: string | URL;
+  /**
+   * How `resumeApi` is retried: at most `attempts` requests in a row (default 5; an attempt that
+   * brings new bytes starts the count again), each after a jittered delay that doubles from
+   * `minDelayMs` (default 250) up to `maxDelayMs` (default 4000).
+   *
+   * @example
+   * ```ts
+   * createStreamSession({ api: '/api/chat', resumeApi: '/api/chat/resume', reconnect: { attempts: 8, maxDelayMs: 10_000 } });
+   * ```
+   */
+  reconnect?: { attempts?: number; minDelayMs?: number; maxDelayMs?: number };
   /** Every decoded event, as it is applied. */
   onEvent?: (event: StreamEvent) => void;
   /** Once, with the final snapshot. */
@@ -137,7 +165,7 @@ export type StreamSession = {
    * sends nothing and resolves `{ serverConfirmed: false }`. Never rejects.
    */
   stop(): Promise<StopResult>;
-  /** Aborts locally without a server cancel (unmount, page hide): ends `incomplete`, reason `disconnected`. No-op unless connecting or streaming. */
+  /** Aborts locally without a server cancel (unmount, page hide): ends `incomplete`, reason `disconnected`. No-op unless connecting, streaming or reconnecting. */
   disconnect(): void;
   /** Calls `listener` after each notification. Returns the unsubscribe function. */
   subscribe(listener: () => void): () => void;
