@@ -82,6 +82,11 @@ export function useModelStream<Input = string>(options: UseModelStreamOptions<In
     return () => window.removeEventListener('pagehide', onPageHide);
   }, [turns]);
 
+  // With `resumeApi` on a persisted store: a stream a reload or a closed tab left is resumed here,
+  // in one page only (docs/resume.md, "After a reload").
+  const { resumeApi, conversationId } = options;
+  useEffect(() => turns.watch(queryClient), [turns, queryClient, store, conversationId, resumeApi && String(resumeApi)]);
+
   const session = turn?.session ?? null;
   // The session's own `subscribe` (one function per session), so it changes only with the session.
   const getSnapshot = () => session?.getSnapshot() ?? IDLE_SNAPSHOT;

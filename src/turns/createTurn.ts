@@ -1,7 +1,7 @@
 import { createCancelRequest } from '../core/createCancelRequest';
 import { createStreamSession, type StreamSessionOptions } from '../core/createStreamSession';
 import { createDeferred } from '../core/internal/createDeferred';
-import { createStreamId } from '../core/ids';
+import { createCancelSecret, createStreamId } from '../core/ids';
 import { getConversationMessages } from '../store/getConversationMessages';
 import type { Message } from '../store/types';
 import { buildStreamRequest, type StreamRequest } from './buildStreamRequest';
@@ -11,7 +11,7 @@ import type { RunCancel, Turn, TurnOptions } from './types';
  * The options a turn gives its stream session as they are (`cancelApi` only tells the session the
  * cancel's origin: `cancel` makes the call).
  */
-const PASSED_THROUGH = [
+export const PASSED_THROUGH = [
   'api',
   'credentials',
   'protocol',
@@ -48,6 +48,8 @@ export function createTurn<Input, Client>(host: TurnHost<Input>, options: TurnOp
   // The ids are chosen before the request so that the body builder can use them and a Stop
   // before the first byte can still name the stream to the server.
   const streamId = createStreamId();
+  // With resume, the secret is the turn's own (not the session's): another page resumes with it.
+  const secret = options.resumeApi ? createCancelSecret() : undefined;
   let request: StreamRequest | undefined;
   let buildError: unknown;
   try {
@@ -67,10 +69,11 @@ export function createTurn<Input, Client>(host: TurnHost<Input>, options: TurnOp
     fetch: buildError === undefined ? options.fetch : () => Promise.reject(buildError),
     cancel,
     streamId,
+    cancelSecret: secret,
     body: request?.body,
     onError: (error) => host.options.onError?.(error),
   });
-  const turn: Turn<Client> = { ...createDeferred<Message>(), session, cancelClient: client, messageId, createdAt, input, thisTask: true };
+  const turn: Turn<Client> = { ...createDeferred<Message>(), session, cancelClient: client, messageId, createdAt, input, thisTask: true, secret };
   if (store) {
     // The user's message (a string input) and the answer's, kept in step with the session.
     const state = store.getState();

@@ -26,6 +26,13 @@ export type TurnController<Input, Client> = {
   get(): Turn<Client> | null;
   /** The turn of its own lane (the one used without a store), whatever `options` say now. */
   own(): Turn<Client> | undefined;
+  /** Puts a turn made elsewhere (a resumed stream) on the lane, unless a turn runs there, and runs it. */
+  adopt(turn: Turn<Client>): Promise<Message> | null;
+  /**
+   * With `resumeApi` and a persisted store: resumes the lane's streams that another page left (a
+   * reload, a closed tab), each in one page only (docs/resume.md). Returns the way to stop watching.
+   */
+  watch(client: Client): () => void;
 };
 
 /** The same input: the same value, or plain data that serializes the same (an object literal built twice). */
@@ -37,6 +44,30 @@ export function sameInput(a: unknown, b: unknown): boolean {
   } catch {
     return false;
   }
+}
+
+/** Runs a turn on its lane to its end: the final message settles `start()` and goes to `onFinish`. */
+function run<Input, Client>(turn: Turn<Client>, store: TurnOptions<Input>['store'], host: { options: TurnOptions<Input> }): void {
+  void turn.session.start().then((final) => {
+    // A resume that failed (its log expired) leaves the message as it was, and says nothing.
+    const shows = turn.shows?.() ?? true;
+    let message = messageFromSnapshot(final, turn.messageId, turn.createdAt);
+    try {
+      if (store) message = (shows ? store.getState().applySessionSnapshot(turn.messageId, final) : store.getState().messages[turn.messageId]) ?? message;
+    } catch (error) {
+      // A throwing store listener must not leave `start()` pending or the lane taken.
+      report(error);
+    }
+    turn.resolve(message);
+    if (!shows) return;
+    try {
+      // The latest options' callback (read when it fires, as every callback is).
+      host.options.onFinish?.({ message, reason: final.status === 'complete' ? 'complete' : (final.incomplete?.reason ?? 'disconnected') });
+    } catch (error) {
+      // A throwing callback must not become an unhandled rejection.
+      report(error);
+    }
+  });
 }
 
 /** A turn controller (see {@link TurnController}); `runCancel` runs each server cancel (the React layer: a TanStack Query mutation). */
@@ -68,24 +99,35 @@ export function createTurnController<Input, Client>(options: TurnOptions<Input>,
       // end: the final message settles `start()` and goes to `onFinish`.
       lanes.set(key, turn);
       notifyLanes();
-      const { store } = options;
-      void turn.session.start().then((final) => {
-        let message = messageFromSnapshot(final, turn.messageId, turn.createdAt);
-        try {
-          if (store) message = store.getState().applySessionSnapshot(turn.messageId, final) ?? message;
-        } catch (error) {
-          // A throwing store listener must not leave `start()` pending or the lane taken.
-          report(error);
-        }
-        turn.resolve(message);
-        try {
-          controller.options.onFinish?.({ message, reason: final.status === 'complete' ? 'complete' : (final.incomplete?.reason ?? 'disconnected') });
-        } catch (error) {
-          // A throwing callback must not become an unhandled rejection.
-          report(error);
-        }
-      });
+      // Resume across pages (a reload, another tab): loaded only by apps that set `resumeApi`.
+      if (options.resumeApi && options.store?.persist) {
+        const { store, conversationId = 'default' } = options;
+        void import('./resumeAcrossPages').then((pages) => pages.recordStream(store, conversationId, turn), report);
+      }
+      run(turn, options.store, controller);
       return turn.promise;
+    },
+    adopt(turn) {
+      const [lanes, key] = laneOf(controller.options, ownLanes);
+      const current = lanes.get(key)?.session.getSnapshot().status;
+      // Never over a turn that runs: the user's own start wins over a resume.
+      if (current && current !== 'complete' && current !== 'incomplete') return null;
+      lanes.set(key, turn);
+      notifyLanes();
+      run(turn, controller.options.store, controller);
+      return turn.promise;
+    },
+    watch(client) {
+      const { store, resumeApi, conversationId = 'default' } = controller.options;
+      if (!resumeApi || !store?.persist) return () => {};
+      let stop: (() => void) | null = null;
+      void import('./resumeAcrossPages').then((pages) => {
+        if (stop === null) stop = pages.watchStreams(controller, store, conversationId, client, runCancel);
+      }, report);
+      return () => {
+        stop?.();
+        stop = () => {};
+      };
     },
     stop(stopOptions) {
       const current = get();

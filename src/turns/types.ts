@@ -119,4 +119,11 @@ export type Turn<Client = unknown> = Deferred<Message> & {
   /** What `start()` was given, and whether it was given in the task still running (the dedupe). */
   input: unknown;
   thisTask: boolean;
+  /** The stream's cancel secret, when the turn chose it (resume on: another page resumes with it). */
+  secret?: string;
+  /**
+   * Whether the turn writes its message (a resumed stream does only once it caught up with what
+   * the message shows, and never when the resume failed: docs/resume.md). Absent: always.
+   */
+  shows?: () => boolean;
 };
