@@ -16,6 +16,7 @@ declare global {
 // ?protocol=anthropic     initial wire format
 // ?cancelOrigin=same      send cancels to the page's own origin instead of the second one
 // ?lanes=6                open the "Parallel streams" panel with this many lanes preset
+// ?resume=0              no resume: a dropped connection or a reload leaves the answer disconnected
 // ?registry=unshared      send cancels to an endpoint whose registry does not know the streams (as a
 //                         second instance or an Edge isolate with the in-memory registry would):
 //                         Stop then says "server did not confirm", and why
@@ -33,12 +34,15 @@ const initialLanes = Math.min(8, Math.max(0, Math.round(numberParam('lanes') ?? 
 const cancelPort = window.__DEMO__?.cancelPort;
 const useSeparateCancelOrigin = params.get('cancelOrigin') !== 'same' && typeof cancelPort === 'number';
 /** Over HTTP/1.1 the browser opens at most 6 connections per host: cancels go to a second origin (see demo/server.mjs). */
+/** Resume (docs/resume.md): on by default; `?resume=0` shows the page without it. */
+const resumeOn = params.get('resume') !== '0';
+const resumeApi = resumeOn ? '/api/chat/resume' : undefined;
 const cancelApi =
   (useSeparateCancelOrigin ? `${window.location.protocol}//${window.location.hostname}:${cancelPort}/api/chat/cancel` : '/api/chat/cancel') +
   (params.get('registry') === 'unshared' ? '?registry=unshared' : '');
 
-// One persisted store for the page: reload mid-stream and the message comes back marked
-// "disconnected" instead of spinning.
+// One persisted store for the page: reload mid-stream and the answer resumes where it was (or,
+// with `?resume=0` or once the stream's log expired, comes back marked "disconnected").
 const store = createMessageStore({ persist: { name: 'react-model-stream-demo' } });
 
 function newConversation() {
@@ -285,6 +289,7 @@ export function App() {
   const chat = useModelStream({
     api: '/api/chat',
     cancelApi,
+    resumeApi,
     cancelTimeoutMs,
     store,
     conversationId,
@@ -292,11 +297,19 @@ export function App() {
       input,
       protocol,
       tokensPerSecond,
+      resume: resumeOn,
       messages: history.map((m) => ({ role: m.role, content: m.text })),
     }),
   });
 
-  const busy = chat.status === 'connecting' || chat.status === 'streaming' || chat.status === 'stopping';
+  const busy = chat.status === 'connecting' || chat.status === 'streaming' || chat.status === 'reconnecting' || chat.status === 'stopping';
+  const [drops, setDrops] = useState(0);
+  /** The network blinks: the server destroys this stream's connection mid-answer (demo/server.mjs). */
+  const dropConnection = async () => {
+    if (!chat.streamId) return;
+    await fetch(`/api/chat/drop?streamId=${encodeURIComponent(chat.streamId)}`, { method: 'POST' });
+    setDrops((n) => n + 1);
+  };
 
   return (
     <div className="layout">
@@ -340,10 +353,16 @@ export function App() {
             <StopButton stream={chat} className="stop" data-testid="stop">
               Stop
             </StopButton>
+            {resumeOn && (
+              <button type="button" data-testid="drop" disabled={chat.status !== 'streaming'} onClick={() => void dropConnection()} title="The server destroys this stream's connection mid-answer; the page resumes it">
+                Drop the connection
+              </button>
+            )}
           </div>
         </form>
-        <p className="status" data-testid="status" data-status={chat.status}>
+        <p className="status" data-testid="status" data-status={chat.status} data-drops={drops}>
           Status: {chat.status}
+          {chat.status === 'reconnecting' && <Spinner label="Reconnecting" />}
           {chat.usage && ` · usage ${chat.usage.inputTokens ?? '?'} in / ${chat.usage.outputTokens ?? '?'} out${chat.usage.estimated ? ' (estimated)' : ''}`}
           {chat.error && ` · ${chat.error.message}`}
         </p>
