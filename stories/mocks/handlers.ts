@@ -1,6 +1,7 @@
 import { delay, http, HttpResponse } from 'msw';
 import { getFixture } from './fixtures';
 import { cancelStream, startReplay, type CancelBehaviour } from './mockModelServer';
+import { resumeHandlers } from './resumeServer';
 
 /**
  * MSW handlers for the two endpoints a `useModelStream` app talks to. The scenario travels in the
@@ -65,4 +66,4 @@ const cancel = http.post('/api/cancel', async ({ request }) => {
 });
 
 /** Keyed, so a story can override one of them through `parameters.msw.handlers`. */
-export const handlers = { chat: [chat], cancel: [cancel] };
+export const handlers = { chat: [chat], cancel: [cancel], resumable: resumeHandlers };
