@@ -7,7 +7,6 @@ import { createDeferred, type Deferred } from './internal/createDeferred';
 import { toError } from './internal/reportError';
 import { withTimeout } from './internal/withTimeout';
 import { createNotifier, type Notifier } from './session/createNotifier';
-import { createReconnector } from './session/createReconnector';
 import { Bound, createSessionTimers, type SessionTimers } from './session/createSessionTimers';
 import { createStreamConnection, type StreamConnection } from './session/createStreamConnection';
 import { createServerCancel, type ServerCancel } from './session/createServerCancel';
@@ -47,6 +46,11 @@ type Session = {
   /** The server cancel (with its bound and the connection-pool policy); `null` without one. */
   readonly cancel: ServerCancel | null;
 };
+
+/** What the lazily loaded reconnector returns: the session's `lost` (see `ConnectionSink`). */
+type Reconnect = (how: 'eof' | 'dropped', failure?: unknown) => boolean;
+/** The reconnector failed to load (offline, a deploy removed the chunk): a drop ends as without resume. */
+const noReconnect = () => undefined;
 
 /** The defaults, as an enum: esbuild writes its values in place (top-level constants stay variables). */
 enum Default { DRAIN_MS = 250, FIRST_BYTE_TIMEOUT_MS = 30_000 }
@@ -263,7 +267,11 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
         if (s.connection.decode(chunk) && firstChunk) notifier.schedule();
       },
       // The body ended or broke: resumed with `resumeApi` (docs/resume.md), else closed as it says.
-      lost: (how, failure) => reconnect(how, failure),
+      // The reconnector, once loaded, decides at once; a drop before it loaded waits for it (then,
+      // or if it failed to load, the connection closes as without resume).
+      lost: (how, failure) =>
+        reconnect?.(how, failure) ??
+        (!!loading && (void loading.then((loaded) => loaded?.(how, failure) || s.connection.finish(how, failure)), true)),
       // The read loop is over (end of stream, dropped, or an error: fetch failed, non-2xx,
       // undecodable). While stopping, the stop contract decides the outcome; otherwise it is decided here.
       closed(how, failure) {
@@ -294,6 +302,15 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
       getSnapshot: () => s.snapshot,
     },
   };
-  const reconnect = createReconnector(options, fetchFn, s.connection, streamId, { live: () => isLive(s.phase), enter: (status) => enter(s, status), message });
+  // The client half of resume is a chunk of its own, loaded now (not at a drop: the network may be
+  // gone by then) and only with `resumeApi`: an app without it never downloads it (docs/size.md).
+  let reconnect: Reconnect | undefined;
+  const loading =
+    options.resumeApi &&
+    import('./session/createReconnector').then(
+      ({ createReconnector }) =>
+        (reconnect = createReconnector(options, fetchFn, s.connection, streamId, { live: () => isLive(s.phase), enter: (status) => enter(s, status), message })),
+      noReconnect,
+    );
   return s.session;
 }

@@ -3,8 +3,10 @@ import type { StreamConnection } from './createStreamConnection';
 import type { StreamSessionOptions } from './types';
 
 // The client half of resume (docs/resume.md): what a session does when its connection drops
-// mid-answer. Its own module so the session reads as before; an app without `resumeApi` pays
-// only for this code, never a request.
+// mid-answer. A chunk of its own: the session loads it with a dynamic `import()`, at its creation
+// and only with `resumeApi`, so an app without it never downloads this code (docs/size.md). It
+// imports nothing at run time (types only): what it needs from the decoder and the connection, they
+// expose.
 
 /** The `reconnect` defaults; an enum, so esbuild writes the values in place. */
 enum Default {
