@@ -92,4 +92,25 @@ describe('the lazily loaded reconnector', () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(server!.resumes).toHaveLength(0);
   });
+
+  test('a disconnect() while the drop waits for it: disconnected at once, nothing read or requested after', async () => {
+    vi.resetModules();
+    let release!: () => void;
+    const loaded = new Promise<void>((resolve) => (release = resolve));
+    vi.doMock(RECONNECTOR, async () => {
+      await loaded;
+      return vi.importActual(RECONNECTOR);
+    });
+    const { session, statuses } = await open();
+    const done = session.start();
+    await vi.waitFor(() => expect(server!.events).toContain('abort POST /stream'), { timeout: 5_000, interval: 5 });
+    session.disconnect();
+    const final = await done;
+    expect(final.incomplete).toEqual({ reason: 'disconnected' });
+    release();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(session.getSnapshot()).toBe(final);
+    expect(statuses).toEqual(['connecting', 'streaming', 'incomplete']);
+    expect(server!.resumes).toHaveLength(0);
+  });
 });
