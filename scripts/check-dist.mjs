@@ -43,9 +43,18 @@ for (const file of jsFiles) {
 }
 
 // The entries a server imports (every export but the root) must not reach React or a marked file
-// through their static imports; the root may, only through an import of a marked file.
+// through their imports, static or dynamic (the lazily loaded reconnector); the root may, only
+// through an import of a marked file.
 const staticImports = (file) =>
-  [...readFileSync(file, 'utf8').matchAll(/^\s*(?:import|export)\s[^'"]*?from\s*['"](\.[^'"]+)['"]|^\s*import\s*['"](\.[^'"]+)['"]/gm)].map((m) => join(dirname(file), m[1] ?? m[2]));
+  [...readFileSync(file, 'utf8').matchAll(/^\s*(?:import|export)\s[^'"]*?from\s*['"](\.[^'"]+)['"]|^\s*import\s*['"](\.[^'"]+)['"]|\bimport\(\s*['"](\.[^'"]+)['"]\s*\)/gm)].map((m) =>
+    join(dirname(file), m[1] ?? m[2] ?? m[3]),
+  );
+// A dynamic import() in dist/ must name a file that is there (a lazy chunk the build emitted).
+for (const file of jsFiles) {
+  for (const m of readFileSync(file, 'utf8').matchAll(/\bimport\(\s*['"](\.[^'"]+)['"]\s*\)/g)) {
+    if (!existsSync(join(dirname(file), m[1]))) problems.push(`${rel(file)}: import('${m[1]}'), a chunk that is not in dist/`);
+  }
+}
 for (const [subpath, target] of Object.entries(pkg.exports)) {
   const entry = typeof target === 'string' ? target : target.import;
   if (!entry?.endsWith('.js') || !existsSync(join(root, entry))) continue;

@@ -7,7 +7,7 @@ import { createDeferred, type Deferred } from './internal/createDeferred';
 import { toError } from './internal/reportError';
 import { withTimeout } from './internal/withTimeout';
 import { createNotifier, type Notifier } from './session/createNotifier';
-import { createReconnector } from './session/createReconnector';
+import { loadReconnector } from './session/loadReconnector';
 import { Bound, createSessionTimers, type SessionTimers } from './session/createSessionTimers';
 import { createStreamConnection, type StreamConnection } from './session/createStreamConnection';
 import { createServerCancel, type ServerCancel } from './session/createServerCancel';
@@ -29,8 +29,8 @@ type Phase =
   | { readonly status: Exclude<StreamStatus, 'incomplete'>; readonly incomplete?: never; readonly error?: never }
   | { readonly status: 'incomplete'; readonly incomplete: IncompleteInfo; readonly error: Error | null };
 
-/** The one mutable record of a session: its phase, what it shows, and its collaborators. */
-type Session = {
+/** The one mutable record of a session: its phase, what it shows, and its collaborators (exported for the lazily loaded reconnector, not from the package). */
+export type Session = {
   phase: Phase;
   /** What `getSnapshot()` returns: rebuilt only when something visible changed. */
   snapshot: StreamSessionSnapshot;
@@ -51,8 +51,8 @@ type Session = {
 /** The defaults, as an enum: esbuild writes its values in place (top-level constants stay variables). */
 enum Default { DRAIN_MS = 250, FIRST_BYTE_TIMEOUT_MS = 30_000 }
 
-/** The request is out, the answer arriving or being resumed: what `stop()` and `disconnect()` act on. */
-const isLive = ({ status }: Phase) => status === 'connecting' || status === 'streaming' || status === 'reconnecting';
+/** The request is out, the answer arriving or being resumed: what `stop()` and `disconnect()` act on (and the reconnector asks). */
+export const isLive = ({ status }: Phase) => status === 'connecting' || status === 'streaming' || status === 'reconnecting';
 const isOver = ({ status }: Phase) => status === 'complete' || status === 'incomplete';
 
 /** The snapshot of a session in a phase (`{ status: 'idle' }`: the hook's before any session, too). */
@@ -74,7 +74,7 @@ function refresh(s: Session): boolean {
 }
 
 /** A live status change: listeners hear of it now, in this task. */
-function enter(s: Session, status: 'connecting' | 'stopping' | 'reconnecting') {
+export function enter(s: Session, status: 'connecting' | 'stopping' | 'reconnecting') {
   s.phase = { status };
   s.notifier.flush();
 }
@@ -263,7 +263,7 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
         if (s.connection.decode(chunk) && firstChunk) notifier.schedule();
       },
       // The body ended or broke: resumed with `resumeApi` (docs/resume.md), else closed as it says.
-      lost: (how, failure) => reconnect(how, failure),
+      lost: (how, failure) => !!lost?.(how, failure),
       // The read loop is over (end of stream, dropped, or an error: fetch failed, non-2xx,
       // undecodable). While stopping, the stop contract decides the outcome; otherwise it is decided here.
       closed(how, failure) {
@@ -294,6 +294,6 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
       getSnapshot: () => s.snapshot,
     },
   };
-  const reconnect = createReconnector(options, fetchFn, s.connection, streamId, { live: () => isLive(s.phase), enter: (status) => enter(s, status), message });
+  const lost = loadReconnector(s, fetchFn, isLive, enter);
   return s.session;
 }

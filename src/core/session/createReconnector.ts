@@ -1,10 +1,11 @@
-import type { Accumulator } from '../accumulator';
-import type { StreamConnection } from './createStreamConnection';
-import type { StreamSessionOptions } from './types';
+import type { enter as enterOf, isLive as isLiveOf, Session } from '../createStreamSession';
 
 // The client half of resume (docs/resume.md): what a session does when its connection drops
-// mid-answer. Its own module so the session reads as before; an app without `resumeApi` pays
-// only for this code, never a request.
+// mid-answer. A chunk of its own: the session loads it with a dynamic `import()`, at its creation
+// and only with `resumeApi`, so an app without it never downloads this code (docs/size.md). It
+// imports nothing at run time, types only: it gets the session's record and its `isLive` and
+// `enter` as arguments (an import of them would tie this chunk to the session's), and what it needs
+// from the decoder and the connection, they expose.
 
 /** The `reconnect` defaults; an enum, so esbuild writes the values in place. */
 enum Default {
@@ -13,15 +14,6 @@ enum Default {
   MAX_DELAY_MS = 4000,
 }
 
-/** What the reconnector reads from its session and tells it. */
-export type ReconnectHost = {
-  /** Connecting, streaming or reconnecting: not stopped, not ended. Asked before every attempt and after every wait. */
-  live(): boolean;
-  /** `reconnecting`, heard at once (the first byte of a resumed body makes the session `streaming` again). */
-  enter(status: 'reconnecting'): void;
-  readonly message: Accumulator;
-};
-
 /**
  * Returns the session's `lost` (see `ConnectionSink`): with `resumeApi`, a drop mid-answer (a read
  * error; an end without the finish, except for plain text, whose end is its finish) makes the
@@ -29,10 +21,15 @@ export type ReconnectHost = {
  * with the stream request's headers and the cursor as `Last-Event-ID`; a 2xx body is read into the
  * same decoder, and its own end or drop comes back here. A `404` or the last failed attempt closes
  * the connection as the body said (the message ends as it would have without resume); a stop or
- * the end stops it before every request and after every wait.
+ * the end stops it before every request and after every wait. `session` is the session's record;
+ * `isLive` and `enter` are the session's own (passed in: see the note at the top).
  */
-export function createReconnector(options: StreamSessionOptions, fetchFn: typeof fetch, connection: StreamConnection, streamId: string, host: ReconnectHost) {
+export function createReconnector(session: Session, fetchFn: typeof fetch, isLive: typeof isLiveOf, enter: typeof enterOf) {
+  const { options, connection, message } = session;
+  const { streamId } = session.session;
   const { resumeApi, credentials } = options;
+  /** Connecting, streaming or reconnecting: not stopped, not ended. Asked before every attempt and after every wait. */
+  const live = () => isLive(session.phase);
   const { attempts = Default.ATTEMPTS, minDelayMs = Default.MIN_DELAY_MS, maxDelayMs = Default.MAX_DELAY_MS } = options.reconnect ?? {};
   let attempt = 0;
   /** The cursor the last resume request went out with (none yet: `undefined`). */
@@ -46,12 +43,13 @@ export function createReconnector(options: StreamSessionOptions, fetchFn: typeof
     const decoder = connection.decoder!;
     drop = [how, failure];
     if (attempt >= attempts) return connection.finish(how, failure);
-    host.enter('reconnecting');
+    // `reconnecting`, heard at once (the first byte of a resumed body makes the session `streaming` again).
+    enter(session, 'reconnecting');
     // Doubling, with jitter (half to all of it) so that clients a blip cut together do not come back together.
     const delay = Math.min(maxDelayMs, minDelayMs * 2 ** attempt++);
     await new Promise((resolve) => setTimeout(resolve, (delay * (1 + Math.random())) / 2));
     // A stop or the end since: no request (the stop contract, or the end, closes the rest).
-    if (!host.live()) return;
+    if (!live()) return;
     // The stream request's own headers (the user's, the id and the secret), and the cursor.
     const headers = connection.headers!;
     if ((sent = decoder.cursor)) headers.set('last-event-id', sent);
@@ -62,7 +60,7 @@ export function createReconnector(options: StreamSessionOptions, fetchFn: typeof
     } catch {
       // A network error: a failed attempt (below).
     }
-    if (!host.live()) return;
+    if (!live()) return;
     if (!response) return resume(how, failure);
     if (response.status === 404) return connection.finish(how, failure);
     logEnded = response.headers.get('x-stream-log-ended');
@@ -76,13 +74,13 @@ export function createReconnector(options: StreamSessionOptions, fetchFn: typeof
     if (connection.decoder!.cursor !== sent) attempt = 0;
     else if (logEnded) {
       // The stream was over before the last resume and nothing came: its log says how it ended.
-      if (logEnded === 'cancelled' || logEnded === 'error') host.message.apply({ type: 'finish', finishReason: logEnded, rawFinishReason: logEnded });
+      if (logEnded === 'cancelled' || logEnded === 'error') message.apply({ type: 'finish', finishReason: logEnded, rawFinishReason: logEnded });
       if (logEnded === 'disconnected') connection.finish(...drop);
       else connection.finish('eof');
       return true;
     }
-    const { finishReason, error } = host.message.message();
-    const resumable = !!resumeApi && host.live() && (how === 'dropped' || (connection.protocol !== 'text' && finishReason === null && error === null));
+    const { finishReason, error } = message.message();
+    const resumable = !!resumeApi && live() && (how === 'dropped' || (connection.protocol !== 'text' && finishReason === null && error === null));
     // `resume` does not reject: the request's failure is caught, the reads are the connection's.
     if (resumable) void resume(how, failure);
     return resumable;
