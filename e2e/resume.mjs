@@ -339,8 +339,10 @@ test('Reload mid-answer (resume on): the same message resumes and ends complete 
     const records = await page.evaluate(() => localStorage.getItem('react-model-stream-demo:streams'));
     assert.equal(records, null, 'the stream record is gone once the answer completed');
     await screenshot(page, 'resume-reload.png');
+    const answered = lines.find((e) => e.what === 'resume answered 200');
     report(t, 'resume-reload', {
       charsBeforeReload: before.text.length,
+      reloadToResumeAnsweredMs: round(answered.t - reloadAt),
       reloadToCompleteMs: round(completeAt - reloadAt),
       resumeRequests: resumes.length,
       resumeCursor: resumes[0].what.replace('resume from ', ''),
@@ -489,6 +491,7 @@ test('Two instances on one redis-server behind one origin: a stream started on A
       assert.equal(s.upstreamAbortedAt, null, 'the model on A ran to its end');
       report(t, 'resume-redis-reload', {
         charsBeforeReload: before.text.length,
+        reloadToResumeAnsweredOnBMs: round(onB.find((e) => e.what === 'resume answered 200').t - reloadAt),
         reloadToCompleteMs: round(completeAt - reloadAt),
         resumeRequestsOnA: 0,
         resumeRequestsOnB: resumeRequests(onB).length,
@@ -645,7 +648,8 @@ test('Two tabs on one persisted store: tab 1 streams, tab 1 closes mid-answer, t
     assert.equal(resumes.length, 1, `exactly one resume request: ${lines.map((e) => e.what).join(' → ')}`);
     await screenshot(tab2, 'resume-two-tabs.png');
     report(t, 'resume-two-tabs', {
-      tab1CloseToCompleteInTab2Ms: completeAt - closeAt,
+      tab1CloseToResumeAnsweredMs: round(lines.find((e) => e.what === 'resume answered 200').t - closeAt),
+      tab1CloseToCompleteInTab2Ms: round(completeAt - closeAt),
       resumeRequests: resumes.length,
       resumeCursor: resumes[0].what.replace('resume from ', ''),
       finalChars: message.text.length,
