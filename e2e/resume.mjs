@@ -247,15 +247,14 @@ for (const protocol of ['ai-sdk', 'anthropic']) {
 
 // ---- b. offline, then online ---------------------------------------------------------------
 
-/** The page's requests to the resume endpoint, and how each ended (Chromium's error text, or the status). */
+/**
+ * The page's requests to the resume endpoint: when each failed (Chromium's error text) or got its
+ * answer's headers (the status; its body then follows the stream to its end).
+ */
 function watchResumeRequests(page) {
   const seen = [];
   page.on('requestfailed', (r) => r.url().includes('/api/chat/resume') && seen.push({ t: Date.now(), outcome: r.failure()?.errorText ?? 'failed' }));
-  page.on('requestfinished', async (r) => {
-    if (!r.url().includes('/api/chat/resume')) return;
-    const response = await r.response().catch(() => null);
-    seen.push({ t: Date.now(), outcome: String(response?.status() ?? '?') });
-  });
+  page.on('response', (r) => r.url().includes('/api/chat/resume') && seen.push({ t: Date.now(), outcome: String(r.status()) }));
   return seen;
 }
 
@@ -305,6 +304,7 @@ for (const withDrop of [false, true]) {
           statuses: statuses.join(' → '),
           resumeAttempts: attempts.map((a) => `${a.outcome} at ${a.t - offlineAt} ms`),
           resumeRequestsAtServer: resumeRequests(lines).length,
+          resumeAtServerAfterOfflineMs: resumeRequests(lines).length ? round(resumeRequests(lines)[0].t - offlineAt) : null,
           onlineToCompleteMs: round(completeAt - onlineAt),
           firstConnectionClosedBy: s.closedBy,
           finalChars: message.text.length,
