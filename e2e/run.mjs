@@ -558,6 +558,9 @@ test('Two tabs on one persisted store: each shows the other\'s turns without a r
     assert.deepEqual(await turnsOf(b), afterFirst, 'tab B shows exactly what tab A shows: the same turns, text, stream ids and statuses');
     assert.equal(await b.getByTestId('spinner').count(), 0, 'no spinner left in tab B');
     assert.equal(await b.getByTestId('status').getAttribute('data-status'), 'idle', "tab B's own chat never started");
+    // Resume is on: tab B waits for the stream's Web Lock, which tab A holds while its stream runs.
+    const resumedFirst = (await serverDebug(server.url)).log.filter((e) => e.streamId === afterFirst[1].streamId && e.what.startsWith('resume from'));
+    assert.deepEqual(resumedFirst, [], "no tab resumed tab A's running stream");
     const bSteps = await textStepsOf(b, 1, bAnswer1SeenAt, bAnswer1DoneAt);
     assert.ok(bAnswer1DoneAt - aAnswer1DoneAt < 3000, `tab B showed the completed answer ${round(bAnswer1DoneAt - aAnswer1DoneAt)} ms after tab A`);
 
