@@ -43,6 +43,20 @@ const log: DemoLogEntry[] = [];
 const streams = new Map<string, StreamInfo>();
 const quiet = process.env.DEMO_QUIET === '1';
 
+/** A number of milliseconds from the environment, or `undefined` (the library's default). */
+function envMs(name: string): number | undefined {
+  const value = Number(process.env[name]);
+  return process.env[name] && Number.isFinite(value) && value > 0 ? value : undefined;
+}
+
+/**
+ * The resume log's bounds (docs/resume.md, "The bounds"): `detachedMs` 30 s unless
+ * `DEMO_RESUME_DETACHED_MS` says otherwise, `ttlMs` the library's default (5 min) unless
+ * `DEMO_RESUME_TTL_MS` does. The e2e tests shorten both to see a log expire.
+ */
+const resumeTtlMs = envMs('DEMO_RESUME_TTL_MS');
+const resumeOptions = { detachedMs: envMs('DEMO_RESUME_DETACHED_MS') ?? 30_000, ...(resumeTtlMs === undefined ? {} : { ttlMs: resumeTtlMs }) };
+
 const epoch = (perfNow: number) => performance.timeOrigin + perfNow;
 
 /** Appends to the server log (and prints it unless DEMO_QUIET=1). */
@@ -113,7 +127,7 @@ export async function chat(request: Request): Promise<Response> {
     registry,
     // The page asks for resume (its default; `?resume=0` turns it off): the stream's output is
     // logged, and a dropped connection or a reload resumes through /api/chat/resume.
-    resume: body.resume === true ? { detachedMs: 30_000 } : false,
+    resume: body.resume === true ? resumeOptions : false,
     upstream: (signal) => {
       signal.addEventListener('abort', () => record('upstream aborted', streamId), { once: true });
       const real = realProvider(body, signal);

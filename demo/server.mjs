@@ -9,6 +9,7 @@
 // the queue altogether: the demo shows both (`?cancelOrigin=same`, docs/e2e.md). Over HTTP/2 (any
 // HTTPS deployment behind a modern proxy) all requests share one connection and neither is needed.
 import { createServer } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer as createVite } from 'vite';
@@ -19,11 +20,29 @@ const cancelPortWanted = Number(process.env.CANCEL_PORT ?? 0);
 const host = process.env.HOST ?? '127.0.0.1';
 let cancelPort = null;
 
+/**
+ * Vite's client opens a WebSocket to its server even without HMR, on port 24678 by default in
+ * middleware mode: a second demo instance (the e2e tests run several, on one redis-server) would
+ * send its pages to the first one's socket, which refuses their token. Each instance gets a free
+ * port of its own (or VITE_WS_PORT).
+ */
+async function freePort() {
+  const probe = createNetServer();
+  await new Promise((resolve, reject) => {
+    probe.once('error', reject);
+    probe.listen(0, host, resolve);
+  });
+  const { port: free } = probe.address();
+  await new Promise((resolve) => probe.close(resolve));
+  return free;
+}
+const wsPort = Number(process.env.VITE_WS_PORT ?? 0) || (await freePort());
+
 const vite = await createVite({
   root: join(root, 'demo'),
   configFile: join(root, 'demo', 'vite.config.ts'),
   // No HMR: the demo is a showcase, and a second instance (tests) must not fight over its port.
-  server: { middlewareMode: true, hmr: false },
+  server: { middlewareMode: true, hmr: false, ws: { port: wsPort, host } },
   appType: 'spa',
   logLevel: 'warn',
   plugins: [

@@ -38,16 +38,17 @@ export function freePort() {
 /**
  * Starts `node demo/server.mjs` on free ports (its own process group, so that it and anything it
  * spawned can be stopped together) and polls the page URL until it answers. Its output goes to
- * e2e/screenshots/server.log.
+ * e2e/screenshots/server.log (or `logName`). `env`: extra environment for the server (e.g.
+ * `REDIS_URL`, `DEMO_RESUME_TTL_MS`).
  */
-export async function startDemoServer({ timeoutMs = 30_000 } = {}) {
+export async function startDemoServer({ timeoutMs = 30_000, env = {}, logName = 'server.log' } = {}) {
   const port = await freePort();
   const cancelPort = await freePort();
   mkdirSync(SCREENSHOTS, { recursive: true });
-  const logFile = createWriteStream(join(SCREENSHOTS, 'server.log'));
+  const logFile = createWriteStream(join(SCREENSHOTS, logName));
   const child = spawn(process.execPath, [join(ROOT, 'demo', 'server.mjs')], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), CANCEL_PORT: String(cancelPort), HOST: '127.0.0.1', FORCE_COLOR: '0', DEMO_QUIET: '0' },
+    env: { ...process.env, PORT: String(port), CANCEL_PORT: String(cancelPort), HOST: '127.0.0.1', FORCE_COLOR: '0', DEMO_QUIET: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -94,7 +95,7 @@ export async function startDemoServer({ timeoutMs = 30_000 } = {}) {
 
   const started = Date.now();
   for (;;) {
-    if (exited) throw new Error(`The demo server exited before answering (${JSON.stringify(exited)}); see e2e/screenshots/server.log`);
+    if (exited) throw new Error(`The demo server exited before answering (${JSON.stringify(exited)}); see e2e/screenshots/${logName}`);
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
       await response.arrayBuffer();
@@ -110,7 +111,7 @@ export async function startDemoServer({ timeoutMs = 30_000 } = {}) {
   }
   /** Throws when the server process is gone (it crashed): a clear failure instead of timeouts. */
   const assertAlive = () => {
-    if (exited) throw new Error(`The demo server exited mid-run (${JSON.stringify(exited)}); see e2e/screenshots/server.log`);
+    if (exited) throw new Error(`The demo server exited mid-run (${JSON.stringify(exited)}); see e2e/screenshots/${logName}`);
   };
   return { url, port, cancelPort, pid: child.pid, startupMs: Date.now() - started, stop, assertAlive };
 }

@@ -330,10 +330,12 @@ test('Six streams at once over HTTP/1.1, Stop on one (cancel on the page\'s own 
   }
 });
 
-test('Reload mid-stream: the message comes back marked disconnected, not spinning', async (t) => {
+// Without resume (`?resume=0`): what a reload does to a stream nobody resumes. With resume (the
+// demo's default) the same reload resumes the answer: e2e/resume.mjs.
+test('Reload mid-stream, resume off (?resume=0): the message comes back marked disconnected, not spinning', async (t) => {
   await inPage('reload', async ({ page }) => {
     await installRecorder(page);
-    await page.goto(`${server.url}?tps=20`);
+    await page.goto(`${server.url}?tps=20&resume=0`);
     await startAndWaitForText(page, 40);
     const streamId = await lastAssistant(page).getAttribute('data-stream-id');
     const visible = await page.evaluate(() => window.__e2e.lastAssistantText());
@@ -374,10 +376,11 @@ test('Reload mid-stream: the message comes back marked disconnected, not spinnin
   });
 });
 
-test('Tab crash mid-stream (no pagehide, nothing written at the end): the next load repairs the message to disconnected', async (t) => {
+// Without resume (`?resume=0`), as above: the repair of a message whose tab died.
+test('Tab crash mid-stream, resume off (?resume=0; no pagehide, nothing written at the end): the next load repairs the message to disconnected', async (t) => {
   await inPage('crash', async ({ page, context }) => {
     await installRecorder(page);
-    await page.goto(`${server.url}?tps=20`);
+    await page.goto(`${server.url}?tps=20&resume=0`);
     await startAndWaitForText(page, 40);
     const streamId = await lastAssistant(page).getAttribute('data-stream-id');
     // Let the throttled persistence (500 ms) write a `streaming` state, then kill the renderer.
@@ -394,7 +397,7 @@ test('Tab crash mid-stream (no pagehide, nothing written at the end): the next l
     await crashed;
     const fresh = await context.newPage();
     fresh.on('pageerror', (error) => assert.fail(`pageerror: ${error.message}`));
-    await fresh.goto(server.url);
+    await fresh.goto(`${server.url}?resume=0`);
     const message = fresh.getByTestId('message-assistant').last();
     const badge = message.locator('[data-testid="incomplete-badge"][data-reason="disconnected"]');
     await badge.waitFor({ timeout: 5000 });
@@ -555,6 +558,9 @@ test('Two tabs on one persisted store: each shows the other\'s turns without a r
     assert.deepEqual(await turnsOf(b), afterFirst, 'tab B shows exactly what tab A shows: the same turns, text, stream ids and statuses');
     assert.equal(await b.getByTestId('spinner').count(), 0, 'no spinner left in tab B');
     assert.equal(await b.getByTestId('status').getAttribute('data-status'), 'idle', "tab B's own chat never started");
+    // Resume is on: tab B waits for the stream's Web Lock, which tab A holds while its stream runs.
+    const resumedFirst = (await serverDebug(server.url)).log.filter((e) => e.streamId === afterFirst[1].streamId && e.what.startsWith('resume from'));
+    assert.deepEqual(resumedFirst, [], "no tab resumed tab A's running stream");
     const bSteps = await textStepsOf(b, 1, bAnswer1SeenAt, bAnswer1DoneAt);
     assert.ok(bAnswer1DoneAt - aAnswer1DoneAt < 3000, `tab B showed the completed answer ${round(bAnswer1DoneAt - aAnswer1DoneAt)} ms after tab A`);
 
@@ -642,7 +648,12 @@ test('Two tabs on one persisted store: each shows the other\'s turns without a r
   });
 });
 
-/** The cancel endpoint broken (`mode`: '500' or 'hang'); cancelTimeoutMs=1000 through the demo's query parameter. */
+/**
+ * The cancel endpoint broken (`mode`: '500' or 'hang'); cancelTimeoutMs=1000 through the demo's query parameter.
+ * Resume off (`?resume=0`): the scenario checks that the local abort, a disconnect, still stops the
+ * model when the cancel fails. With resume on, a disconnect is not a stop: the model would go on
+ * for the log's `detachedMs` (docs/resume.md, "Resume is not a stop").
+ */
 async function brokenCancel(t, mode) {
   const cancelTimeoutMs = 1000;
   const name = mode === '500' ? 'cancel-500' : 'cancel-hang';
@@ -662,7 +673,7 @@ async function brokenCancel(t, mode) {
           body: JSON.stringify({ error: 'The cancel endpoint is down (e2e).' }),
         });
       });
-      await page.goto(`${server.url}?tps=20&cancelTimeoutMs=${cancelTimeoutMs}`);
+      await page.goto(`${server.url}?tps=20&resume=0&cancelTimeoutMs=${cancelTimeoutMs}`);
       await startAndWaitForText(page, 30);
       const streamId = await lastAssistant(page).getAttribute('data-stream-id');
       await page.getByTestId('stop').click();
@@ -694,9 +705,9 @@ async function brokenCancel(t, mode) {
   );
 }
 
-test('Cancel endpoint answers 500: the UI still stops within cancelTimeoutMs and says the server did not confirm', (t) => brokenCancel(t, '500'));
+test('Cancel endpoint answers 500, resume off (?resume=0): the UI still stops within cancelTimeoutMs and says the server did not confirm', (t) => brokenCancel(t, '500'));
 
-test('Cancel endpoint hangs: the UI stops at cancelTimeoutMs and says the server did not confirm', (t) => brokenCancel(t, 'hang'));
+test('Cancel endpoint hangs, resume off (?resume=0): the UI stops at cancelTimeoutMs and says the server did not confirm', (t) => brokenCancel(t, 'hang'));
 
 test('Cancel endpoint whose registry does not know the stream (a second instance, an Edge isolate): the UI says the server did not confirm, and why', async (t) => {
   await inPage(

@@ -23,13 +23,17 @@ export function recordStream(store: MessageStore, conversationId: string, turn: 
   const name = nameOf(store);
   const { streamId } = turn.session.getSnapshot();
   if (!turn.secret || turn.session.getSnapshot().status === 'complete') return;
-  rememberStream(name, { messageId: turn.messageId, conversationId, streamId, secret: turn.secret, at: Date.now() });
-  holdStreamLock(
-    streamId,
-    turn.promise.then((message) => {
-      if (endedForGood(message)) forgetStream(name, streamId);
-    }),
-  );
+  const record = { messageId: turn.messageId, conversationId, streamId, secret: turn.secret, at: Date.now() };
+  let ended: Message | null = null;
+  const until = turn.promise.then((message) => {
+    ended = message;
+    if (endedForGood(message)) forgetStream(name, streamId);
+  });
+  // The record only once the lock is held (the browser grants it a round trip later): written
+  // before, another tab could see it, find the lock still free and resume a stream this page runs.
+  holdStreamLock(streamId, until, () => {
+    if (ended === null || !endedForGood(ended)) rememberStream(name, record);
+  });
 }
 
 /** What `watchStreams` needs of the turn controller. */

@@ -30,10 +30,17 @@ function underLock(streamId: string, task: () => Promise<unknown>): Promise<unkn
   return Promise.resolve(api ? api.request(lockName(streamId), task) : task()).catch(report);
 }
 
-/** The page that runs a stream holds its lock until `until` settles (another tab waits for it). */
-export function holdStreamLock(streamId: string, until: Promise<unknown>): void {
+/**
+ * The page that runs a stream holds its lock until `until` settles (another tab waits for it).
+ * `onHeld` runs once the lock is held: the stream's record is written there, never before, so a
+ * tab that sees the record (its `storage` event) and asks for the lock always finds it taken.
+ */
+export function holdStreamLock(streamId: string, until: Promise<unknown>, onHeld: () => void = () => {}): void {
   claimed.add(streamId);
-  void underLock(streamId, () => until.catch(() => {})).finally(() => claimed.delete(streamId));
+  void underLock(streamId, () => {
+    onHeld();
+    return until.catch(() => {});
+  }).finally(() => claimed.delete(streamId));
 }
 
 /**

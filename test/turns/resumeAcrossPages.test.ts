@@ -182,6 +182,45 @@ describe('resume across pages', () => {
     expect(assistantOf(winner.store).text).toBe(WORDS);
   });
 
+  it('a stream\'s record is written only once its page holds the stream\'s lock, so a tab that sees the record always waits', async () => {
+    // The browser grants a lock after a round trip to its lock manager, while another tab gets the
+    // record's storage event on its own: a record written before the lock is held lets that tab
+    // take the free lock and resume a stream its owner still runs (seen in Chromium: e2e/run.mjs,
+    // two tabs, tab B resumed tab A's running answer "from the start").
+    const held = new Set<string>();
+    const unlockedWrites: string[] = [];
+    vi.stubGlobal('navigator', {
+      locks: {
+        async request(name: string, callback: () => Promise<unknown>) {
+          await new Promise((resolve) => setTimeout(resolve, 10));
+          held.add(name);
+          try {
+            return await callback();
+          } finally {
+            held.delete(name);
+          }
+        },
+      },
+    });
+    const storage = localStorage;
+    const setItem = storage.setItem.bind(storage);
+    storage.setItem = (key: string, value: string) => {
+      if (key === 'chat:streams') {
+        for (const record of JSON.parse(value) as { streamId: string }[]) {
+          if (!held.has(`react-model-stream:${record.streamId}`)) unlockedWrites.push(record.streamId);
+        }
+      }
+      setItem(key, value);
+    };
+    app = await startApp();
+    const owner = await openPage(false);
+    void owner.controller.start('Count', 'client');
+    await waitFor(() => localStorage.getItem('chat:streams') !== null, 'the record is written');
+    expect(unlockedWrites).toEqual([]);
+    await waitFor(() => assistantOf(owner.store).status === 'complete', 'the answer completes');
+    await waitFor(() => localStorage.getItem('chat:streams') === null, 'the record is forgotten');
+  });
+
   it('Stop on a resumed stream cancels it on the server: confirmed', async () => {
     app = await startApp();
     const first = await openPage();
