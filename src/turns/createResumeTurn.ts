@@ -1,11 +1,14 @@
-import { createCancelRequest } from '../core/createCancelRequest';
-import { createStreamSession } from '../core/createStreamSession';
-import { StreamHttpError } from '../core/errors';
-import { createDeferred } from '../core/internal/createDeferred';
+// In the lazy chunk of resume across pages (resumeAcrossPages.ts): it imports no code the rest of
+// the library also uses (only types), or a bundler would split that shared code into a chunk of its
+// own and every app would download one more chunk (docs/size.md). What it needs is handed in.
+import type { StreamSession } from '../core/createStreamSession';
 import type { Message, MessageStore } from '../store/types';
-import { PASSED_THROUGH, type TurnHost } from './createTurn';
+import type { TurnRequest } from './createTurn';
 import type { StreamRecord } from './streamRecords';
-import type { RunCancel, Turn, TurnOptions } from './types';
+import type { Turn, TurnOptions } from './types';
+
+/** Makes a session as a turn's is made (`createTurnSession`): handed in by the controller. */
+export type TurnSessionFactory<Client> = (request: TurnRequest, client: () => Client) => StreamSession;
 
 /** `GET <resumeApi>?streamId=…` (the resume endpoint's address for one stream; `resumeApi` may be relative). */
 export function resumeUrl(resumeApi: string | URL, streamId: string): string {
@@ -25,33 +28,21 @@ export function resumeUrl(resumeApi: string | URL, streamId: string): string {
  * shorter text for a frame), and left as it is for good when the resume fails (`404`: the log
  * expired; it then stays `disconnected`, unchanged).
  */
-export function createResumeTurn<Input, Client>(
-  host: TurnHost<Input>,
-  options: TurnOptions<Input> & { store: MessageStore; resumeApi: string | URL },
-  record: StreamRecord,
-  client: Client,
-  runCancel: RunCancel<Client>,
-): Turn<Client> {
+export function createResumeTurn<Input, Client>(createSession: TurnSessionFactory<Client>, options: TurnOptions<Input> & { store: MessageStore; resumeApi: string | URL }, record: StreamRecord, client: Client): Turn<Client> {
   const { store } = options;
   const headers = new Headers(typeof options.headers === 'function' ? options.headers() : options.headers);
-  const cancel = options.cancelApi
-    ? runCancel(() => turn.cancelClient, createCancelRequest(options.cancelApi, { fetch: options.fetch, headers, credentials: options.credentials }))
-    : undefined;
-  const session = createStreamSession({
-    ...(Object.fromEntries(PASSED_THROUGH.map((key) => [key, options[key]])) as Pick<TurnOptions<Input>, (typeof PASSED_THROUGH)[number]>),
-    api: resumeUrl(options.resumeApi, record.streamId),
-    method: 'GET',
-    headers,
-    fetch: options.fetch,
-    cancel,
-    streamId: record.streamId,
-    cancelSecret: record.secret,
-    onError: (error) => host.options.onError?.(error),
-  });
+  const session = createSession(
+    { api: resumeUrl(options.resumeApi, record.streamId), method: 'GET', headers, streamId: record.streamId, cancelSecret: record.secret },
+    () => turn.cancelClient,
+  );
   const shown = store.getState().messages[record.messageId];
   let caughtUp = false;
+  let resolve!: (message: Message) => void;
+  const promise = new Promise<Message>((settle) => (resolve = settle));
   const turn: Turn<Client> = {
-    ...createDeferred<Message>(),
+    promise,
+    resolve,
+    reject: () => {},
     session,
     cancelClient: client,
     messageId: record.messageId,
@@ -67,7 +58,7 @@ export function createResumeTurn<Input, Client>(
     const { status } = snapshot;
     const live = status === 'streaming' || status === 'reconnecting' || status === 'stopping';
     // A `404` (the log expired) or a resume that never got through is no answer: the message stays.
-    const answered = status === 'complete' || (status === 'incomplete' && !(snapshot.error instanceof StreamHttpError) && snapshot.incomplete?.reason !== 'disconnected');
+    const answered = status === 'complete' || (status === 'incomplete' && (snapshot.error as { type?: unknown } | null)?.type !== 'http' && snapshot.incomplete?.reason !== 'disconnected');
     if (!caughtUp) caughtUp = (live || answered) && snapshot.message.text.length >= (shown?.text.length ?? 0);
     if (caughtUp) store.getState().applySessionSnapshot(record.messageId, snapshot);
   });

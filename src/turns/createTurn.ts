@@ -1,5 +1,5 @@
 import { createCancelRequest } from '../core/createCancelRequest';
-import { createStreamSession, type StreamSessionOptions } from '../core/createStreamSession';
+import { createStreamSession, type StreamSession, type StreamSessionOptions } from '../core/createStreamSession';
 import { createDeferred } from '../core/internal/createDeferred';
 import { createCancelSecret, createStreamId } from '../core/ids';
 import { getConversationMessages } from '../store/getConversationMessages';
@@ -31,6 +31,28 @@ export const PASSED_THROUGH = [
 /** What a turn reads from its controller: the latest options, for the callbacks (read when they fire). */
 export type TurnHost<Input> = { options: TurnOptions<Input> };
 
+/** A turn's request and ids: what differs between a started turn and a resumed one. */
+export type TurnRequest = Partial<Pick<StreamSessionOptions, 'api' | 'method' | 'body' | 'fetch' | 'cancelSecret'>> & { streamId: string; headers?: Headers };
+
+/**
+ * A turn's stream session: the options passed through, `request` over them, and (with
+ * `cancelApi`, unless `cancels` is false) the server cancel, run by `runCancel` with the client
+ * `client()` returns at the time of the cancel. Also what a resumed turn is made with.
+ */
+export function createTurnSession<Input, Client>(host: TurnHost<Input>, options: TurnOptions<Input>, request: TurnRequest, client: () => Client, runCancel: RunCancel<Client>, cancels = true): StreamSession {
+  const cancel =
+    cancels && options.cancelApi
+      ? runCancel(client, createCancelRequest(options.cancelApi, { fetch: options.fetch, headers: request.headers, credentials: options.credentials }))
+      : undefined;
+  return createStreamSession({
+    ...(Object.fromEntries(PASSED_THROUGH.map((key) => [key, options[key]])) as Pick<TurnOptions<Input>, (typeof PASSED_THROUGH)[number]>),
+    fetch: options.fetch,
+    ...request,
+    cancel,
+    onError: (error) => host.options.onError?.(error),
+  });
+}
+
 /**
  * Creates a turn (its request, session and, with a store, its two messages) without starting it:
  * the controller puts it on its lane first, so that every hook sees it before its first byte.
@@ -58,21 +80,21 @@ export function createTurn<Input, Client>(host: TurnHost<Input>, options: TurnOp
     buildError = error;
   }
   // The client is read at each cancel (a `stop({ queryClient })` may replace it). Building the cancel cannot throw.
-  const cancel =
-    request && options.cancelApi
-      ? runCancel(() => turn.cancelClient, createCancelRequest(options.cancelApi, { fetch: options.fetch, headers: request.headers, credentials: options.credentials }))
-      : undefined;
-  const session = createStreamSession({
-    ...(Object.fromEntries(PASSED_THROUGH.map((key) => [key, options[key]])) as Pick<TurnOptions<Input>, (typeof PASSED_THROUGH)[number]>),
-    headers: request?.headers,
-    // The request could not be built: the session fails at its request, with that error.
-    fetch: buildError === undefined ? options.fetch : () => Promise.reject(buildError),
-    cancel,
-    streamId,
-    cancelSecret: secret,
-    body: request?.body,
-    onError: (error) => host.options.onError?.(error),
-  });
+  const session = createTurnSession(
+    host,
+    options,
+    {
+      headers: request?.headers,
+      // The request could not be built: the session fails at its request, with that error.
+      fetch: buildError === undefined ? options.fetch : () => Promise.reject(buildError),
+      streamId,
+      cancelSecret: secret,
+      body: request?.body,
+    },
+    () => turn.cancelClient,
+    runCancel,
+    request !== undefined,
+  );
   const turn: Turn<Client> = { ...createDeferred<Message>(), session, cancelClient: client, messageId, createdAt, input, thisTask: true, secret };
   if (store) {
     // The user's message (a string input) and the answer's, kept in step with the session.

@@ -4,7 +4,7 @@ import type { StopResult } from '../core/createStreamSession';
 import type { Message } from '../store/types';
 import { Lane, laneOf, notifyLanes, subscribeToLanes, type Lanes } from './lanes';
 import { report } from '../core/internal/reportError';
-import { createTurn } from './createTurn';
+import { createTurn, createTurnSession, type TurnRequest } from './createTurn';
 import { messageFromSnapshot } from './messageFromSnapshot';
 import type { RunCancel, Turn, TurnOptions } from './types';
 
@@ -26,11 +26,10 @@ export type TurnController<Input, Client> = {
   get(): Turn<Client> | null;
   /** The turn of its own lane (the one used without a store), whatever `options` say now. */
   own(): Turn<Client> | undefined;
-  /** Puts a turn made elsewhere (a resumed stream) on the lane, unless a turn runs there, and runs it. */
-  adopt(turn: Turn<Client>): Promise<Message> | null;
   /**
-   * With `resumeApi` and a persisted store: resumes the lane's streams that another page left (a
-   * reload, a closed tab), each in one page only (docs/resume.md). Returns the way to stop watching.
+   * With `resumeApi` and a persisted store: records the streams this page starts on the lane, and
+   * resumes those another page left (a reload, a closed tab), each in one page only
+   * (docs/resume.md). Returns the way to stop watching.
    */
   watch(client: Client): () => void;
 };
@@ -77,6 +76,12 @@ export function createTurnController<Input, Client>(options: TurnOptions<Input>,
     const [lanes, key] = laneOf(controller.options, ownLanes);
     return lanes.get(key) ?? null;
   };
+  /** Puts a turn on its lane (every hook shows it, a Stop finds it) and runs it to its end. */
+  const put = (turn: Turn<Client>, lanes: Lanes<Client>, key: string) => {
+    lanes.set(key, turn);
+    notifyLanes();
+    run(turn, controller.options.store, controller);
+  };
   const controller: TurnController<Input, Client> = {
     options,
     get,
@@ -97,24 +102,7 @@ export function createTurnController<Input, Client>(options: TurnOptions<Input>,
       const turn = createTurn(controller, options, input, client, runCancel);
       // On the lane before its first byte (every hook shows it, a Stop finds it), then run to its
       // end: the final message settles `start()` and goes to `onFinish`.
-      lanes.set(key, turn);
-      notifyLanes();
-      // Resume across pages (a reload, another tab): loaded only by apps that set `resumeApi`.
-      if (options.resumeApi && options.store?.persist) {
-        const { store, conversationId = 'default' } = options;
-        void import('./resumeAcrossPages').then((pages) => pages.recordStream(store, conversationId, turn), report);
-      }
-      run(turn, options.store, controller);
-      return turn.promise;
-    },
-    adopt(turn) {
-      const [lanes, key] = laneOf(controller.options, ownLanes);
-      const current = lanes.get(key)?.session.getSnapshot().status;
-      // Never over a turn that runs: the user's own start wins over a resume.
-      if (current && current !== 'complete' && current !== 'incomplete') return null;
-      lanes.set(key, turn);
-      notifyLanes();
-      run(turn, controller.options.store, controller);
+      put(turn, lanes, key);
       return turn.promise;
     },
     watch(client) {
@@ -122,7 +110,9 @@ export function createTurnController<Input, Client>(options: TurnOptions<Input>,
       if (!resumeApi || !store?.persist) return () => {};
       let stop: (() => void) | null = null;
       void import('./resumeAcrossPages').then((pages) => {
-        if (stop === null) stop = pages.watchStreams(controller, store, conversationId, client, runCancel);
+        // The chunk imports none of the library's code: what it needs is handed to it here.
+        const host = { controller, put: (turn: Turn<Client>) => put(turn, ...laneOf(controller.options, ownLanes)), session: (request: TurnRequest, cancelClient: () => Client) => createTurnSession(controller, controller.options, request, cancelClient, runCancel) };
+        stop ??= pages.watchStreams(host, store, conversationId, client);
       }, report);
       return () => {
         stop?.();

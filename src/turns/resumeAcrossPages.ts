@@ -1,10 +1,12 @@
 // Loaded through `import()` by the turn controller, only when an app sets `resumeApi` on a persisted
-// store: an app without resume never downloads it (docs/size.md).
+// store: an app without resume never downloads it (docs/size.md). Its modules import nothing that
+// the rest of the library imports too (a bundler would split that into one more chunk for every
+// app): what they need comes from the controller (`StreamsHost`).
 import type { Message, MessageStore } from '../store/types';
-import { createResumeTurn } from './createResumeTurn';
+import { createResumeTurn, type TurnSessionFactory } from './createResumeTurn';
 import { forgetStream, rememberStream } from './streamRecords';
 import { holdStreamLock, takeOverStreams } from './takeOverStreams';
-import type { RunCancel, Turn, TurnOptions } from './types';
+import type { Turn, TurnOptions } from './types';
 
 /** The name the store persists under: its stream records are kept beside it. */
 const nameOf = (store: MessageStore) =>
@@ -14,15 +16,21 @@ const nameOf = (store: MessageStore) =>
 /** A turn's message ended for good (not a page that went away): nothing is left to resume. */
 const endedForGood = (message: Message) => message.status !== 'incomplete' || message.incomplete?.reason !== 'disconnected';
 
+/** The turns this page recorded or resumed (a watch that starts again does not record them twice). */
+const recorded = new WeakSet<Turn<unknown>>();
+
 /**
  * Records a stream this page runs, so that the next page (a reload) or another tab (this one
  * closed) resumes it, and holds its lock while it runs. The record goes when the stream ended for
  * good; a stream this page left (`disconnected`: a reload, a closed tab) keeps it for the next.
  */
-export function recordStream(store: MessageStore, conversationId: string, turn: Turn<unknown>): void {
+function recordStream(store: MessageStore, conversationId: string, turn: Turn<unknown>): void {
+  if (recorded.has(turn)) return;
+  recorded.add(turn);
   const name = nameOf(store);
   const { streamId } = turn.session.getSnapshot();
-  if (!turn.secret || turn.session.getSnapshot().status === 'complete') return;
+  const { status } = turn.session.getSnapshot();
+  if (!turn.secret || status === 'complete' || status === 'incomplete') return;
   const record = { messageId: turn.messageId, conversationId, streamId, secret: turn.secret, at: Date.now() };
   let ended: Message | null = null;
   const until = turn.promise.then((message) => {
@@ -36,26 +44,48 @@ export function recordStream(store: MessageStore, conversationId: string, turn: 
   });
 }
 
-/** What `watchStreams` needs of the turn controller. */
-export type StreamsHost<Input, Client> = { options: TurnOptions<Input>; adopt(turn: Turn<Client>): Promise<Message> | null };
+/** What `watchStreams` needs of the turn controller (handed in: this chunk imports none of its code). */
+export type StreamsHost<Input, Client> = {
+  /** The latest options, the lane's current turn, and every lane's changes. */
+  controller: { options: TurnOptions<Input>; get(): Turn<Client> | null; subscribe(listener: () => void): () => void };
+  /** Puts a turn on the lane and runs it to its end. */
+  put(turn: Turn<Client>): void;
+  session: TurnSessionFactory<Client>;
+};
 
 /**
  * Resumes the lane's recorded streams that no page runs (docs/resume.md, "After a reload"): each
  * on this lane, as a turn that reads the stream's log from its start into the message it was
  * streaming into. A resume that fails (the log expired) forgets the record and leaves the message.
  */
-export function watchStreams<Input, Client>(host: StreamsHost<Input, Client>, store: MessageStore, conversationId: string, client: Client, runCancel: RunCancel<Client>): () => void {
+export function watchStreams<Input, Client>(host: StreamsHost<Input, Client>, store: MessageStore, conversationId: string, client: Client): () => void {
   const name = nameOf(store);
-  return takeOverStreams(name, conversationId, async (record) => {
-    const { resumeApi } = host.options;
+  // This page's own streams, recorded as they start (a turn put on the lane) for the next page.
+  const recordCurrent = () => {
+    const turn = host.controller.get();
+    if (turn) recordStream(store, conversationId, turn);
+  };
+  recordCurrent();
+  const unsubscribe = host.controller.subscribe(recordCurrent);
+  const stopTakingOver = takeOverStreams(name, conversationId, async (record) => {
+    const { options } = host.controller;
+    const { resumeApi } = options;
     if (!resumeApi || !store.getState().messages[record.messageId]) {
       forgetStream(name, record.streamId);
       return;
     }
-    const turn = createResumeTurn(host, { ...host.options, store, resumeApi }, record, client, runCancel);
-    const done = host.adopt(turn);
-    if (done === null) return;
-    const message = await done;
+    // Never over a turn that runs on the lane: the user's own start wins over a resume.
+    const current = host.controller.get()?.session.getSnapshot().status;
+    if (current && current !== 'complete' && current !== 'incomplete') return;
+    const turn = createResumeTurn(host.session, { ...options, store, resumeApi }, record, client);
+    // Its record stays as it is (this page holds the stream's lock while it resumes it).
+    recorded.add(turn);
+    host.put(turn);
+    const message = await turn.promise;
     if (!turn.shows?.() || endedForGood(message)) forgetStream(name, record.streamId);
   });
+  return () => {
+    unsubscribe();
+    stopTakingOver();
+  };
 }

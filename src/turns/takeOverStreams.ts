@@ -1,4 +1,3 @@
-import { report } from '../core/internal/reportError';
 import { isStreamRecordsEvent, readStreamRecords, type StreamRecord } from './streamRecords';
 
 /**
@@ -27,7 +26,11 @@ const lockName = (streamId: string) => `react-model-stream:${streamId}`;
 /** Runs `task` under the stream's lock (or at once without Web Locks); never rejects. */
 function underLock(streamId: string, task: () => Promise<unknown>): Promise<unknown> {
   const api = locks();
-  return Promise.resolve(api ? api.request(lockName(streamId), task) : task()).catch(report);
+  // Reported as `report` (core/internal/reportError) does, written out: importing it would make a
+  // bundler split it into a chunk shared with the rest of the library (docs/size.md).
+  return Promise.resolve(api ? api.request(lockName(streamId), task) : task()).catch((error: unknown) =>
+    typeof reportError === 'function' ? reportError(error) : console.error(error),
+  );
 }
 
 /**

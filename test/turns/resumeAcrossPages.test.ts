@@ -90,8 +90,8 @@ async function startApp(resume: { detachedMs?: number; ttlMs?: number } = {}): P
   };
 }
 
-/** A page: a fresh module graph, a persisted store over the shared storage, a controller that watches. */
-async function openPage(watch = true): Promise<Page> {
+/** A page: a fresh module graph, a persisted store over the shared storage, a controller that watches (as the hook's does). */
+async function openPage(): Promise<Page> {
   vi.resetModules();
   const { createMessageStore } = await import('../../src/store/index');
   const { createTurnController } = await import('../../src/turns/createTurnController');
@@ -101,7 +101,7 @@ async function openPage(watch = true): Promise<Page> {
     { api: `${app!.url}/stream`, resumeApi: `${app!.url}/resume`, cancelApi: `${app!.url}/cancel`, store, conversationId: 'c1', throttle: false, reconnect: { minDelayMs: 1, maxDelayMs: 5 } },
     runCancel,
   );
-  const page = { store, controller, stopWatching: watch ? controller.watch('client') : () => {} };
+  const page = { store, controller, stopWatching: controller.watch('client') };
   pages.push(page);
   return page;
 }
@@ -164,7 +164,7 @@ describe('resume across pages', () => {
 
   it('two other tabs: exactly one takes the stream over when the tab that ran it closes', async () => {
     app = await startApp();
-    const owner = await openPage(false);
+    const owner = await openPage();
     void owner.controller.start('Count', 'client');
     await waitFor(() => (owner.controller.get()?.session.getSnapshot().message.text.length ?? 0) > 20, 'some text');
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -213,7 +213,7 @@ describe('resume across pages', () => {
       setItem(key, value);
     };
     app = await startApp();
-    const owner = await openPage(false);
+    const owner = await openPage();
     void owner.controller.start('Count', 'client');
     await waitFor(() => localStorage.getItem('chat:streams') !== null, 'the record is written');
     expect(unlockedWrites).toEqual([]);
