@@ -7,14 +7,17 @@ import type { TurnRequest } from './createTurn';
 import type { StreamRecord } from './streamRecords';
 import type { Turn, TurnOptions } from './types';
 
-/** Makes a session as a turn's is made (`createTurnSession`): handed in by the controller. */
-export type TurnSessionFactory<Client> = (request: TurnRequest, client: () => Client) => StreamSession;
-
-/** `GET <resumeApi>?streamId=…` (the resume endpoint's address for one stream; `resumeApi` may be relative). */
-export function resumeUrl(resumeApi: string | URL, streamId: string): string {
+/**
+ * `resumeUrl` of the reconnector (core/session/createReconnector.ts), the same two lines: imported,
+ * it would make a bundler split a chunk shared by the two lazy chunks (one more request, +200 B).
+ */
+const resumeUrlOf = (resumeApi: string | URL, streamId: string) => {
   const base = String(resumeApi);
   return `${base}${base.includes('?') ? '&' : '?'}streamId=${encodeURIComponent(streamId)}`;
-}
+};
+
+/** Makes a session as a turn's is made (`createTurnSession`): handed in by the controller. */
+export type TurnSessionFactory<Client> = (request: TurnRequest, client: () => Client) => StreamSession;
 
 /**
  * A turn that resumes a stream another page started (docs/resume.md, "After a reload"): a session
@@ -32,7 +35,7 @@ export function createResumeTurn<Input, Client>(createSession: TurnSessionFactor
   const { store } = options;
   const headers = new Headers(typeof options.headers === 'function' ? options.headers() : options.headers);
   const session = createSession(
-    { api: resumeUrl(options.resumeApi, record.streamId), method: 'GET', headers, streamId: record.streamId, cancelSecret: record.secret },
+    { api: resumeUrlOf(options.resumeApi, record.streamId), method: 'GET', headers, streamId: record.streamId, cancelSecret: record.secret },
     () => turn.cancelClient,
   );
   const shown = store.getState().messages[record.messageId];

@@ -108,3 +108,33 @@ describe.each(PROTOCOLS)('%s: a stream cut and resumed ends as an uninterrupted 
     expect(resume!.headers['last-event-id']).toBe(SSE.includes(protocol) ? `${tenBytes}.a1b2` : String(tenBytes));
   });
 });
+
+describe('the resume address and a stream without cursors', () => {
+  test('a resumeApi with a query string of its own: the stream id is added with `&`', async () => {
+    // Failed before the fix: `GET /resume?tenant=a1?streamId=…` (the server saw no stream id: 404,
+    // the stream ended `disconnected`).
+    await server?.close();
+    server = await startResumeServer({ protocol: 'anthropic', cuts: [{ event: 8, bytes: 3 }] });
+    const final = await createStreamSession({
+      api: `${server.url}/stream`,
+      resumeApi: `${server.url}/resume?tenant=a1`,
+      throttle: false,
+      reconnect: { minDelayMs: 1, maxDelayMs: 4 },
+    }).start();
+    expect(final.status).toBe('complete');
+    const stream = server.requests[0]!;
+    expect(server.resumes[0]!.url).toBe(`/resume?tenant=a1&streamId=${encodeURIComponent(String(stream.headers['x-stream-id']))}`);
+  });
+
+  test.each(SSE)('%s: SSE events without ids cut mid-answer end `disconnected` with what was shown, never replayed twice', async (protocol) => {
+    // Without an `id:` there is no cursor: a resume would ask for the stream from its start and
+    // append it to the text already shown. Failed before the fix: the resume ran, the text doubled.
+    const shownAtCut = await run({ protocol, noIds: true, cuts: [{ event: 12, bytes: 0 }] });
+    expect(shownAtCut.status).toBe('incomplete');
+    expect(shownAtCut.incomplete?.reason).toBe('disconnected');
+    expect(server!.resumes).toHaveLength(0);
+    const whole = await run({ protocol });
+    expect(whole.message.text.startsWith(shownAtCut.message.text)).toBe(true);
+    expect(shownAtCut.message.text.length).toBeLessThan(whole.message.text.length);
+  });
+});

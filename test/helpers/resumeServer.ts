@@ -32,6 +32,8 @@ export type ResumeServerOptions = {
   onResume?: (request: RecordedRequest) => boolean | void;
   /** Answers a cancel request itself; return `true` when it did. */
   onCancel?: (request: RecordedRequest) => boolean | void;
+  /** SSE events without their `id:` line (a server or proxy that leaves the field out). */
+  noIds?: boolean;
 };
 
 export type ResumeServer = TestServer & {
@@ -92,7 +94,7 @@ export async function startResumeServer(options: ResumeServerOptions): Promise<R
   /** A unit as one connection writes it: SSE events get `id: <offset>.<tag>` as their last field. */
   const wire = (index: number) => {
     const unit = log[index]!;
-    return sse ? Buffer.from(`${unit.text.slice(0, -1)}id: ${unit.end}.${TAG}\n\n`) : unit.bytes;
+    return sse && !options.noIds ? Buffer.from(`${unit.text.slice(0, -1)}id: ${unit.end}.${TAG}\n\n`) : unit.bytes;
   };
 
   /** Writes `res` the log from unit `next` on, then follows the live stream to its end (or a cut). */

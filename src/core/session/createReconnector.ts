@@ -14,6 +14,12 @@ enum Default {
   MAX_DELAY_MS = 4000,
 }
 
+/** `GET <resumeApi>?streamId=…`, the resume endpoint's address for one stream (`resumeApi` may have a query of its own). */
+export function resumeUrl(resumeApi: string | URL, streamId: string): string {
+  const base = String(resumeApi);
+  return `${base}${base.includes('?') ? '&' : '?'}streamId=${encodeURIComponent(streamId)}`;
+}
+
 /**
  * Returns the session's `lost` (see `ConnectionSink`): with `resumeApi`, a drop mid-answer (a read
  * error; an end without the finish, except for plain text, whose end is its finish) makes the
@@ -56,7 +62,7 @@ export function createReconnector(session: Session, fetchFn: typeof fetch, isLiv
     logEnded = null;
     let response: Response | undefined;
     try {
-      response = await fetchFn(`${resumeApi}?streamId=${encodeURIComponent(streamId)}`, { headers, credentials, signal: connection.signal });
+      response = await fetchFn(resumeUrl(resumeApi!, streamId), { headers, credentials, signal: connection.signal });
     } catch {
       // A network error: a failed attempt (below).
     }
@@ -79,8 +85,12 @@ export function createReconnector(session: Session, fetchFn: typeof fetch, isLiv
       else connection.finish('eof');
       return true;
     }
-    const { finishReason, error } = message.message();
-    const resumable = !!resumeApi && live() && (how === 'dropped' || (connection.protocol !== 'text' && finishReason === null && error === null));
+    const { finishReason, error, text, reasoning, toolCalls, id, usage } = message.message();
+    // No cursor after events were applied (SSE events without an `id:`: a server without the
+    // resume log, a proxy that drops the field): a resume would replay the stream from its start
+    // onto what is shown. It ends as without resume.
+    const blind = connection.decoder!.cursor === null && !!(text || reasoning || toolCalls.length || id || usage);
+    const resumable = !!resumeApi && !blind && live() && (how === 'dropped' || (connection.protocol !== 'text' && finishReason === null && error === null));
     // `resume` does not reject: the request's failure is caught, the reads are the connection's.
     if (resumable) void resume(how, failure);
     return resumable;
