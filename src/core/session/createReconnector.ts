@@ -15,7 +15,7 @@ enum Default {
 }
 
 /** `GET <resumeApi>?streamId=…`, the resume endpoint's address for one stream (`resumeApi` may have a query of its own). */
-export function resumeUrl(resumeApi: string | URL, streamId: string): string {
+function resumeUrl(resumeApi: string | URL, streamId: string): string {
   const base = String(resumeApi);
   return `${base}${base.includes('?') ? '&' : '?'}streamId=${encodeURIComponent(streamId)}`;
 }
