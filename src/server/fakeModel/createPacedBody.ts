@@ -21,6 +21,9 @@ export function createPacedBody(steps: readonly Step[], run: FakeModelRun, { int
   let timer: ReturnType<typeof setTimeout> | null = null;
   let next = 0;
   let onAbort: (() => void) | null = null;
+  /** Unpaced (`interval` 0): waiting for the reader's next pull. */
+  let waiting = false;
+  let tick: () => void = () => {};
 
   return new ReadableStream<Uint8Array>({
     start(controller) {
@@ -48,7 +51,7 @@ export function createPacedBody(steps: readonly Step[], run: FakeModelRun, { int
         return true;
       };
       let stalled = false;
-      const tick = () => {
+      tick = () => {
         timer = null;
         for (;;) {
           if (stall && !stalled && run.tokens >= stall.afterTokens && next < steps.length) {
@@ -59,6 +62,13 @@ export function createPacedBody(steps: readonly Step[], run: FakeModelRun, { int
           if (!emitUntilToken()) return;
           if (interval > 0) {
             timer = setTimeout(tick, interval);
+            return;
+          }
+          // Unpaced: as fast as the reader reads, the next token at its next pull. Enqueued all at
+          // once, a long answer would sit whole in the body's queue (memory, and Node's web-stream
+          // queue slows down as it grows: a 40,000-token answer read at a third of the speed).
+          if ((controller.desiredSize ?? 0) <= 0) {
+            waiting = true;
             return;
           }
         }
@@ -74,6 +84,11 @@ export function createPacedBody(steps: readonly Step[], run: FakeModelRun, { int
         return;
       }
       signal?.addEventListener('abort', onAbort, { once: true });
+      tick();
+    },
+    pull() {
+      if (!waiting) return;
+      waiting = false;
       tick();
     },
     cancel() {
