@@ -1,5 +1,6 @@
 import type { AccumulatedToolCall, ToolCallState } from './accumulator';
 import { createPartialJsonParser } from './partialJson';
+import { parseJsonOrUndefined } from './decoders/parseJson';
 import type { SnapshotToolCall } from './types';
 
 // The tool calls of one accumulated message: their argument text, the partial parse of it, and
@@ -37,12 +38,8 @@ type MutableCall = {
 };
 
 function parseObject(text: string): unknown {
-  try {
-    const value = JSON.parse(text);
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? value : null;
-  } catch {
-    return null;
-  }
+  const value = parseJsonOrUndefined(text);
+  return value && typeof value === 'object' && !Array.isArray(value) ? value : null;
 }
 
 /** The frozen view of a call, cached on it until it changes. */
