@@ -19,8 +19,8 @@ export type ToolCalls = {
   endOpen(state: ToolCallState): void;
   /** The calls as the UI shows them: the same frozen array until one of them changes. */
   list(): readonly AccumulatedToolCall[];
-  /** The calls as `snapshot()` has them. */
-  snapshot(): SnapshotToolCall[];
+  /** The calls themselves, for `snapshotToolCalls`. */
+  all: readonly MutableCall[];
 };
 
 type MutableCall = {
@@ -134,13 +134,20 @@ export function createToolCalls(partialArgs: boolean, onChange: () => void): Too
       }
       return cachedList;
     },
-    snapshot: () =>
-      calls.map((call) => ({
-        id: call.id,
-        name: call.name,
-        index: call.index,
-        argsText: call.argsText,
-        args: call.finalArgs ? call.finalArgs.value : parseObject(call.argsText),
-      })),
+    all: calls,
   };
+}
+
+/**
+ * The calls as the accumulator's `snapshot()` has them. A function of its own, not a method, so
+ * that a bundle without `snapshot()` (the stream session's) leaves it out.
+ */
+export function snapshotToolCalls(toolCalls: ToolCalls): SnapshotToolCall[] {
+  return toolCalls.all.map((call) => ({
+    id: call.id,
+    name: call.name,
+    index: call.index,
+    argsText: call.argsText,
+    args: call.finalArgs ? call.finalArgs.value : parseObject(call.argsText),
+  }));
 }
