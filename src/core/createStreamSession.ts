@@ -258,7 +258,7 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
       // one render per frame, not an extra one for the status.
       chunk(chunk) {
         s.timers.received();
-        const firstChunk = s.phase.status === 'connecting' || s.phase.status === 'reconnecting';
+        const firstChunk = s.phase.status !== 'streaming' && isLive(s.phase);
         if (firstChunk) s.phase = { status: 'streaming' };
         if (s.connection.decode(chunk) && firstChunk) notifier.schedule();
       },
