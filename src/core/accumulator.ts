@@ -1,4 +1,4 @@
-import { createToolCalls, type ToolCalls } from './createToolCalls';
+import { createToolCalls, snapshotToolCalls, type ToolCalls } from './createToolCalls';
 import type { FinishReason, StreamEvent, StreamSnapshot, Usage } from './types';
 
 /** Where a tool call stands: arguments still arriving, complete, or cut off (stop, drop, error). */
@@ -52,6 +52,9 @@ export type Accumulator = {
   /** The normalized snapshot, exactly the shape of `test/fixtures/*.expected.json`. */
   snapshot(): StreamSnapshot;
 };
+
+/** An accumulator without `snapshot()` (see `createMessageAccumulator`). */
+export type MessageAccumulator = Omit<Accumulator, 'snapshot'>;
 
 /** The message as received so far, mutable: `message()` hands out frozen copies of it. */
 type Draft = { -readonly [K in Exclude<keyof AccumulatedMessage, 'usage'>]: AccumulatedMessage[K] } & { usage: StreamSnapshot['usage'] };
@@ -124,6 +127,26 @@ function fold(draft: Draft, calls: ToolCalls, event: StreamEvent): boolean {
  * ```
  */
 export function createAccumulator(options: AccumulatorOptions = {}): Accumulator {
+  return createMessageAccumulator(options, (draft, calls) => () => ({
+    id: draft.id,
+    text: draft.text,
+    toolCalls: snapshotToolCalls(calls),
+    usage: draft.usage ? { ...draft.usage } : null,
+    finishReason: draft.finishReason,
+    rawFinishReason: draft.rawFinishReason,
+    error: draft.error,
+  })) as Accumulator;
+}
+
+/**
+ * `createAccumulator`, with `snapshot()` made by `snapshotOf` from the draft and the calls. The
+ * stream session and the hook call it without: `snapshot()` and what only it uses are then left
+ * out of their bundles (it is `collectStream`'s, never the UI's).
+ */
+export function createMessageAccumulator(
+  options: AccumulatorOptions = {},
+  snapshotOf?: (draft: Draft, calls: ToolCalls) => () => StreamSnapshot,
+): MessageAccumulator & Partial<Pick<Accumulator, 'snapshot'>> {
   // In `AccumulatedMessage` order, so that the copies `message()` makes keep it.
   const draft: Draft = { id: null, text: '', reasoning: '', toolCalls: [], usage: null, finishReason: null, rawFinishReason: null, error: null };
   /** Something `message()` shows changed since it last built one. */
@@ -163,14 +186,6 @@ export function createAccumulator(options: AccumulatorOptions = {}): Accumulator
       dirty = false;
       return cachedMessage;
     },
-    snapshot: () => ({
-      id: draft.id,
-      text: draft.text,
-      toolCalls: calls.snapshot(),
-      usage: draft.usage ? { ...draft.usage } : null,
-      finishReason: draft.finishReason,
-      rawFinishReason: draft.rawFinishReason,
-      error: draft.error,
-    }),
+    snapshot: snapshotOf?.(draft, calls),
   };
 }

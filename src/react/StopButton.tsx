@@ -14,9 +14,8 @@ export type StopButtonProps = ButtonHTMLAttributes<HTMLButtonElement> & {
 
 /** `idle` when there is nothing to stop, `streaming` while it can be stopped (`reconnecting` too), `stopping` after a click. */
 export function stopButtonState(status: StoppableStream['status'] | undefined): StopButtonState {
-  if (status === 'connecting' || status === 'streaming' || status === 'reconnecting') return 'streaming';
-  if (status === 'stopping') return 'stopping';
-  return 'idle';
+  if (status === 'stopping') return status;
+  return status === 'connecting' || status === 'streaming' || status === 'reconnecting' ? 'streaming' : 'idle';
 }
 
 /** True when the children carry text, i.e. give the button an accessible name of their own. */

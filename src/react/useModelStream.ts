@@ -1,6 +1,6 @@
 'use client';
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
-import { createAccumulator } from '../core/accumulator';
+import { createMessageAccumulator } from '../core/accumulator';
 import { snapshotOf } from '../core/createStreamSession';
 import { createTurnController } from '../turns/createTurnController';
 import { messageFromSnapshot } from '../turns/messageFromSnapshot';
@@ -17,7 +17,7 @@ export type { RequestBodyContext, StreamEndReason, UseModelStreamOptions, UseMod
  * message every session starts with. Pure: an app importing only other exports of the entry drops
  * it (and the accumulator with it).
  */
-const IDLE_SNAPSHOT = /* @__PURE__ */ snapshotOf({ status: 'idle' }, /* @__PURE__ */ createAccumulator().message(), '', null);
+const IDLE_SNAPSHOT = /* @__PURE__ */ snapshotOf({ status: 'idle' }, /* @__PURE__ */ createMessageAccumulator().message(), '', null);
 
 const noopSubscribe = () => () => {};
 

@@ -2,8 +2,8 @@ import { createCancelRequest } from '../core/createCancelRequest';
 import { createStreamSession, type StreamSession, type StreamSessionOptions } from '../core/createStreamSession';
 import { createDeferred } from '../core/internal/createDeferred';
 import { createCancelSecret, createStreamId } from '../core/ids';
-import { getConversationMessages } from '../store/getConversationMessages';
-import type { Message } from '../store/types';
+import { getOwn } from '../store/record';
+import type { Message, MessageStoreData } from '../store/types';
 import { buildStreamRequest, type StreamRequest } from './buildStreamRequest';
 import type { RunCancel, Turn, TurnOptions } from './types';
 
@@ -54,6 +54,15 @@ export function createTurnSession<Input, Client>(host: TurnHost<Input>, options:
 }
 
 /**
+ * A conversation's messages, oldest first, for the body builder: `getConversationMessages`
+ * without its memo, which serves selectors (the same array while nothing changed), not a request
+ * built once per turn; so the memo stays out of the bundle of an app that does not use it.
+ */
+function historyOf({ conversations, messages }: MessageStoreData, conversationId: string): Message[] {
+  return (getOwn(conversations, conversationId)?.messageIds ?? []).flatMap((id) => getOwn(messages, id) ?? []);
+}
+
+/**
  * Creates a turn (its request, session and, with a store, its two messages) without starting it:
  * the controller puts it on its lane first, so that every hook sees it before its first byte.
  * The app's `headers` function and `body` builder run here; one that throws (or a body that is not
@@ -63,7 +72,7 @@ export function createTurnSession<Input, Client>(host: TurnHost<Input>, options:
 export function createTurn<Input, Client>(host: TurnHost<Input>, options: TurnOptions<Input>, input: Input, client: Client, runCancel: RunCancel<Client>): Turn<Client> {
   const store = options.store;
   const conversationId = options.conversationId ?? 'default';
-  const history = store ? getConversationMessages(store.getState(), conversationId) : [];
+  const history = store ? historyOf(store.getState(), conversationId) : [];
   // createStreamId, not crypto.randomUUID: the latter is missing on plain-http pages.
   const messageId = createStreamId();
   const createdAt = Date.now();

@@ -37,7 +37,7 @@ export type TurnController<Input, Client> = {
 /** The same input: the same value, or plain data that serializes the same (an object literal built twice). */
 export function sameInput(a: unknown, b: unknown): boolean {
   if (Object.is(a, b)) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (!a || !b || typeof a !== 'object' || typeof b !== 'object') return false;
   try {
     return JSON.stringify(a) === JSON.stringify(b);
   } catch {
