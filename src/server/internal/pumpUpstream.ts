@@ -1,4 +1,4 @@
-import { withTimeout } from '../../core/internal/withTimeout';
+import { unrefTimer, withTimeout } from '../../core/internal/withTimeout';
 import type { ModelStreamContext } from './modelStreamContext';
 
 /**
@@ -52,7 +52,7 @@ export async function pumpUpstream(stream: ModelStreamContext, reader: ReadableS
 async function waitForClient(stream: ModelStreamContext): Promise<void> {
   const { state, forwarder } = stream;
   while (state.attached && state.phase === 'streaming' && !forwarder.wanted && forwarder.queued > ClientQueue.MAX_BYTES) {
-    const read = await withTimeout(forwarder.demand().then(() => true), ClientQueue.STALL_MS, () => false, { unref: true });
+    const read = await withTimeout(forwarder.demand().then(() => true), ClientQueue.STALL_MS, () => false, unrefTimer);
     if (!read && state.attached && state.phase === 'streaming' && !forwarder.wanted) {
       forwarder.cut(new Error(`The client read nothing for ${ClientQueue.STALL_MS} ms with ${forwarder.queued} bytes waiting: cut, it resumes from the log.`));
       stream.onClientGone();
