@@ -23,8 +23,8 @@ export type ToolCall = {
 /**
  * Where the execution of a tool call stands, kept on the call (`ToolCall.execution`) next to its
  * argument state, so a reload or another tab shows it and `toModelMessages` sends its result.
- * `result` and `reason` are persisted: they must be JSON-serializable (no functions, class
- * instances, `undefined`, `Date`s come back as strings).
+ * Persisted with the message: `result` must be JSON-serializable (a `Date` comes back as a
+ * string, `undefined` or a function is lost, a `BigInt` or a cycle fails the write).
  *
  * @example
  * ```ts
@@ -138,6 +138,13 @@ export type MessageStoreActions = {
    * unknown message or tool-call id, or an equal execution (compared by value). Only that message
    * is replaced (its `updatedAt` moves, so another tab takes it); written to storage at once.
    * A session snapshot applied later keeps it (`applySessionSnapshot` merges by tool-call id).
+   *
+   * @example
+   * ```ts
+   * setToolExecution(messageId, call.id, { state: 'awaiting-approval' });
+   * // The user clicked "Deny":
+   * setToolExecution(messageId, call.id, { state: 'denied', reason: 'Not this file' });
+   * ```
    */
   setToolExecution(messageId: string, toolCallId: string, execution: ToolExecution | undefined): Message | undefined;
   /** Removes a message from the store and from its conversation. No-op for an unknown id. */
