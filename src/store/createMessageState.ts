@@ -1,4 +1,5 @@
 import { MessageStoreError } from './MessageStoreError';
+import { keepExecutions } from './keepExecutions';
 import { messagePatchFromSession } from './messagePatchFromSession';
 import { patchMessage } from './patchMessage';
 import { getOwn, withEntry, withoutEntries } from './record';
@@ -64,13 +65,14 @@ export function createMessageState(set: (partial: Partial<MessageStoreData>) => 
     }
   };
 
-  const updateMessage: MessageStoreActions['updateMessage'] = (messageId, patchOrFn) => {
+  // `urgent`: write at once (an execution, like a status, is a state the user must find after a reload).
+  const updateMessage = (messageId: string, patchOrFn: Parameters<MessageStoreActions['updateMessage']>[1], urgent?: boolean) => {
     const { messages } = get();
     const current = getOwn(messages, messageId);
     if (!current) return undefined;
     const message = patchMessage(current, typeof patchOrFn === 'function' ? patchOrFn(current) : patchOrFn, now);
     if (!message) return current;
-    commit({ messages: withEntry(messages, messageId, message) }, message.status !== current.status);
+    commit({ messages: withEntry(messages, messageId, message) }, urgent || message.status !== current.status);
     return message;
   };
 
@@ -113,7 +115,24 @@ export function createMessageState(set: (partial: Partial<MessageStoreData>) => 
       return message;
     },
     updateMessage,
-    applySessionSnapshot: (messageId, snapshot) => updateMessage(messageId, messagePatchFromSession(snapshot)),
+    applySessionSnapshot: (messageId, snapshot) =>
+      updateMessage(messageId, (message) => {
+        const patch = messagePatchFromSession(snapshot);
+        return { ...patch, toolCalls: keepExecutions(patch.toolCalls!, message.toolCalls) };
+      }),
+    setToolExecution: (messageId, toolCallId, execution) =>
+      updateMessage(
+        messageId,
+        ({ toolCalls, updatedAt }) => {
+          const call = toolCalls.find((other) => other.id === toolCallId);
+          if (!call || JSON.stringify(call.execution) === JSON.stringify(execution)) return {};
+          const next = { ...call, execution };
+          if (!execution) delete next.execution;
+          // Past the version other tabs hold even in the same millisecond, so cross-tab merge takes it.
+          return { toolCalls: toolCalls.map((other) => (other === call ? next : other)), updatedAt: Math.max(now(), updatedAt + 1) };
+        },
+        true,
+      ),
     removeMessage(messageId) {
       const { conversations, messages } = get();
       if (!Object.hasOwn(messages, messageId)) return;

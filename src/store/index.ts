@@ -39,5 +39,6 @@ export type {
   SessionSnapshotLike,
   ToolCall,
   ToolCallState,
+  ToolExecution,
   Usage,
 } from './types';
