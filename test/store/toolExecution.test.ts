@@ -4,6 +4,7 @@ import { createAccumulator } from '../../src/core/accumulator';
 import { createMessageStore, repairInterruptedMessages, type Message, type SessionSnapshotLike, type ToolCall, type ToolExecution } from '../../src/store';
 import { mergeFromOtherTab } from '../../src/store/mergeFromOtherTab';
 import { sanitizeStoredData } from '../../src/store/sanitizeStoredData';
+import { createTabs } from '../helpers/tabs';
 
 // Tool calls keep their execution (state and result) in the store: set by setToolExecution, kept by
 // every later session snapshot, persisted, repaired at reload, merged across tabs.
@@ -42,6 +43,8 @@ const DONE: ToolExecution = { state: 'done', result: { temperature: 11 } };
 
 afterEach(() => {
   vi.restoreAllMocks();
+  vi.unstubAllGlobals();
+  vi.resetModules();
 });
 
 describe('setToolExecution', () => {
@@ -259,5 +262,25 @@ describe('cross-tab merge of executions', () => {
     const waiting = message({ id: 'a', toolCalls: [call('1', { execution: { state: 'awaiting-approval' } })] });
     const waitingRepaired = repairInterruptedMessages({ messages: { a: waiting } }).messages.a!;
     expect(mergeFromOtherTab(data(waitingRepaired), data(waiting), null).data.messages.a).toBe(waiting);
+  });
+
+  it('two tabs: a tool run in one shows in the other; a tab opened while it runs does not cancel it', async () => {
+    const tabs = createTabs();
+    const clock = { now: 100 };
+    const a = await tabs.open('A', {}, { now: () => clock.now });
+    a.getState().appendMessage('c', { id: 'm', role: 'assistant', toolCalls: [call('call_1')] });
+    a.getState().setToolExecution('m', 'call_1', { state: 'running' });
+    // B opens meanwhile: it repairs the stored copy at load (it cannot tell that A still runs it) …
+    const b = await tabs.open('B', {}, { now: () => clock.now });
+    expect(b.getState().messages.m!.toolCalls[0]!.execution).toEqual({ state: 'cancelled', reason: 'disconnected' });
+    // … and writes a change of its own, the repaired copy with it, in the same millisecond.
+    b.getState().appendMessage('c', { id: 'u', role: 'user', text: 'Hi' });
+    tabs.settle();
+    expect(a.getState().messages.m!.toolCalls[0]!.execution).toEqual({ state: 'running' });
+    expect(b.getState().messages.m!.toolCalls[0]!.execution).toEqual({ state: 'running' });
+    a.getState().setToolExecution('m', 'call_1', DONE);
+    tabs.settle();
+    expect(b.getState().messages.m!.toolCalls[0]!.execution).toEqual(DONE);
+    expect(Object.keys(b.getState().messages).sort()).toEqual(['m', 'u']);
   });
 });
