@@ -3,6 +3,7 @@ import { keepExecutions } from './keepExecutions';
 import { messagePatchFromSession } from './messagePatchFromSession';
 import { patchMessage } from './patchMessage';
 import { getOwn, withEntry, withoutEntries } from './record';
+import { toolExecutionPatch } from './toolExecutionPatch';
 import type { Conversation, Message, MessageStoreActions, MessageStoreData, MessageStoreOptions, MessageStoreState, NewMessage } from './types';
 import type { WriteState } from './WriteState';
 
@@ -115,24 +116,8 @@ export function createMessageState(set: (partial: Partial<MessageStoreData>) => 
       return message;
     },
     updateMessage,
-    applySessionSnapshot: (messageId, snapshot) =>
-      updateMessage(messageId, (message) => {
-        const patch = messagePatchFromSession(snapshot);
-        return { ...patch, toolCalls: keepExecutions(patch.toolCalls!, message.toolCalls) };
-      }),
-    setToolExecution: (messageId, toolCallId, execution) =>
-      updateMessage(
-        messageId,
-        ({ toolCalls, updatedAt }) => {
-          const call = toolCalls.find((other) => other.id === toolCallId);
-          if (!call || JSON.stringify(call.execution) === JSON.stringify(execution)) return {};
-          const next = { ...call, execution };
-          if (!execution) delete next.execution;
-          // Past the version other tabs hold even in the same millisecond, so cross-tab merge takes it.
-          return { toolCalls: toolCalls.map((other) => (other === call ? next : other)), updatedAt: Math.max(now(), updatedAt + 1) };
-        },
-        true,
-      ),
+    applySessionSnapshot: (messageId, snapshot) => updateMessage(messageId, (message) => keepExecutions(messagePatchFromSession(snapshot), message)),
+    setToolExecution: (messageId, toolCallId, execution) => updateMessage(messageId, (message) => toolExecutionPatch(message, toolCallId, execution, now()), true),
     removeMessage(messageId) {
       const { conversations, messages } = get();
       if (!Object.hasOwn(messages, messageId)) return;
