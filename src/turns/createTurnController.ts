@@ -5,6 +5,7 @@ import type { Message } from '../store/types';
 import { Lane, laneOf, notifyLanes, subscribeToLanes, type Lanes } from './lanes';
 import { report } from '../core/internal/reportError';
 import { createTurn, createTurnSession, type TurnRequest } from './createTurn';
+import { startToolRun } from './createToolRun';
 import { messageFromSnapshot } from './messageFromSnapshot';
 import type { RunCancel, Turn, TurnOptions } from './types';
 
@@ -16,7 +17,11 @@ import type { RunCancel, Turn, TurnOptions } from './types';
 export type TurnController<Input, Client> = {
   /** The options of the latest render: they name the lane (store and conversation) and hold the callbacks. */
   options: TurnOptions<Input>;
-  /** Starts a turn on the lane (a running one there is stopped first). Resolves with the final message; never rejects. */
+  /**
+   * Starts a turn on the lane (a running one there is stopped first). Resolves with the final
+   * message (with `tools`: the run's last step's); never rejects. Throws a `TypeError` when
+   * `tools` are given without a `store`.
+   */
   start(input: Input, client: Client): Promise<Message>;
   /** Stops the lane's turn (the stop contract, see `StreamSession.stop`); `queryClient` runs its server cancel elsewhere. */
   stop(options?: { queryClient?: Client }): Promise<StopResult>;
@@ -44,6 +49,9 @@ export function sameInput(a: unknown, b: unknown): boolean {
     return false;
   }
 }
+
+/** Stops a turn: its whole tool run when it is a step of one, else its stream. */
+const stopTurn = (turn: Turn<unknown>) => (turn.run ?? turn.session).stop();
 
 /** Runs a turn on its lane to its end: the final message settles `start()` and goes to `onFinish`. */
 function run<Input, Client>(turn: Turn<Client>, store: TurnOptions<Input>['store'], host: { options: TurnOptions<Input> }): void {
@@ -76,10 +84,14 @@ export function createTurnController<Input, Client>(options: TurnOptions<Input>,
     const [lanes, key] = laneOf(controller.options, ownLanes);
     return lanes.get(key) ?? null;
   };
-  /** Puts a turn on its lane (every hook shows it, a Stop finds it) and runs it to its end. */
-  const put = (turn: Turn<Client>, lanes: Lanes<Client>, key: string) => {
+  /** Puts a turn on its lane: every hook shows it, a Stop finds it. */
+  const show = (turn: Turn<Client>, lanes: Lanes<Client>, key: string) => {
     lanes.set(key, turn);
     notifyLanes();
+  };
+  /** Puts a turn on its lane and runs it to its end. */
+  const put = (turn: Turn<Client>, lanes: Lanes<Client>, key: string) => {
+    show(turn, lanes, key);
     run(turn, controller.options.store, controller);
   };
   const controller: TurnController<Input, Client> = {
@@ -98,11 +110,17 @@ export function createTurnController<Input, Client>(options: TurnOptions<Input>,
       // does a double-fired handler. The second call gets the first one's promise.
       if (previous?.thisTask && sameInput(previous.input, input)) return previous.promise;
       // One turn per lane: a new start stops the one running there (not one on another lane).
-      if (previous) void previous.session.stop();
+      if (options.tools && !options.store) throw new TypeError('react-model-stream: `tools` needs a `store` (docs/tools.md)');
+      if (previous) void stopTurn(previous);
       const turn = createTurn(controller, options, input, client, runCancel);
       // On the lane before its first byte (every hook shows it, a Stop finds it), then run to its
-      // end: the final message settles `start()` and goes to `onFinish`.
-      put(turn, lanes, key);
+      // end: the final message settles `start()` and goes to `onFinish`. With tools, the run
+      // puts each next step on the lane and settles `start()` once (docs/tools.md).
+      if (!options.tools) put(turn, lanes, key);
+      else {
+        show(turn, lanes, key);
+        startToolRun(turn, { host: controller, options, input, client, runCancel, show: (step) => show(step, lanes, key) });
+      }
       return turn.promise;
     },
     watch(client) {
@@ -123,7 +141,7 @@ export function createTurnController<Input, Client>(options: TurnOptions<Input>,
       const current = get();
       if (!current) return Promise.resolve({ serverConfirmed: false });
       if (stopOptions?.queryClient && current.session.getSnapshot().status !== 'stopping') current.cancelClient = stopOptions.queryClient;
-      return current.session.stop();
+      return stopTurn(current);
     },
   };
   return controller;
