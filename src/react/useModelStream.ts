@@ -101,8 +101,9 @@ export function useModelStream<Input = string>(options: UseModelStreamOptions<In
   const localMessage = useMemo(() => (turn && !store ? messageFromSnapshot(snapshot, turn.messageId, turn.createdAt) : null), [snapshot, turn, store]);
 
   // A tool run between its streams says so (`tools`), or that a Stop ended it there.
-  const run = turn?.run;
-  const runStatus = useSyncExternalStore(run ? run.subscribe : noopSubscribe, () => run?.status ?? null, () => run?.status ?? null);
+  // (The run tells the lanes' listeners; this hook re-renders only when its own turn's run changed.)
+  const getRunStatus = () => turn?.run?.status ?? null;
+  const runStatus = useSyncExternalStore(turns.subscribe, getRunStatus, getRunStatus);
 
   // A new `start` with a new cancel client, as before; `stop` is the controller's (stable).
   const start = useCallback((input: Input) => turns.start(input, queryClient), [turns, queryClient]);

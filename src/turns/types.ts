@@ -188,15 +188,16 @@ export type Turn<Client = unknown> = Deferred<Message> & {
    * the message shows, and never when the resume failed: docs/resume.md). Absent: always.
    */
   shows?: () => boolean;
-  /** The tool run the turn is a step of (`tools` given): its status, Stop and tool actions. */
+  /** The tool run the turn is a step of (`tools` given): its status, Stop and tool actions. Absent until its module loaded. */
   run?: ToolRun;
+  /** A Stop reached the turn (before its run's module loaded, the run stops as soon as it does). */
+  halted?: boolean;
 };
 
-/** A tool run (docs/tools.md), shared by the turns of its steps. */
+/** A tool run (docs/tools.md), shared by the turns of its steps. Its status changes are told to the lanes' listeners. */
 export type ToolRun = {
   /** `tools` between streams; `incomplete` once stopped there; `null`: the step's stream says. */
   status: 'tools' | 'incomplete' | null;
-  subscribe(listener: () => void): () => void;
   /** Ends the whole run, wherever it is. Idempotent. */
   stop(): Promise<StopResult>;
   /** Sets a result of a call of the current step that has none yet (`denied` for a deny). */

@@ -95,10 +95,10 @@ describe('tool runs', () => {
   it('a tool the app did not give waits for addToolResult (status tools), then the run goes on', async () => {
     const { controller, call, requests } = await setup({ tools: { weather: () => 'x' } });
     const done = controller.start('ask', 'c');
-    // `tools` from the instant the stream completes: a Stop button never sees a gap.
+    // `tools` from the instant the stream completes (read once its listeners ran, as React renders): a Stop button never sees a gap.
     const turn = controller.get()!;
     const seen: unknown[] = [];
-    turn.session.subscribe(() => void (turn.session.getSnapshot().status === 'complete' && seen.push(turn.run!.status)));
+    turn.session.subscribe(() => void (turn.session.getSnapshot().status === 'complete' && queueMicrotask(() => seen.push(turn.run!.status))));
     await vi.waitFor(() => expect(controller.get()!.run!.status).toBe('tools'), WAIT);
     expect(seen[0]).toBe('tools');
     await sleep(20);
