@@ -250,6 +250,29 @@ describe('Stop ends the whole run', () => {
     await noFurtherRequest(requests);
   });
 
+  it('while the app owes a result (a tool not in tools): the call is cancelled; a late addToolResult does nothing', async () => {
+    const { controller, call, requests } = await setup({ tools: { weather: () => 'x' } });
+    const done = controller.start('ask', 'c');
+    await vi.waitFor(() => expect(controller.get()!.run!.status).toBe('tools'), WAIT);
+    const run = controller.get()!.run!;
+    expect(await controller.stop()).toEqual({ serverConfirmed: false });
+    run.settle('call_a', { state: 'done', result: 'late' });
+    expect(await done).toMatchObject({ status: 'incomplete', incomplete: { reason: 'cancelled', serverConfirmed: false } });
+    expect(call('call_a')!.execution).toEqual({ state: 'cancelled', reason: 'stopped' });
+    await noFurtherRequest(requests);
+  });
+
+  it('a Stop in the same task as the start (before the run’s module may have loaded) ends the run in its first step', async () => {
+    const weather = vi.fn(() => 'x');
+    const { controller, requests } = await setup({ tools: { weather } });
+    const done = controller.start('weather', 'c');
+    void controller.stop();
+    expect(await done).toMatchObject({ status: 'incomplete', incomplete: { reason: 'cancelled' } });
+    await sleep(60);
+    expect(requests.length).toBeLessThanOrEqual(1);
+    expect(weather).not.toHaveBeenCalled();
+  });
+
   it('a new start on the lane stops the running run first', async () => {
     const { controller, call, requests } = await setup({ tools: { weather: { execute: () => 'x', needsApproval: true } } });
     const first = controller.start('weather', 'c');
