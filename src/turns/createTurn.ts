@@ -69,7 +69,7 @@ function historyOf({ conversations, messages }: MessageStoreData, conversationId
  * JSON-serializable, or a header value `Headers` refuses) ends this turn as an error like any
  * other: the turn is kept and marked, `start()` still resolves, `onError` is called.
  */
-export function createTurn<Input, Client>(host: TurnHost<Input>, options: TurnOptions<Input>, input: Input, client: Client, runCancel: RunCancel<Client>): Turn<Client> {
+export function createTurn<Input, Client>(host: TurnHost<Input>, options: TurnOptions<Input>, input: Input, client: Client, runCancel: RunCancel<Client>, step = 1): Turn<Client> {
   const store = options.store;
   const conversationId = options.conversationId ?? 'default';
   const history = store ? historyOf(store.getState(), conversationId) : [];
@@ -84,7 +84,7 @@ export function createTurn<Input, Client>(host: TurnHost<Input>, options: TurnOp
   let request: StreamRequest | undefined;
   let buildError: unknown;
   try {
-    request = buildStreamRequest(options, input, { messages: history, conversationId: store ? conversationId : options.conversationId, streamId });
+    request = buildStreamRequest(options, input, { messages: history, conversationId: store ? conversationId : options.conversationId, streamId, step });
   } catch (error) {
     buildError = error;
   }
@@ -106,9 +106,9 @@ export function createTurn<Input, Client>(host: TurnHost<Input>, options: TurnOp
   );
   const turn: Turn<Client> = { ...createDeferred<Message>(), session, cancelClient: client, messageId, createdAt, input, thisTask: true, secret };
   if (store) {
-    // The user's message (a string input) and the answer's, kept in step with the session.
+    // The user's message (a string input, on a run's first step) and the answer's, kept in step with the session.
     const state = store.getState();
-    if (typeof input === 'string') state.appendMessage(conversationId, { role: 'user', text: input });
+    if (typeof input === 'string' && step < 2) state.appendMessage(conversationId, { role: 'user', text: input });
     const id = (turn.messageId = state.appendMessage(conversationId, { id: messageId, role: 'assistant', status: 'streaming', streamId }).id);
     session.subscribe(() => store.getState().applySessionSnapshot(id, session.getSnapshot()));
   }
