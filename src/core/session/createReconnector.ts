@@ -14,12 +14,6 @@ enum Default {
   MAX_DELAY_MS = 4000,
 }
 
-/** `GET <resumeApi>?streamId=…`, the resume endpoint's address for one stream (`resumeApi` may have a query of its own). */
-function resumeUrl(resumeApi: string | URL, streamId: string): string {
-  const base = String(resumeApi);
-  return `${base}${base.includes('?') ? '&' : '?'}streamId=${encodeURIComponent(streamId)}`;
-}
-
 /**
  * Returns the session's `lost` (see `ConnectionSink`): with `resumeApi`, a drop mid-answer (a read
  * error; an end without the finish, except for plain text, whose end is its finish) makes the
@@ -34,6 +28,9 @@ export function createReconnector(session: Session, fetchFn: typeof fetch, isLiv
   const { options, connection, message } = session;
   const { streamId } = session.session;
   const { resumeApi, credentials } = options;
+  // `GET <resumeApi>?streamId=…`, the same for every attempt (`resumeApi` may have a query of its own).
+  const base = String(resumeApi);
+  const url = `${base}${base.includes('?') ? '&' : '?'}streamId=${encodeURIComponent(streamId)}`;
   /** Connecting, streaming or reconnecting: not stopped, not ended. Asked before every attempt and after every wait. */
   const live = () => isLive(session.phase);
   const { attempts = Default.ATTEMPTS, minDelayMs = Default.MIN_DELAY_MS, maxDelayMs = Default.MAX_DELAY_MS } = options.reconnect ?? {};
@@ -62,7 +59,7 @@ export function createReconnector(session: Session, fetchFn: typeof fetch, isLiv
     logEnded = null;
     let response: Response | undefined;
     try {
-      response = await fetchFn(resumeUrl(resumeApi!, streamId), { headers, credentials, signal: connection.signal });
+      response = await fetchFn(url, { headers, credentials, signal: connection.signal });
     } catch {
       // A network error: a failed attempt (below).
     }
@@ -95,7 +92,7 @@ export function createReconnector(session: Session, fetchFn: typeof fetch, isLiv
     // No cursor after events were applied (SSE events without an `id:`: a server without the
     // resume log, a proxy that drops the field): a resume would replay the stream from its start
     // onto what is shown. It ends as without resume.
-    const blind = connection.decoder!.cursor === null && !!(text || reasoning || toolCalls.length || id || usage);
+    const blind = connection.decoder!.cursor === null && (text || reasoning || toolCalls.length || id || usage);
     const resumable = !!resumeApi && !blind && live() && (how === 'dropped' || (connection.protocol !== 'text' && finishReason === null && error === null));
     // `resume` does not reject: the request's failure is caught, the reads are the connection's.
     if (resumable) void resume(how, failure);
