@@ -73,7 +73,9 @@ export function mergeFromOtherTab(ours: MessageStoreData, theirs: MessageStoreDa
     } else behind = true;
   }
   const merged = messages.get();
-  const createdAt = (id: string) => getOwn(merged, id)?.createdAt ?? Number.MAX_SAFE_INTEGER;
+  // A message without `createdAt` (a foreign or corrupted entry) goes last; `Infinity`, not
+  // `Number.MAX_SAFE_INTEGER`: the same order for any timestamp, and a minifier writes it `1/0`.
+  const createdAt = (id: string) => getOwn(merged, id)?.createdAt ?? Infinity;
 
   const conversations = editable<Conversation>(ours.conversations);
   for (const [id, conversation] of Object.entries(theirs.conversations)) {
