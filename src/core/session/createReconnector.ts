@@ -37,7 +37,7 @@ export function createReconnector(session: Session, fetchFn: typeof fetch, isLiv
   let attempt = 0;
   /** The cursor the last resume request went out with (none yet: `undefined`). */
   let sent: string | null | undefined;
-  /** The last resume answer's `x-stream-log-ended`. */
+  /** The last resume answer's `x-stream-log-ended`: set with each answer read, and only a read answer's end comes back to `lost` (no reset per attempt). */
   let logEnded: string | null = null;
   /** The drop being resumed: how the stream closes if the resume cannot bring the rest. */
   let drop: [how: 'eof' | 'dropped', failure: unknown];
@@ -56,7 +56,6 @@ export function createReconnector(session: Session, fetchFn: typeof fetch, isLiv
     // The stream request's own headers (the user's, the id and the secret), and the cursor.
     const headers = connection.headers!;
     if ((sent = decoder.cursor)) headers.set('last-event-id', sent);
-    logEnded = null;
     let response: Response | undefined;
     try {
       response = await fetchFn(url, { headers, credentials, signal: connection.signal });
