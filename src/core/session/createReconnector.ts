@@ -26,11 +26,10 @@ enum Default {
  */
 export function createReconnector(session: Session, fetchFn: typeof fetch, isLive: typeof isLiveOf, enter: typeof enterOf) {
   const { options, connection, message } = session;
-  const { streamId } = session.session;
-  const { resumeApi, credentials } = options;
+  const { credentials } = options;
   // `GET <resumeApi>?streamId=…`, the same for every attempt (`resumeApi` may have a query of its own).
-  const base = String(resumeApi);
-  const url = `${base}${base.includes('?') ? '&' : '?'}streamId=${encodeURIComponent(streamId)}`;
+  const base = String(options.resumeApi);
+  const url = `${base}${base.includes('?') ? '&' : '?'}streamId=${encodeURIComponent(session.session.streamId)}`;
   /** Connecting, streaming or reconnecting: not stopped, not ended. Asked before every attempt and after every wait. */
   const live = () => isLive(session.phase);
   const { attempts = Default.ATTEMPTS, minDelayMs = Default.MIN_DELAY_MS, maxDelayMs = Default.MAX_DELAY_MS } = options.reconnect ?? {};
@@ -92,7 +91,8 @@ export function createReconnector(session: Session, fetchFn: typeof fetch, isLiv
     // resume log, a proxy that drops the field): a resume would replay the stream from its start
     // onto what is shown. It ends as without resume.
     const blind = connection.decoder!.cursor === null && (text || reasoning || toolCalls.length || id || usage);
-    const resumable = !!resumeApi && !blind && live() && (how === 'dropped' || (connection.protocol !== 'text' && finishReason === null && error === null));
+    // (`resumeApi` is set: `loadReconnector` creates none without it.)
+    const resumable = !blind && live() && (how === 'dropped' || (connection.protocol !== 'text' && finishReason === null && error === null));
     // `resume` does not reject: the request's failure is caught, the reads are the connection's.
     if (resumable) void resume(how, failure);
     return resumable;
