@@ -46,10 +46,9 @@ export function createThrottledStorage<S>(target: PersistStorage<S>, options: Th
   let changedWhileHydrating = false;
 
   const cancelTimer = () => {
-    if (timer !== null) {
-      clearTimeout(timer);
-      timer = null;
-    }
+    // \`clearTimeout(null)\` does nothing: no check.
+    clearTimeout(timer!);
+    timer = null;
   };
 
   const flush = () => {
