@@ -147,11 +147,7 @@ function later(a: Conversation, b: Conversation): Conversation {
   return keyA >= keyB ? a : b;
 }
 
-/** `a` already is `meta` with `messageIds`. */
+/** `a` already is `meta` with `messageIds` (lists of strings: alike as JSON only when equal). */
 function sameConversation(a: Conversation, meta: Conversation, messageIds: readonly string[]): boolean {
-  return a.updatedAt === meta.updatedAt && (a.title ?? null) === (meta.title ?? null) && sameIds(a.messageIds, messageIds);
-}
-
-function sameIds(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((id, i) => id === b[i]);
+  return a.updatedAt === meta.updatedAt && (a.title ?? null) === (meta.title ?? null) && JSON.stringify(a.messageIds) === JSON.stringify(messageIds);
 }
