@@ -14,10 +14,6 @@ import type { WriteState } from './WriteState';
  * structure and status changes, so every final state — rather than at the stream throttle's pace.
  */
 
-function defaultGenerateId(): string {
-  return globalThis.crypto.randomUUID();
-}
-
 function newConversation(id: string, title: string | undefined, at: number): Conversation {
   const conversation: Conversation = { id, messageIds: [], createdAt: at, updatedAt: at };
   if (title !== undefined) conversation.title = title;
@@ -56,7 +52,7 @@ function withoutMessageId(conversations: Record<string, Conversation>, messageId
 /** The initial state (no conversations, no messages) and the actions of a store whose state `set` and `get` keep (zustand's state creator). */
 export function createMessageState(set: (partial: Partial<MessageStoreData>) => unknown, get: () => MessageStoreState, write: WriteState, options: MessageStoreOptions): MessageStoreState {
   const now = options.now ?? Date.now;
-  const generateId = options.generateId ?? defaultGenerateId;
+  const generateId = options.generateId ?? (() => globalThis.crypto.randomUUID());
   const commit = (partial: Partial<MessageStoreData>, urgent: boolean) => {
     if (urgent) write.urgent = true;
     try {

@@ -28,10 +28,10 @@ export const DEFAULT_STORAGE_NAME: 'react-model-stream' = Default.STORAGE_NAME;
 /** Default longest wait before a streamed change is written to the storage, in ms. */
 export const DEFAULT_PERSIST_THROTTLE_MS: 500 = Default.PERSIST_THROTTLE_MS;
 
-/** `localStorage`, or `undefined` where there is none (SSR, workers) or it is blocked (its getter throws). */
+/** `localStorage`, or `undefined` where there is none (SSR, workers: reading it throws, as it does where it is blocked) or it is `null`. */
 function defaultStorage(): StateStorage | undefined {
   try {
-    return typeof localStorage === 'undefined' || localStorage === null ? undefined : localStorage;
+    return localStorage ?? undefined;
   } catch {
     return undefined;
   }

@@ -45,18 +45,18 @@ export function createThrottledStorage<S>(target: PersistStorage<S>, options: Th
   let hydratingName: string | null = null;
   let changedWhileHydrating = false;
 
-  const cancelTimer = () => {
-    if (timer !== null) {
-      clearTimeout(timer);
-      timer = null;
-    }
+  /** No pending write, and no timer for one. No `null` check: `clearTimeout(null)` does nothing. */
+  const discard = () => {
+    clearTimeout(timer!);
+    timer = null;
+    pending = null;
   };
 
   const flush = () => {
-    cancelTimer();
-    if (!pending) return;
-    const { name, value } = pending;
-    pending = null;
+    const taken = pending;
+    discard();
+    if (!taken) return;
+    const { name, value } = taken;
     try {
       const result = target.setItem(name, options.stamp ? options.stamp(value) : value);
       if (isPromiseLike(result)) result.then(undefined, options.onError);
@@ -69,8 +69,7 @@ export function createThrottledStorage<S>(target: PersistStorage<S>, options: Th
     getItem(name) {
       // What was pending is part of the in-memory state the hydration merges with: written after it.
       if (pending) changedWhileHydrating = true;
-      cancelTimer();
-      pending = null;
+      discard();
       hydratingName = name;
       const read = target.getItem(name);
       if (!options.onRead) return read;
@@ -83,8 +82,7 @@ export function createThrottledStorage<S>(target: PersistStorage<S>, options: Th
       const urgent = options.takeUrgent();
       if (options.skip?.(value)) {
         // The storage already holds this state (another tab wrote it): nothing of ours is pending.
-        cancelTimer();
-        pending = null;
+        discard();
         return;
       }
       if (hydratingName !== null) {
@@ -96,8 +94,7 @@ export function createThrottledStorage<S>(target: PersistStorage<S>, options: Th
       else timer ??= setTimeout(flush, options.throttleMs);
     },
     removeItem(name) {
-      cancelTimer();
-      pending = null;
+      discard();
       hydratingName = null;
       changedWhileHydrating = false;
       return target.removeItem(name);

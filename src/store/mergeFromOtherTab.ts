@@ -73,7 +73,9 @@ export function mergeFromOtherTab(ours: MessageStoreData, theirs: MessageStoreDa
     } else behind = true;
   }
   const merged = messages.get();
-  const createdAt = (id: string) => getOwn(merged, id)?.createdAt ?? Number.MAX_SAFE_INTEGER;
+  // A message without `createdAt` (a foreign or corrupted entry) goes last; `Infinity`, not
+  // `Number.MAX_SAFE_INTEGER`: the same order for any timestamp, and a minifier writes it `1/0`.
+  const createdAt = (id: string) => getOwn(merged, id)?.createdAt ?? Infinity;
 
   const conversations = editable<Conversation>(ours.conversations);
   for (const [id, conversation] of Object.entries(theirs.conversations)) {
@@ -137,19 +139,18 @@ function compareMessages(a: Message, b: Message): number {
   return keyA === keyB ? 0 : keyA > keyB ? 1 : -1;
 }
 
-/** The later of two versions of a conversation; the same answer whichever tab asks. */
+/** The later of two versions of a conversation; the same answer whichever tab asks (no title: `null` in the JSON array). */
 function later(a: Conversation, b: Conversation): Conversation {
   if (a.updatedAt !== b.updatedAt) return a.updatedAt > b.updatedAt ? a : b;
-  const keyA = JSON.stringify([a.messageIds, a.title ?? null]);
-  const keyB = JSON.stringify([b.messageIds, b.title ?? null]);
+  const keyA = JSON.stringify([a.messageIds, a.title]);
+  const keyB = JSON.stringify([b.messageIds, b.title]);
   return keyA >= keyB ? a : b;
 }
 
-/** `a` already is `meta` with `messageIds`. */
+/**
+ * `a` already is `meta` with `messageIds`. As JSON: ids and titles are strings, so alike only when
+ * equal, and no title is `null` in an array either way (as `?? null` made it).
+ */
 function sameConversation(a: Conversation, meta: Conversation, messageIds: readonly string[]): boolean {
-  return a.updatedAt === meta.updatedAt && (a.title ?? null) === (meta.title ?? null) && sameIds(a.messageIds, messageIds);
-}
-
-function sameIds(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((id, i) => id === b[i]);
+  return a.updatedAt === meta.updatedAt && JSON.stringify([a.messageIds, a.title]) === JSON.stringify([messageIds, meta.title]);
 }

@@ -3,12 +3,15 @@ import type { Message, ToolCall } from './types';
 /** `live`: the message was streaming, so its unfinished calls were cut. An execution left running or awaiting approval (in any message) is over too: nothing runs it any more. */
 function repairToolCalls(toolCalls: ToolCall[], live: boolean): ToolCall[] {
   if (!Array.isArray(toolCalls)) return [];
+  let changed = false;
   const repaired = toolCalls.map((call): ToolCall => {
     const cut = live && call.state === 'streaming';
     const stuck = call.execution?.state === 'running' || call.execution?.state === 'awaiting-approval';
-    return cut || stuck ? { ...call, ...(cut && { state: 'incomplete' }), ...(stuck && { execution: { state: 'cancelled', reason: 'disconnected' } }) } : call;
+    if (!cut && !stuck) return call;
+    changed = true;
+    return { ...call, ...(cut && { state: 'incomplete' }), ...(stuck && { execution: { state: 'cancelled', reason: 'disconnected' } }) };
   });
-  return repaired.some((call, i) => call !== toolCalls[i]) ? repaired : toolCalls;
+  return changed ? repaired : toolCalls;
 }
 
 /**

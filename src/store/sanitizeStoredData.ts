@@ -7,22 +7,20 @@ import type { Conversation, Message, MessageStoreData, ToolCall } from './types'
  * the app.
  */
 
-/** A `ToolExecution` as `setToolExecution` stores it (a `done` result may be any JSON, or none). */
-function isExecution(e: unknown): boolean {
-  if (!isPlainObject(e)) return false;
-  const { state, reason } = e;
-  if (state === 'error') return typeof e.error === 'string';
-  if (state === 'cancelled') return reason === 'stopped' || reason === 'disconnected';
-  if (state === 'denied') return reason === undefined || typeof reason === 'string';
-  return state === 'running' || state === 'awaiting-approval' || state === 'done';
-}
-
-/** The call less a malformed `execution` (the call and its message are kept). */
+/**
+ * The call less a malformed `execution`, i.e. not a `ToolExecution` as `setToolExecution` stores it
+ * (a `done` result may be any JSON, or none): the call and its message are kept.
+ */
 function sanitizeToolCall(call: Record<string, unknown>): ToolCall {
-  if (call.execution === undefined || isExecution(call.execution)) return call as ToolCall;
-  const copy = { ...call };
-  delete copy.execution;
-  return copy as ToolCall;
+  const { execution: e, ...rest } = call;
+  if (e === undefined) return call as ToolCall;
+  const { state, reason, error }: Record<string, unknown> = isPlainObject(e) ? e : {};
+  const valid =
+    state === 'error' ? typeof error === 'string'
+    : state === 'cancelled' ? reason === 'stopped' || reason === 'disconnected'
+    : state === 'denied' ? reason === undefined || typeof reason === 'string'
+    : state === 'running' || state === 'awaiting-approval' || state === 'done';
+  return (valid ? call : rest) as ToolCall;
 }
 
 /** The data shape in a stored state, less whatever is not that shape; `null` when there is none. */

@@ -1,8 +1,12 @@
-/** A promise with its `resolve` and `reject` in hand (what `Promise.withResolvers()` gives on newer engines). */
+/**
+ * A promise with its `resolve` in hand (what `Promise.withResolvers()` gives on newer engines, less
+ * `reject`: every deferred of the library is resolved, a failure travelling as a value).
+ */
 export interface Deferred<T> {
   promise: Promise<T>;
   resolve(value: T): void;
-  reject(reason: unknown): void;
+  /** Optional, and `createDeferred` gives none: nothing rejects a deferred (a turn built by hand may still carry a no-op). */
+  reject?(reason: unknown): void;
 }
 
 /**
@@ -11,10 +15,8 @@ export interface Deferred<T> {
  */
 export function createDeferred<T>(): Deferred<T> {
   let resolve!: (value: T) => void;
-  let reject!: (reason: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
+  const promise = new Promise<T>((res) => {
     resolve = res;
-    reject = rej;
   });
-  return { promise, resolve, reject };
+  return { promise, resolve };
 }

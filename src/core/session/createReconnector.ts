@@ -14,12 +14,6 @@ enum Default {
   MAX_DELAY_MS = 4000,
 }
 
-/** `GET <resumeApi>?streamId=…`, the resume endpoint's address for one stream (`resumeApi` may have a query of its own). */
-function resumeUrl(resumeApi: string | URL, streamId: string): string {
-  const base = String(resumeApi);
-  return `${base}${base.includes('?') ? '&' : '?'}streamId=${encodeURIComponent(streamId)}`;
-}
-
 /**
  * Returns the session's `lost` (see `ConnectionSink`): with `resumeApi`, a drop mid-answer (a read
  * error; an end without the finish, except for plain text, whose end is its finish) makes the
@@ -32,15 +26,17 @@ function resumeUrl(resumeApi: string | URL, streamId: string): string {
  */
 export function createReconnector(session: Session, fetchFn: typeof fetch, isLive: typeof isLiveOf, enter: typeof enterOf) {
   const { options, connection, message } = session;
-  const { streamId } = session.session;
-  const { resumeApi, credentials } = options;
+  const { credentials } = options;
+  // `GET <resumeApi>?streamId=…`, the same for every attempt (`resumeApi` may have a query of its own).
+  const base = String(options.resumeApi);
+  const url = `${base}${base.includes('?') ? '&' : '?'}streamId=${encodeURIComponent(session.session.streamId)}`;
   /** Connecting, streaming or reconnecting: not stopped, not ended. Asked before every attempt and after every wait. */
   const live = () => isLive(session.phase);
   const { attempts = Default.ATTEMPTS, minDelayMs = Default.MIN_DELAY_MS, maxDelayMs = Default.MAX_DELAY_MS } = options.reconnect ?? {};
   let attempt = 0;
   /** The cursor the last resume request went out with (none yet: `undefined`). */
   let sent: string | null | undefined;
-  /** The last resume answer's `x-stream-log-ended`. */
+  /** The last resume answer's `x-stream-log-ended`: set with each answer read, and only a read answer's end comes back to `lost` (no reset per attempt). */
   let logEnded: string | null = null;
   /** The drop being resumed: how the stream closes if the resume cannot bring the rest. */
   let drop: [how: 'eof' | 'dropped', failure: unknown];
@@ -59,10 +55,9 @@ export function createReconnector(session: Session, fetchFn: typeof fetch, isLiv
     // The stream request's own headers (the user's, the id and the secret), and the cursor.
     const headers = connection.headers!;
     if ((sent = decoder.cursor)) headers.set('last-event-id', sent);
-    logEnded = null;
     let response: Response | undefined;
     try {
-      response = await fetchFn(resumeUrl(resumeApi!, streamId), { headers, credentials, signal: connection.signal });
+      response = await fetchFn(url, { headers, credentials, signal: connection.signal });
     } catch {
       // A network error: a failed attempt (below).
     }
@@ -95,8 +90,9 @@ export function createReconnector(session: Session, fetchFn: typeof fetch, isLiv
     // No cursor after events were applied (SSE events without an `id:`: a server without the
     // resume log, a proxy that drops the field): a resume would replay the stream from its start
     // onto what is shown. It ends as without resume.
-    const blind = connection.decoder!.cursor === null && !!(text || reasoning || toolCalls.length || id || usage);
-    const resumable = !!resumeApi && !blind && live() && (how === 'dropped' || (connection.protocol !== 'text' && finishReason === null && error === null));
+    const blind = connection.decoder!.cursor === null && (text || reasoning || toolCalls.length || id || usage);
+    // (`resumeApi` is set: `loadReconnector` creates none without it.)
+    const resumable = !blind && live() && (how === 'dropped' || (connection.protocol !== 'text' && finishReason === null && error === null));
     // `resume` does not reject: the request's failure is caught, the reads are the connection's.
     if (resumable) void resume(how, failure);
     return resumable;
