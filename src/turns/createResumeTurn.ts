@@ -8,8 +8,9 @@ import type { StreamRecord } from './streamRecords';
 import type { Turn, TurnOptions } from './types';
 
 /**
- * `resumeUrl` of the reconnector (core/session/createReconnector.ts), the same two lines: imported,
- * it would make a bundler split a chunk shared by the two lazy chunks (one more request, +200 B).
+ * The resume endpoint's address for one stream, as the reconnector (core/session/createReconnector.ts)
+ * builds it (`resumeApi` may have a query of its own). Written out in both: a function shared by
+ * the two lazy chunks would make a bundler split a chunk of its own (one more request, +200 B).
  */
 const resumeUrlOf = (resumeApi: string | URL, streamId: string) => {
   const base = String(resumeApi);
@@ -45,7 +46,6 @@ export function createResumeTurn<Input, Client>(createSession: TurnSessionFactor
   const turn: Turn<Client> = {
     promise,
     resolve,
-    reject: () => {},
     session,
     cancelClient: client,
     messageId: record.messageId,
