@@ -43,7 +43,7 @@ export const Streaming: Story = {
   },
 };
 
-const STATUSES: StoppableStream['status'][] = ['idle', 'connecting', 'streaming', 'reconnecting', 'stopping', 'complete', 'incomplete'];
+const STATUSES: StoppableStream['status'][] = ['idle', 'connecting', 'streaming', 'reconnecting', 'tools', 'stopping', 'complete', 'incomplete'];
 
 /** Every stream status side by side, with the state the button derives from it. */
 export const AllStates: Story = {
@@ -66,6 +66,7 @@ export const AllStates: Story = {
       connecting: { state: 'streaming', disabled: false, busy: false },
       streaming: { state: 'streaming', disabled: false, busy: false },
       reconnecting: { state: 'streaming', disabled: false, busy: false },
+      tools: { state: 'streaming', disabled: false, busy: false },
       stopping: { state: 'stopping', disabled: false, busy: true },
       complete: { state: 'idle', disabled: true, busy: false },
       incomplete: { state: 'idle', disabled: true, busy: false },
