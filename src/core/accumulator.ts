@@ -1,5 +1,6 @@
 import { createToolCalls, type ToolCalls } from './createToolCalls';
-import type { FinishReason, StreamEvent, StreamSnapshot, Usage } from './types';
+import { USAGE_DETAILS } from './readUsage';
+import type { FinishReason, MessageExtras, StreamEvent, StreamSnapshot, Usage } from './types';
 
 /** Where a tool call stands: arguments still arriving, complete, or cut off (stop, drop, error). */
 export type ToolCallState = 'streaming' | 'complete' | 'incomplete';
@@ -16,8 +17,12 @@ export type AccumulatedToolCall = {
   readonly state: ToolCallState;
 };
 
-/** Everything a stream has said so far. An immutable value: a new object only when something changed. */
-export type AccumulatedMessage = {
+/**
+ * Everything a stream has said so far. An immutable value: a new object only when something changed.
+ * The `MessageExtras` keys (`refusal`, `annotations`, `stopSequence`, `reasoningParts`) are present
+ * only once the stream carried them; their arrays are replaced, never mutated.
+ */
+export type AccumulatedMessage = Readonly<Omit<MessageExtras, 'reasoning'>> & {
   readonly id: string | null;
   readonly text: string;
   readonly reasoning: string;
@@ -54,7 +59,7 @@ export type Accumulator = {
 };
 
 /** The message as received so far, mutable: `message()` hands out frozen copies of it. */
-type Draft = { -readonly [K in Exclude<keyof AccumulatedMessage, 'usage'>]: AccumulatedMessage[K] } & { usage: StreamSnapshot['usage'] };
+type Draft = Omit<{ -readonly [K in keyof AccumulatedMessage]: AccumulatedMessage[K] }, 'usage'> & { usage: StreamSnapshot['usage'] };
 
 /**
  * Folds one normalized event into the draft and says whether anything `message()` shows changed:
@@ -74,6 +79,16 @@ function fold(draft: Draft, calls: ToolCalls, event: StreamEvent): boolean {
     case 'reasoning-delta':
       draft.reasoning += event.delta;
       return true;
+    case 'refusal-delta':
+      draft.refusal = (draft.refusal ?? '') + event.delta;
+      return true;
+    // The arrays are replaced, so a message handed out keeps its own.
+    case 'reasoning-part':
+      draft.reasoningParts = [...(draft.reasoningParts ?? []), { ...event.part, textOffset: draft.text.length, toolCallsBefore: calls.list().length }];
+      return true;
+    case 'annotation':
+      draft.annotations = [...(draft.annotations ?? []), event.annotation];
+      return true;
     // The calls report their own changes (`createToolCalls`' `onChange`).
     case 'tool-call-start':
       calls.start(event.id, event.name);
@@ -92,6 +107,10 @@ function fold(draft: Draft, calls: ToolCalls, event: StreamEvent): boolean {
         outputTokens: next.outputTokens ?? draft.usage?.outputTokens ?? null,
       };
       if (next.estimated) merged.estimated = true;
+      for (const key of USAGE_DETAILS) {
+        const count = next[key] ?? draft.usage?.[key];
+        if (count !== undefined) merged[key] = count;
+      }
       // Frozen, so `message()` hands it out as it is; `estimated` only when true, as `snapshot()` has it.
       draft.usage = Object.freeze(merged);
       return true;
@@ -100,6 +119,7 @@ function fold(draft: Draft, calls: ToolCalls, event: StreamEvent): boolean {
       if (draft.finishReason !== null) return false;
       draft.finishReason = event.finishReason;
       draft.rawFinishReason = event.rawFinishReason;
+      if (event.stopSequence !== undefined) draft.stopSequence = event.stopSequence;
       // A call still open when the model says it is done was finished by that; one open at a
       // cancel, an error or a length cut was not.
       calls.endOpen(event.finishReason === 'stop' || event.finishReason === 'tool-calls' ? 'complete' : 'incomplete');
@@ -163,14 +183,10 @@ export function createAccumulator(options: AccumulatorOptions = {}): Accumulator
       dirty = false;
       return cachedMessage;
     },
-    snapshot: () => ({
-      id: draft.id,
-      text: draft.text,
-      toolCalls: calls.snapshot(),
-      usage: draft.usage ? { ...draft.usage } : null,
-      finishReason: draft.finishReason,
-      rawFinishReason: draft.rawFinishReason,
-      error: draft.error,
-    }),
+    snapshot() {
+      // The optional keys are in the draft only once the stream carried them; reasoning only when non-empty.
+      const { id, text, reasoning, toolCalls: _, usage, finishReason, rawFinishReason, error, ...extras } = draft;
+      return { id, text, toolCalls: calls.snapshot(), usage: usage ? { ...usage } : null, finishReason, rawFinishReason, error, ...(reasoning ? { reasoning } : {}), ...extras };
+    },
   };
 }

@@ -45,12 +45,21 @@ function parseObject(text: string): unknown {
   }
 }
 
+/**
+ * The final arguments of a call from its text: a call that completed without any argument text
+ * (Anthropic `tool_use` with `input:{}`, an empty `arguments` string) took no input, `{}` as the
+ * SDKs have it; a call cut off before any text stays `null`.
+ */
+function argsOf(call: MutableCall): unknown {
+  return call.argsText === '' && call.state === 'complete' ? {} : parseObject(call.argsText);
+}
+
 /** The frozen view of a call, cached on it until it changes. */
 function view(call: MutableCall): AccumulatedToolCall {
   if (call.cached) return call.cached;
   let args: unknown;
   if (call.finalArgs) args = call.finalArgs.value;
-  else if (call.state === 'complete') args = call.parser && !call.parseFailed && call.parser.done() ? call.parser.value() : parseObject(call.argsText);
+  else if (call.state === 'complete') args = call.parser && !call.parseFailed && call.parser.done() ? call.parser.value() : argsOf(call);
   else args = call.parser?.value();
   call.cached = Object.freeze({
     id: call.id,
@@ -143,7 +152,7 @@ export function createToolCalls(partialArgs: boolean, onChange: () => void): Too
         name: call.name,
         index: call.index,
         argsText: call.argsText,
-        args: call.finalArgs ? call.finalArgs.value : parseObject(call.argsText),
+        args: call.finalArgs ? call.finalArgs.value : argsOf(call),
       })),
   };
 }

@@ -4,6 +4,13 @@ import type { HandlerFactory } from './handler';
 
 const FINISH = new Set<string>(['stop', 'length', 'content-filter', 'tool-calls', 'error', 'other']);
 
+/** ai@6 `LanguageModelUsage`'s detail counts (`totalUsage` as the usage convention passes it on). */
+const AI_SDK_DETAILS = {
+  cachedInputTokens: 'inputTokenDetails.cacheReadTokens',
+  cacheWriteInputTokens: 'inputTokenDetails.cacheWriteTokens',
+  reasoningTokens: 'outputTokenDetails.reasoningTokens',
+};
+
 function readPath(value: unknown, path: readonly string[]): unknown {
   let current: any = value;
   for (const key of path) {
@@ -22,8 +29,10 @@ export const createAiSdkHandler: HandlerFactory = (emit, options) => {
   const usagePath = options.aiSdkUsagePath ?? ['usage'];
   const started = new Set<string>();
   let finished = false;
+  /** The reasoning part last written to. */
+  let reasoningId: unknown;
 
-  const readUsage = (metadata: unknown) => emitUsage(emit, readPath(metadata, usagePath), 'inputTokens', 'outputTokens');
+  const readUsage = (metadata: unknown) => emitUsage(emit, readPath(metadata, usagePath), 'inputTokens', 'outputTokens', false, AI_SDK_DETAILS);
   const start = (id: string, name: unknown) => {
     if (started.has(id)) return;
     started.add(id);
@@ -45,7 +54,15 @@ export const createAiSdkHandler: HandlerFactory = (emit, options) => {
         emitDelta(emit, 'text-delta', part.delta);
         return;
       case 'reasoning-delta':
+        if (typeof part.delta !== 'string' || part.delta === '') return;
+        // Reasoning parts are separate paragraphs, as with the providers' decoders.
+        if (reasoningId !== undefined && reasoningId !== part.id) emit({ type: 'reasoning-delta', delta: '\n\n' });
+        reasoningId = part.id;
         emitDelta(emit, 'reasoning-delta', part.delta);
+        return;
+      case 'source-url':
+      case 'source-document':
+        emit({ type: 'annotation', annotation: part });
         return;
       case 'tool-input-start':
         start(String(part.toolCallId), part.toolName);
@@ -80,7 +97,7 @@ export const createAiSdkHandler: HandlerFactory = (emit, options) => {
         emitError(emit, String(part.errorText ?? 'An error occurred.'));
         return;
       default:
-        // start-step, finish-step, text-/reasoning- start and end, tool outputs, sources, files, data-*.
+        // start-step, finish-step, text-/reasoning- start and end, tool outputs, files, data-*.
         return;
     }
   };

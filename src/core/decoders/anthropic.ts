@@ -12,6 +12,8 @@ const FINISH: Record<string, FinishReason> = {
   pause_turn: 'other',
 };
 
+const ANTHROPIC_DETAILS = { cachedInputTokens: 'cache_read_input_tokens', cacheWriteInputTokens: 'cache_creation_input_tokens' };
+
 /**
  * Anthropic Messages stream events. Content blocks are numbered by `index` across text, thinking
  * and tool_use blocks; a tool call's public id is its `tool_use.id`. Usage counts are cumulative
@@ -21,6 +23,18 @@ export const createAnthropicHandler: HandlerFactory = (emit) => {
   /** block index → tool-call id, for tool_use blocks */
   const tools = new Map<number, string>();
   let finished = false;
+  /** The thinking block being read (its text and signature make its `reasoning-part`); blocks come one at a time. */
+  let thinking: { index: unknown; text: string; signature?: string } | null = null;
+  /** Reasoning text was emitted: the next thinking block starts after a blank line. */
+  let reasoned = false;
+
+  const reason = (text: unknown) => {
+    if (!thinking || typeof text !== 'string' || text === '') return;
+    if (reasoned && thinking.text === '') emit({ type: 'reasoning-delta', delta: '\n\n' });
+    reasoned = true;
+    thinking.text += text;
+    emit({ type: 'reasoning-delta', delta: text });
+  };
 
   return (data, eventName) => {
     const type = typeof data.type === 'string' ? data.type : eventName;
@@ -28,7 +42,7 @@ export const createAnthropicHandler: HandlerFactory = (emit) => {
       case 'message_start': {
         const message = data.message ?? {};
         if (typeof message.id === 'string') emit({ type: 'id', id: message.id });
-        emitUsage(emit, message.usage, 'input_tokens', 'output_tokens');
+        emitUsage(emit, message.usage, 'input_tokens', 'output_tokens', false, ANTHROPIC_DETAILS);
         return;
       }
       case 'content_block_start': {
@@ -40,7 +54,10 @@ export const createAnthropicHandler: HandlerFactory = (emit) => {
         } else if (block.type === 'text') {
           emitDelta(emit, 'text-delta', block.text);
         } else if (block.type === 'thinking') {
-          emitDelta(emit, 'reasoning-delta', block.thinking);
+          thinking = { index: data.index, text: '' };
+          reason(block.thinking);
+        } else if (block.type === 'redacted_thinking') {
+          emit({ type: 'reasoning-part', part: { type: 'redacted', data: String(block.data ?? '') } });
         }
         return;
       }
@@ -52,12 +69,21 @@ export const createAnthropicHandler: HandlerFactory = (emit) => {
           const id = tools.get(data.index);
           if (id !== undefined) emitArgsDelta(emit, id, delta.partial_json);
         } else if (delta.type === 'thinking_delta') {
-          emitDelta(emit, 'reasoning-delta', delta.thinking);
+          reason(delta.thinking);
+        } else if (delta.type === 'signature_delta') {
+          // The SDK keeps the last signature, not their concatenation.
+          if (thinking && typeof delta.signature === 'string') thinking.signature = delta.signature;
+        } else if (delta.type === 'citations_delta') {
+          if (delta.citation != null) emit({ type: 'annotation', annotation: delta.citation });
         }
-        // signature_delta and citations_delta carry nothing the snapshot shows.
         return;
       }
       case 'content_block_stop': {
+        if (thinking && thinking.index === data.index) {
+          const { text, signature } = thinking;
+          emit({ type: 'reasoning-part', part: signature === undefined ? { type: 'thinking', text } : { type: 'thinking', text, signature } });
+          thinking = null;
+        }
         const id = tools.get(data.index);
         if (id !== undefined) {
           tools.delete(data.index);
@@ -66,11 +92,12 @@ export const createAnthropicHandler: HandlerFactory = (emit) => {
         return;
       }
       case 'message_delta': {
-        emitUsage(emit, data.usage, 'input_tokens', 'output_tokens');
+        emitUsage(emit, data.usage, 'input_tokens', 'output_tokens', false, ANTHROPIC_DETAILS);
         const raw = data.delta?.stop_reason;
         if (!finished && typeof raw === 'string') {
           finished = true;
-          emit({ type: 'finish', finishReason: FINISH[raw] ?? 'other', rawFinishReason: raw });
+          const sequence = data.delta.stop_sequence;
+          emit({ type: 'finish', finishReason: FINISH[raw] ?? 'other', rawFinishReason: raw, ...(typeof sequence === 'string' && { stopSequence: sequence }) });
         }
         return;
       }
