@@ -1,6 +1,6 @@
 import type { FinishReason } from '../types';
 import { emitArgsDelta, emitDelta, emitError, emitUsage } from './emitEvents';
-import type { HandlerFactory } from './handler';
+import type { EmitEvent, HandlerFactory } from './handler';
 
 const FINISH: Record<string, FinishReason> = {
   end_turn: 'stop',
@@ -15,6 +15,40 @@ const FINISH: Record<string, FinishReason> = {
 const ANTHROPIC_DETAILS = { cachedInputTokens: 'cache_read_input_tokens', cacheWriteInputTokens: 'cache_creation_input_tokens' };
 
 /**
+ * The thinking blocks of a message, one at a time: their text goes out as reasoning deltas (a
+ * blank line before every block but the first, so blocks do not run together), and each block,
+ * with its signature, as a `reasoning-part` when it stops.
+ */
+function createThinking(emit: EmitEvent) {
+  let block: { index: unknown; text: string; signature?: string } | null = null;
+  let reasoned = false;
+  const reason = (text: unknown) => {
+    if (!block || typeof text !== 'string' || text === '') return;
+    if (reasoned && block.text === '') emit({ type: 'reasoning-delta', delta: '\n\n' });
+    reasoned = true;
+    block.text += text;
+    emit({ type: 'reasoning-delta', delta: text });
+  };
+  return {
+    start(index: unknown, text: unknown) {
+      block = { index, text: '' };
+      reason(text);
+    },
+    /** A `thinking_delta` or `signature_delta`; the SDK keeps the last signature, not their concatenation. */
+    delta(delta: any) {
+      if (block && typeof delta.signature === 'string') block.signature = delta.signature;
+      reason(delta.thinking);
+    },
+    stop(index: unknown) {
+      if (!block || block.index !== index) return;
+      const { text, signature } = block;
+      emit({ type: 'reasoning-part', part: signature === undefined ? { type: 'thinking', text } : { type: 'thinking', text, signature } });
+      block = null;
+    },
+  };
+}
+
+/**
  * Anthropic Messages stream events. Content blocks are numbered by `index` across text, thinking
  * and tool_use blocks; a tool call's public id is its `tool_use.id`. Usage counts are cumulative
  * snapshots: `message_start` gives a placeholder output count that `message_delta` overwrites.
@@ -23,18 +57,7 @@ export const createAnthropicHandler: HandlerFactory = (emit) => {
   /** block index → tool-call id, for tool_use blocks */
   const tools = new Map<number, string>();
   let finished = false;
-  /** The thinking block being read (its text and signature make its `reasoning-part`); blocks come one at a time. */
-  let thinking: { index: unknown; text: string; signature?: string } | null = null;
-  /** Reasoning text was emitted: the next thinking block starts after a blank line. */
-  let reasoned = false;
-
-  const reason = (text: unknown) => {
-    if (!thinking || typeof text !== 'string' || text === '') return;
-    if (reasoned && thinking.text === '') emit({ type: 'reasoning-delta', delta: '\n\n' });
-    reasoned = true;
-    thinking.text += text;
-    emit({ type: 'reasoning-delta', delta: text });
-  };
+  const thinking = createThinking(emit);
 
   return (data, eventName) => {
     const type = typeof data.type === 'string' ? data.type : eventName;
@@ -54,8 +77,7 @@ export const createAnthropicHandler: HandlerFactory = (emit) => {
         } else if (block.type === 'text') {
           emitDelta(emit, 'text-delta', block.text);
         } else if (block.type === 'thinking') {
-          thinking = { index: data.index, text: '' };
-          reason(block.thinking);
+          thinking.start(data.index, block.thinking);
         } else if (block.type === 'redacted_thinking') {
           emit({ type: 'reasoning-part', part: { type: 'redacted', data: String(block.data ?? '') } });
         }
@@ -68,22 +90,15 @@ export const createAnthropicHandler: HandlerFactory = (emit) => {
         } else if (delta.type === 'input_json_delta') {
           const id = tools.get(data.index);
           if (id !== undefined) emitArgsDelta(emit, id, delta.partial_json);
-        } else if (delta.type === 'thinking_delta') {
-          reason(delta.thinking);
-        } else if (delta.type === 'signature_delta') {
-          // The SDK keeps the last signature, not their concatenation.
-          if (thinking && typeof delta.signature === 'string') thinking.signature = delta.signature;
+        } else if (delta.type === 'thinking_delta' || delta.type === 'signature_delta') {
+          thinking.delta(delta);
         } else if (delta.type === 'citations_delta') {
           if (delta.citation != null) emit({ type: 'annotation', annotation: delta.citation });
         }
         return;
       }
       case 'content_block_stop': {
-        if (thinking && thinking.index === data.index) {
-          const { text, signature } = thinking;
-          emit({ type: 'reasoning-part', part: signature === undefined ? { type: 'thinking', text } : { type: 'thinking', text, signature } });
-          thinking = null;
-        }
+        thinking.stop(data.index);
         const id = tools.get(data.index);
         if (id !== undefined) {
           tools.delete(data.index);
