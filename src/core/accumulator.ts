@@ -1,5 +1,4 @@
 import { createToolCalls, type ToolCalls } from './createToolCalls';
-import { USAGE_DETAILS } from './readUsage';
 import type { FinishReason, MessageExtras, StreamEvent, StreamSnapshot, Usage } from './types';
 
 /** Where a tool call stands: arguments still arriving, complete, or cut off (stop, drop, error). */
@@ -101,18 +100,13 @@ function fold(draft: Draft, calls: ToolCalls, event: StreamEvent): boolean {
       calls.end(event.id, event.args);
       return false;
     case 'usage': {
-      const next = event.usage;
-      const merged: NonNullable<StreamSnapshot['usage']> = {
-        inputTokens: next.inputTokens ?? draft.usage?.inputTokens ?? null,
-        outputTokens: next.outputTokens ?? draft.usage?.outputTokens ?? null,
-      };
-      if (next.estimated) merged.estimated = true;
-      for (const key of USAGE_DETAILS) {
-        const count = next[key] ?? draft.usage?.[key];
-        if (count !== undefined) merged[key] = count;
-      }
-      // Frozen, so `message()` hands it out as it is; `estimated` only when true, as `snapshot()` has it.
-      draft.usage = Object.freeze(merged);
+      // Every count (and detail count) the event knows replaces the one known; `estimated` is the
+      // event's own, and only when true, as `snapshot()` has it.
+      const merged: Record<string, unknown> = { inputTokens: null, outputTokens: null, ...draft.usage };
+      delete merged.estimated;
+      for (const [key, value] of Object.entries(event.usage)) if (value != null && value !== false) merged[key] = value;
+      // Frozen, so `message()` hands it out as it is.
+      draft.usage = Object.freeze(merged) as StreamSnapshot['usage'];
       return true;
     }
     case 'finish':

@@ -29,6 +29,3 @@ export type UsageDetail = 'cachedInputTokens' | 'cacheWriteInputTokens' | 'reaso
 
 /** Where a wire usage object keeps each detail count (`a.b` for a nested one). */
 export type UsageDetailKeys = Partial<Record<UsageDetail, string>>;
-
-/** The detail counts of a usage object: the keys a merge carries over (see the accumulator). */
-export const USAGE_DETAILS: readonly UsageDetail[] = ['cachedInputTokens', 'cacheWriteInputTokens', 'reasoningTokens'];

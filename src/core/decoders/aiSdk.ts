@@ -4,13 +4,6 @@ import type { HandlerFactory } from './handler';
 
 const FINISH = new Set<string>(['stop', 'length', 'content-filter', 'tool-calls', 'error', 'other']);
 
-/** ai@6 `LanguageModelUsage`'s detail counts (`totalUsage` as the usage convention passes it on). */
-const AI_SDK_DETAILS = {
-  cachedInputTokens: 'inputTokenDetails.cacheReadTokens',
-  cacheWriteInputTokens: 'inputTokenDetails.cacheWriteTokens',
-  reasoningTokens: 'outputTokenDetails.reasoningTokens',
-};
-
 function readPath(value: unknown, path: readonly string[]): unknown {
   let current: any = value;
   for (const key of path) {
@@ -32,7 +25,7 @@ export const createAiSdkHandler: HandlerFactory = (emit, options) => {
   /** The reasoning part last written to. */
   let reasoningId: unknown;
 
-  const readUsage = (metadata: unknown) => emitUsage(emit, readPath(metadata, usagePath), 'inputTokens', 'outputTokens', false, AI_SDK_DETAILS);
+  const readUsage = (metadata: unknown) => emitUsage(emit, readPath(metadata, usagePath), 'inputTokens', 'outputTokens');
   const start = (id: string, name: unknown) => {
     if (started.has(id)) return;
     started.add(id);
