@@ -20,30 +20,32 @@ const ANTHROPIC_DETAILS = { cachedInputTokens: 'cache_read_input_tokens', cacheW
  * with its signature, as a `reasoning-part` when it stops.
  */
 function createThinking(emit: EmitEvent) {
-  let block: { index: unknown; text: string; signature?: string } | null = null;
+  /** The block being read, already in its `reasoning-part` shape (`signature` only once one came). */
+  let part: { type: 'thinking'; text: string; signature?: string } | null = null;
+  let index: unknown;
   let reasoned = false;
   const reason = (text: unknown) => {
-    if (!block || typeof text !== 'string' || text === '') return;
-    if (reasoned && block.text === '') emit({ type: 'reasoning-delta', delta: '\n\n' });
+    if (!part || typeof text !== 'string' || text === '') return;
+    if (reasoned && part.text === '') emit({ type: 'reasoning-delta', delta: '\n\n' });
     reasoned = true;
-    block.text += text;
+    part.text += text;
     emit({ type: 'reasoning-delta', delta: text });
   };
   return {
-    start(index: unknown, text: unknown) {
-      block = { index, text: '' };
+    start(at: unknown, text: unknown) {
+      part = { type: 'thinking', text: '' };
+      index = at;
       reason(text);
     },
     /** A `thinking_delta` or `signature_delta`; the SDK keeps the last signature, not their concatenation. */
     delta(delta: any) {
-      if (block && typeof delta.signature === 'string') block.signature = delta.signature;
+      if (part && typeof delta.signature === 'string') part.signature = delta.signature;
       reason(delta.thinking);
     },
-    stop(index: unknown) {
-      if (!block || block.index !== index) return;
-      const { text, signature } = block;
-      emit({ type: 'reasoning-part', part: signature === undefined ? { type: 'thinking', text } : { type: 'thinking', text, signature } });
-      block = null;
+    stop(at: unknown) {
+      if (!part || index !== at) return;
+      emit({ type: 'reasoning-part', part });
+      part = null;
     },
   };
 }
