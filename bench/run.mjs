@@ -4,7 +4,7 @@
 //   npm run bench                 # everything
 //   npm run bench -- --only=decode,partial-json,render,server,resume
 //   npm run bench -- --quick      # fewer runs and a 10 s cap for the competitors (a smoke test)
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +39,9 @@ if (want('server')) results.server = await benchServer({ quick });
 if (want('resume')) results.resume = await benchResume({ quick });
 
 const out = join(here, quick ? 'results.local.json' : 'results.json');
-writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+// `--only=…` replaces its own sections and keeps the others' last figures (each section carries the date it was measured).
+for (const key of ['decode', 'partialJson', 'render', 'server', 'resume']) if (results[key]) results[key] = { measuredAt: results.date, ...results[key] };
+const kept = only && existsSync(out) ? JSON.parse(readFileSync(out, 'utf8')) : {};
+writeFileSync(out, `${JSON.stringify({ ...kept, ...results }, null, 2)}\n`);
 console.log(`\nmachine: ${results.machine.cpu}, ${results.machine.cores} cores, Node ${results.machine.node}`);
 console.log(`written: ${out}`);

@@ -1,4 +1,4 @@
-import { createToolCalls, type ToolCalls } from './createToolCalls';
+import { createToolCalls, snapshotToolCalls, type ToolCalls } from './createToolCalls';
 import type { FinishReason, MessageExtras, StreamEvent, StreamSnapshot, Usage } from './types';
 
 /** Where a tool call stands: arguments still arriving, complete, or cut off (stop, drop, error). */
@@ -56,6 +56,9 @@ export type Accumulator = {
   /** The normalized snapshot, exactly the shape of `test/fixtures/*.expected.json`. */
   snapshot(): StreamSnapshot;
 };
+
+/** An accumulator without `snapshot()` (see `createMessageAccumulator`). */
+export type MessageAccumulator = Omit<Accumulator, 'snapshot'>;
 
 /** The message as received so far, mutable: `message()` hands out frozen copies of it. */
 type Draft = Omit<{ -readonly [K in keyof AccumulatedMessage]: AccumulatedMessage[K] }, 'usage'> & { usage: StreamSnapshot['usage'] };
@@ -138,6 +141,22 @@ function fold(draft: Draft, calls: ToolCalls, event: StreamEvent): boolean {
  * ```
  */
 export function createAccumulator(options: AccumulatorOptions = {}): Accumulator {
+  return createMessageAccumulator(options, (draft, calls) => () => {
+    // The optional keys are in the draft only once the stream carried them; reasoning only when non-empty.
+    const { id, text, reasoning, toolCalls: _, usage, finishReason, rawFinishReason, error, ...extras } = draft;
+    return { id, text, toolCalls: snapshotToolCalls(calls), usage: usage ? { ...usage } : null, finishReason, rawFinishReason, error, ...(reasoning ? { reasoning } : {}), ...extras };
+  }) as Accumulator;
+}
+
+/**
+ * `createAccumulator`, with `snapshot()` made by `snapshotOf` from the draft and the calls. The
+ * stream session and the hook call it without: `snapshot()` and what only it uses are then left
+ * out of their bundles (it is `collectStream`'s, never the UI's).
+ */
+export function createMessageAccumulator(
+  options: AccumulatorOptions = {},
+  snapshotOf?: (draft: Draft, calls: ToolCalls) => () => StreamSnapshot,
+): MessageAccumulator & Partial<Pick<Accumulator, 'snapshot'>> {
   // In `AccumulatedMessage` order, so that the copies `message()` makes keep it.
   const draft: Draft = { id: null, text: '', reasoning: '', toolCalls: [], usage: null, finishReason: null, rawFinishReason: null, error: null };
   /** Something `message()` shows changed since it last built one. */
@@ -177,10 +196,6 @@ export function createAccumulator(options: AccumulatorOptions = {}): Accumulator
       dirty = false;
       return cachedMessage;
     },
-    snapshot() {
-      // The optional keys are in the draft only once the stream carried them; reasoning only when non-empty.
-      const { id, text, reasoning, toolCalls: _, usage, finishReason, rawFinishReason, error, ...extras } = draft;
-      return { id, text, toolCalls: calls.snapshot(), usage: usage ? { ...usage } : null, finishReason, rawFinishReason, error, ...(reasoning ? { reasoning } : {}), ...extras };
-    },
+    snapshot: snapshotOf?.(draft, calls),
   };
 }

@@ -1,4 +1,4 @@
-import { createAccumulator, type Accumulator, type AccumulatedMessage } from './accumulator';
+import { createMessageAccumulator, type AccumulatedMessage, type MessageAccumulator } from './accumulator';
 import { globalFetch, type CancelOutcome } from './createCancelRequest';
 import { StreamAbortedError, StreamModelError } from './errors';
 import { createCancelSecret, createStreamId } from './ids';
@@ -39,7 +39,7 @@ export type Session = {
   /** The public face: what `createStreamSession` returns. */
   readonly session: StreamSession;
   readonly options: StreamSessionOptions;
-  readonly message: Accumulator;
+  readonly message: MessageAccumulator;
   readonly notifier: Notifier;
   readonly timers: SessionTimers;
   readonly connection: StreamConnection;
@@ -224,7 +224,7 @@ function stop(s: Session): Promise<StopResult> {
 export function createStreamSession(options: StreamSessionOptions): StreamSession {
   const streamId = options.streamId ?? createStreamId();
   const fetchFn = options.fetch ?? globalFetch;
-  const message = createAccumulator({ partialArgs: true });
+  const message = createMessageAccumulator({ partialArgs: true });
   // The listeners are the notifier's own: `subscribe` is its method as it is.
   const notifier = createNotifier(options, () => refresh(s));
   const s: Session = {
@@ -258,7 +258,7 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
       // one render per frame, not an extra one for the status.
       chunk(chunk) {
         s.timers.received();
-        const firstChunk = s.phase.status === 'connecting' || s.phase.status === 'reconnecting';
+        const firstChunk = s.phase.status !== 'streaming' && isLive(s.phase);
         if (firstChunk) s.phase = { status: 'streaming' };
         if (s.connection.decode(chunk) && firstChunk) notifier.schedule();
       },

@@ -1,5 +1,6 @@
 import type { AccumulatedToolCall, ToolCallState } from './accumulator';
 import { createPartialJsonParser } from './partialJson';
+import { parseJsonOrUndefined } from './decoders/parseJson';
 import type { SnapshotToolCall } from './types';
 
 // The tool calls of one accumulated message: their argument text, the partial parse of it, and
@@ -18,8 +19,8 @@ export type ToolCalls = {
   endOpen(state: ToolCallState): void;
   /** The calls as the UI shows them: the same frozen array until one of them changes. */
   list(): readonly AccumulatedToolCall[];
-  /** The calls as `snapshot()` has them. */
-  snapshot(): SnapshotToolCall[];
+  /** The calls themselves, for `snapshotToolCalls`. */
+  all: readonly MutableCall[];
 };
 
 type MutableCall = {
@@ -37,12 +38,8 @@ type MutableCall = {
 };
 
 function parseObject(text: string): unknown {
-  try {
-    const value = JSON.parse(text);
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? value : null;
-  } catch {
-    return null;
-  }
+  const value = parseJsonOrUndefined(text);
+  return value && typeof value === 'object' && !Array.isArray(value) ? value : null;
 }
 
 /**
@@ -146,13 +143,20 @@ export function createToolCalls(partialArgs: boolean, onChange: () => void): Too
       }
       return cachedList;
     },
-    snapshot: () =>
-      calls.map((call) => ({
-        id: call.id,
-        name: call.name,
-        index: call.index,
-        argsText: call.argsText,
-        args: call.finalArgs ? call.finalArgs.value : argsOf(call),
-      })),
+    all: calls,
   };
+}
+
+/**
+ * The calls as the accumulator's `snapshot()` has them. A function of its own, not a method, so
+ * that a bundle without `snapshot()` (the stream session's) leaves it out.
+ */
+export function snapshotToolCalls(toolCalls: ToolCalls): SnapshotToolCall[] {
+  return toolCalls.all.map((call) => ({
+    id: call.id,
+    name: call.name,
+    index: call.index,
+    argsText: call.argsText,
+    args: call.finalArgs ? call.finalArgs.value : argsOf(call),
+  }));
 }

@@ -1,6 +1,7 @@
 'use client';
 import { QueryClient, QueryClientContext } from '@tanstack/react-query';
 import { createContext, useContext, useState, type ReactNode } from 'react';
+import type { ModelStreamStatus } from '../turns/types';
 
 /** What `ModelStreamProvider` shares with the hooks and components below it. */
 export type ModelStreamContextValue = {
@@ -21,7 +22,7 @@ export type StopOptions = {
 
 /** The part of `useModelStream`'s result that `StopButton` needs. */
 export type StoppableStream = {
-  status: 'idle' | 'connecting' | 'streaming' | 'reconnecting' | 'stopping' | 'complete' | 'incomplete';
+  status: ModelStreamStatus;
   stop: (options?: StopOptions) => Promise<{ serverConfirmed: boolean; error?: string }>;
 };
 

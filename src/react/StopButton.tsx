@@ -2,6 +2,7 @@
 import { Children, forwardRef, isValidElement, type ButtonHTMLAttributes, type MouseEvent, type ReactNode } from 'react';
 import { useCancelQueryClient, useProvidedStream, type StoppableStream } from './ModelStreamProvider';
 import { Slot } from './Slot';
+import type { ModelStreamStatus } from '../turns/types';
 
 export type StopButtonState = 'idle' | 'streaming' | 'stopping';
 
@@ -12,11 +13,10 @@ export type StopButtonProps = ButtonHTMLAttributes<HTMLButtonElement> & {
   asChild?: boolean;
 };
 
-/** `idle` when there is nothing to stop, `streaming` while it can be stopped (`reconnecting` too), `stopping` after a click. */
-export function stopButtonState(status: StoppableStream['status'] | undefined): StopButtonState {
-  if (status === 'connecting' || status === 'streaming' || status === 'reconnecting') return 'streaming';
-  if (status === 'stopping') return 'stopping';
-  return 'idle';
+/** `idle` when there is nothing to stop, `streaming` while it can be stopped (`reconnecting`, and a tool run's `tools`, too), `stopping` after a click. */
+export function stopButtonState(status: ModelStreamStatus | undefined): StopButtonState {
+  if (status === 'stopping') return status;
+  return status === 'connecting' || status === 'streaming' || status === 'reconnecting' || status === 'tools' ? 'streaming' : 'idle';
 }
 
 /** True when the children carry text, i.e. give the button an accessible name of their own. */

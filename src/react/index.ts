@@ -1,5 +1,16 @@
 'use client';
-export { useModelStream, type UseModelStreamOptions, type UseModelStreamResult, type StreamEndReason, type RequestBodyContext } from './useModelStream';
+export {
+  useModelStream,
+  type UseModelStreamOptions,
+  type UseModelStreamResult,
+  type StreamEndReason,
+  type RequestBodyContext,
+  type ModelStreamStatus,
+  type Tool,
+  type Tools,
+  type ToolContext,
+  type ToolExecute,
+} from './useModelStream';
 export { StopButton, stopButtonState, type StopButtonProps, type StopButtonState } from './StopButton';
 export {
   ModelStreamProvider,

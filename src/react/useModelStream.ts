@@ -1,6 +1,6 @@
 'use client';
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
-import { createAccumulator } from '../core/accumulator';
+import { createMessageAccumulator } from '../core/accumulator';
 import { snapshotOf } from '../core/createStreamSession';
 import { createTurnController } from '../turns/createTurnController';
 import { messageFromSnapshot } from '../turns/messageFromSnapshot';
@@ -10,14 +10,14 @@ import type { UseModelStreamOptions, UseModelStreamResult } from './useModelStre
 import type { QueryClient } from '@tanstack/react-query';
 
 // The types stay importable from here, where they were first.
-export type { RequestBodyContext, StreamEndReason, UseModelStreamOptions, UseModelStreamResult } from './useModelStreamTypes';
+export type { ModelStreamStatus, RequestBodyContext, StreamEndReason, Tool, ToolContext, ToolExecute, Tools, UseModelStreamOptions, UseModelStreamResult } from './useModelStreamTypes';
 
 /**
  * What the hook shows before the lane's first turn: a session that has not started, with the empty
  * message every session starts with. Pure: an app importing only other exports of the entry drops
  * it (and the accumulator with it).
  */
-const IDLE_SNAPSHOT = /* @__PURE__ */ snapshotOf({ status: 'idle' }, /* @__PURE__ */ createAccumulator().message(), '', null);
+const IDLE_SNAPSHOT = /* @__PURE__ */ snapshotOf({ status: 'idle' }, /* @__PURE__ */ createMessageAccumulator().message(), '', null);
 
 const noopSubscribe = () => () => {};
 
@@ -100,13 +100,18 @@ export function useModelStream<Input = string>(options: UseModelStreamOptions<In
   );
   const localMessage = useMemo(() => (turn && !store ? messageFromSnapshot(snapshot, turn.messageId, turn.createdAt) : null), [snapshot, turn, store]);
 
+  // A tool run between its streams says so (`tools`), or that a Stop ended it there.
+  // (The run tells the lanes' listeners; this hook re-renders only when its own turn's run changed.)
+  const getRunStatus = () => turn?.run?.status ?? null;
+  const runStatus = useSyncExternalStore(turns.subscribe, getRunStatus, getRunStatus);
+
   // A new `start` with a new cancel client, as before; `stop` is the controller's (stable).
   const start = useCallback((input: Input) => turns.start(input, queryClient), [turns, queryClient]);
 
   return {
     start,
     stop: turns.stop,
-    status: snapshot.status,
+    status: runStatus ?? snapshot.status,
     text: snapshot.message.text,
     reasoning: snapshot.message.reasoning,
     toolCalls: snapshot.message.toolCalls,
@@ -115,5 +120,8 @@ export function useModelStream<Input = string>(options: UseModelStreamOptions<In
     error: snapshot.error,
     streamId: turn?.session.streamId ?? null,
     responseId: snapshot.responseId,
+    addToolResult: (id, result) => turns.get()?.run?.settle(id, { state: 'done', result }),
+    approveToolCall: (id) => turns.get()?.run?.approve(id),
+    denyToolCall: (id, reason) => turns.get()?.run?.settle(id, reason === undefined ? { state: 'denied' } : { state: 'denied', reason }),
   };
 }

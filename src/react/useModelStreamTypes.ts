@@ -1,13 +1,13 @@
 import type { AccumulatedToolCall } from '../core/accumulator';
-import type { StopResult, StreamStatus } from '../core/createStreamSession';
+import type { StopResult } from '../core/createStreamSession';
 import type { Usage } from '../core/types';
 import type { Message } from '../store/types';
-import type { TurnOptions } from '../turns/types';
+import type { ModelStreamStatus, TurnOptions } from '../turns/types';
 import type { StopOptions } from './ModelStreamProvider';
 
 // The hook's public types, apart from the hook so that its file holds only its lifetime in React.
 // The options are the turn options (src/turns/types.ts, documented there): the hook passes them on whole.
-export type { RequestBodyContext, StreamEndReason } from '../turns/types';
+export type { ModelStreamStatus, RequestBodyContext, StreamEndReason, Tool, ToolContext, ToolExecute, Tools } from '../turns/types';
 
 /** The options of `useModelStream`: what each turn is sent with, and which lane it runs on (docs/store.md#lanes-and-turns). */
 export type UseModelStreamOptions<Input = string> = TurnOptions<Input>;
@@ -20,7 +20,8 @@ export type UseModelStreamResult<Input = string> = {
    * server cancel on another client than the hook's (StopButton passes the one where it sits).
    */
   stop: (options?: StopOptions) => Promise<StopResult>;
-  status: StreamStatus;
+  /** The stream's status, or `tools` while a tool run is between its streams (docs/tools.md): Stop ends the run. */
+  status: ModelStreamStatus;
   text: string;
   reasoning: string;
   toolCalls: readonly AccumulatedToolCall[];
@@ -30,4 +31,33 @@ export type UseModelStreamResult<Input = string> = {
   error: Error | null;
   streamId: string | null;
   responseId: string | null;
+  /**
+   * Gives the result of a tool call the run does not run itself (a tool not in `tools`), or of any
+   * call of the current step without one; once every call has a result the next step starts.
+   * `result` is stored (JSON-serializable). A no-op for a call that has a result, or after the run.
+   *
+   * @example
+   * ```ts
+   * chat.addToolResult(call.id, { confirmed: window.confirm(String(call.args)) });
+   * ```
+   */
+  addToolResult: (toolCallId: string, result: unknown) => void;
+  /**
+   * Runs a call awaiting approval (`execution.state === 'awaiting-approval'`).
+   *
+   * @example
+   * ```tsx
+   * <button onClick={() => chat.approveToolCall(call.id)}>Allow</button>
+   * ```
+   */
+  approveToolCall: (toolCallId: string) => void;
+  /**
+   * Refuses a call awaiting approval: `{ state: 'denied', reason }`, which the model reads in the next step.
+   *
+   * @example
+   * ```tsx
+   * <button onClick={() => chat.denyToolCall(call.id, 'Not this file')}>Deny</button>
+   * ```
+   */
+  denyToolCall: (toolCallId: string, reason?: string) => void;
 };

@@ -1,7 +1,9 @@
 import { MessageStoreError } from './MessageStoreError';
+import { keepExecutions } from './keepExecutions';
 import { messagePatchFromSession } from './messagePatchFromSession';
 import { patchMessage } from './patchMessage';
 import { getOwn, withEntry, withoutEntries } from './record';
+import { toolExecutionPatch } from './toolExecutionPatch';
 import type { Conversation, Message, MessageStoreActions, MessageStoreData, MessageStoreOptions, MessageStoreState, NewMessage } from './types';
 import type { WriteState } from './WriteState';
 
@@ -65,13 +67,14 @@ export function createMessageState(set: (partial: Partial<MessageStoreData>) => 
     }
   };
 
-  const updateMessage: MessageStoreActions['updateMessage'] = (messageId, patchOrFn) => {
+  // `urgent`: write at once (an execution, like a status, is a state the user must find after a reload).
+  const updateMessage = (messageId: string, patchOrFn: Parameters<MessageStoreActions['updateMessage']>[1], urgent?: boolean) => {
     const { messages } = get();
     const current = getOwn(messages, messageId);
     if (!current) return undefined;
     const message = patchMessage(current, typeof patchOrFn === 'function' ? patchOrFn(current) : patchOrFn, now);
     if (!message) return current;
-    commit({ messages: withEntry(messages, messageId, message) }, message.status !== current.status);
+    commit({ messages: withEntry(messages, messageId, message) }, urgent || message.status !== current.status);
     return message;
   };
 
@@ -114,7 +117,8 @@ export function createMessageState(set: (partial: Partial<MessageStoreData>) => 
       return message;
     },
     updateMessage,
-    applySessionSnapshot: (messageId, snapshot) => updateMessage(messageId, messagePatchFromSession(snapshot)),
+    applySessionSnapshot: (messageId, snapshot) => updateMessage(messageId, (message) => keepExecutions(messagePatchFromSession(snapshot), message)),
+    setToolExecution: (messageId, toolCallId, execution) => updateMessage(messageId, (message) => toolExecutionPatch(message, toolCallId, execution, now()), true),
     removeMessage(messageId) {
       const { conversations, messages } = get();
       if (!Object.hasOwn(messages, messageId)) return;

@@ -50,15 +50,16 @@ export type Persistence = {
  * in memory.
  */
 export function createPersistence(options: MessageStorePersistOptions, write: WriteState): Persistence | null {
-  const storage = options.storage ?? defaultStorage();
+  // The browser tells a tab of other tabs' writes to localStorage only.
+  const local = defaultStorage();
+  const storage = options.storage ?? local;
   const jsonStorage = storage && createJSONStorage<MessageStoreData>(() => storage);
   if (!jsonStorage) return null;
   const name = options.name ?? Default.STORAGE_NAME;
   const version = options.version ?? 0;
   // Two tabs on one storage key: each merges what the other writes (see `syncWithOtherTabs`).
-  // The browser tells a tab of other tabs' writes to localStorage only.
-  const local = defaultStorage();
-  const crossTab = options.crossTab ?? (local !== undefined && storage === local);
+  // (`storage` is defined here, so it is `local` only where there is a `localStorage`.)
+  const crossTab = options.crossTab ?? storage === local;
   const onError =
     options.onError ??
     ((error: unknown) => {

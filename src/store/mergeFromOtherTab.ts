@@ -111,11 +111,11 @@ export function mergeFromOtherTab(ours: MessageStoreData, theirs: MessageStoreDa
 
 /**
  * How far a version of a message got, for two versions of the same millisecond: a copy repaired at
- * load (`disconnected`, its `updatedAt` kept) is behind the live message it copied; a live one is
- * behind a final one.
+ * load (`disconnected`, or a tool execution cancelled as `disconnected`; its `updatedAt` kept) is
+ * behind the live message it copied; a live one is behind a final one.
  */
 function progress(message: Message): number {
-  if (message.status === 'incomplete' && message.incomplete?.reason === 'disconnected') return -1;
+  if (message.incomplete?.reason === 'disconnected' || message.toolCalls.some((call) => call.execution?.state === 'cancelled' && call.execution.reason === 'disconnected')) return -1;
   return message.status === 'streaming' ? 0 : message.status === 'stopping' ? 1 : 2;
 }
 

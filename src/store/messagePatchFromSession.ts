@@ -47,11 +47,13 @@ function incompleteFromSession(snapshot: SessionSnapshotLike): MessageIncomplete
  *
  * The session's `toolCalls` array is passed through as is, so an unchanged array keeps its
  * identity and `updateMessage` sees no change. `incomplete: undefined` is set for every status but
- * `incomplete`, which removes a stale one (a resumed message).
+ * `incomplete`, which removes a stale one (a resumed message). The session knows nothing of tool
+ * executions: `applySessionSnapshot` keeps the message's, `updateMessage` with this patch replaces them.
  *
  * @example
  * ```ts
- * session.subscribe(() => store.getState().updateMessage(id, messagePatchFromSession(session.getSnapshot())));
+ * // A message kept elsewhere than the store (in a store, applySessionSnapshot: it keeps tool executions).
+ * session.subscribe(() => setMessage((message) => ({ ...message, ...messagePatchFromSession(session.getSnapshot()) })));
  * ```
  */
 export function messagePatchFromSession(snapshot: SessionSnapshotLike): MessagePatch {

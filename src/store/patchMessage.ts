@@ -42,7 +42,8 @@ export function patchMessage(current: Message, patch: MessagePatch, now: () => n
     if (!Object.hasOwn(patch, key)) continue;
     const value = patch[key];
     const before = current[key];
-    if (value === undefined ? before === undefined : sameValue(before, value)) continue;
+    // `sameValue` also says whether a removal (`undefined`) finds the key already absent.
+    if (sameValue(before, value)) continue;
     next ??= { ...current };
     if (value === undefined) delete next[key];
     else next[key] = value;

@@ -1,26 +1,34 @@
 import type { Message, ToolCall } from './types';
 
-function repairToolCalls(toolCalls: ToolCall[]): ToolCall[] {
+/** `live`: the message was streaming, so its unfinished calls were cut. An execution left running or awaiting approval (in any message) is over too: nothing runs it any more. */
+function repairToolCalls(toolCalls: ToolCall[], live: boolean): ToolCall[] {
   if (!Array.isArray(toolCalls)) return [];
-  if (!toolCalls.some((call) => call.state === 'streaming')) return toolCalls;
-  return toolCalls.map((call) => (call.state === 'streaming' ? { ...call, state: 'incomplete' } : call));
+  const repaired = toolCalls.map((call): ToolCall => {
+    const cut = live && call.state === 'streaming';
+    const stuck = call.execution?.state === 'running' || call.execution?.state === 'awaiting-approval';
+    return cut || stuck ? { ...call, ...(cut && { state: 'incomplete' }), ...(stuck && { execution: { state: 'cancelled', reason: 'disconnected' } }) } : call;
+  });
+  return repaired.some((call, i) => call !== toolCalls[i]) ? repaired : toolCalls;
 }
 
-/** The repair of one message: live (`streaming` / `stopping`) → `incomplete` / `disconnected`; other messages are returned as is. */
+/**
+ * The repair of one message: live (`streaming` / `stopping`) → `incomplete` / `disconnected`; a tool
+ * execution `running` or `awaiting-approval` → `cancelled` / `disconnected` (in any message); other
+ * messages are returned as is.
+ */
 export function repairInterruptedMessage(message: Message): Message {
-  if (message.status !== 'streaming' && message.status !== 'stopping') return message;
-  return {
-    ...message,
-    status: 'incomplete',
-    incomplete: { reason: 'disconnected' },
-    toolCalls: repairToolCalls(message.toolCalls),
-  };
+  const live = message.status === 'streaming' || message.status === 'stopping';
+  const toolCalls = repairToolCalls(message.toolCalls, live);
+  if (live) return { ...message, status: 'incomplete', incomplete: { reason: 'disconnected' }, toolCalls };
+  return toolCalls === message.toolCalls ? message : { ...message, toolCalls };
 }
 
 /**
  * Repairs what a reload (or a crash, or a closed tab) left behind: every message still `streaming`
  * or `stopping` — nothing can be streaming into it any more — becomes `status: 'incomplete'`,
- * `incomplete: { reason: 'disconnected' }`, its unfinished tool calls `state: 'incomplete'`. Text,
+ * `incomplete: { reason: 'disconnected' }`, its unfinished tool calls `state: 'incomplete'`; a tool
+ * call's `execution` still `running` or `awaiting-approval` (in any message) becomes
+ * `{ state: 'cancelled', reason: 'disconnected' }` — no page runs or asks for it any more. Text,
  * reasoning, finished tool calls, usage, ids and timestamps are kept. A `stopping` message also
  * becomes `disconnected`: the server never confirmed that stop.
  *

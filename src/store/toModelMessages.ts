@@ -13,8 +13,11 @@ export type { AnthropicContentBlock, AnthropicMessage, OpenAIChatMessage, OpenAI
  *
  * Decisions (DESIGN.md leaves them open; also in docs/toModelMessages.md):
  * - **Tool calls need results.** Every provider rejects a tool call that is not answered by its
- *   result in the next turn, and the store keeps no tool results. Pass them as `toolResults`
- *   (keyed by tool-call id). A call with a result is sent with it. A call without one — a complete
+ *   result in the next turn. A call's result is its `toolResults` entry (keyed by tool-call id:
+ *   results the app keeps elsewhere win), else its stored `execution`: `done` sends its result;
+ *   `error`, `denied` and `cancelled` a text the model can read (the error, `DENIED_TOOL_RESULT`
+ *   with the reason, `CANCELLED_TOOL_RESULT` / `DISCONNECTED_TOOL_RESULT`), an error result
+ *   (`is_error` for Anthropic). A call with a result is sent with it. A call without one — a complete
  *   call your app never ran, or a call cut off mid-arguments (`state` `'incomplete'` or still
  *   `'streaming'`) — is left out together with its pairing (`incomplete.toolCalls: 'drop'`, the
  *   default), or sent with a synthetic result that says it was not run (`'close'`). A closed
@@ -58,7 +61,8 @@ export type ToModelMessagesOptions = {
   format?: ModelMessageFormat;
   /**
    * Tool results by tool-call id: a string is sent as is, anything else as JSON. A call is paired
-   * with its result only when the record has an own, non-`undefined` entry for its id.
+   * with its result only when the record has an own, non-`undefined` entry for its id; that entry
+   * wins over the call's stored `execution`.
    */
   toolResults?: Readonly<Record<string, unknown>>;
   /**
@@ -77,6 +81,13 @@ export const STOPPED_TOOL_RESULT = '[Not run: the user stopped the answer before
 export const INTERRUPTED_TOOL_RESULT = '[Not run: the answer was cut off before this tool call was complete.]';
 /** The synthetic result of a complete call that has no result (`toolCalls: 'close'`). */
 export const MISSING_TOOL_RESULT = '[No result: this tool call was not run.]';
+
+/** The result of a call the user denied (`execution.state: 'denied'`; its `reason`, if any, follows). */
+export const DENIED_TOOL_RESULT = 'The user denied this tool call.';
+/** The result of a call cancelled by the user's stop (`execution: { state: 'cancelled', reason: 'stopped' }`). */
+export const CANCELLED_TOOL_RESULT = 'Cancelled: the user stopped the run before this tool call finished.';
+/** The result of a call whose run was lost with the page (`execution: { state: 'cancelled', reason: 'disconnected' }`). */
+export const DISCONNECTED_TOOL_RESULT = 'Cancelled: the app was closed or reloaded before this tool call finished.';
 
 // Its own copy, not the store's `isPlainObject`: `toModelMessages` is in the root entry too, and a
 // module shared with the store would pull this file's chunk into every app that has a store.
@@ -97,6 +108,25 @@ function parseObject(text: string): Record<string, unknown> | null {
 function resultText(value: unknown): string {
   if (typeof value === 'string') return value;
   return JSON.stringify(value) ?? String(value);
+}
+
+/**
+ * What a stored execution sends as the call's result, and whether it is an error; `null` while
+ * it has none (`running`, `awaiting-approval`): then the call is sent as one without a result.
+ */
+function executionResult(execution: ToolCall['execution']): { result: string; isError: boolean } | null {
+  switch (execution?.state) {
+    case 'done':
+      return { result: resultText(execution.result ?? null), isError: false };
+    case 'error':
+      return { result: `Error: ${execution.error}`, isError: true };
+    case 'denied':
+      return { result: execution.reason ? `${DENIED_TOOL_RESULT} Reason: ${execution.reason}` : DENIED_TOOL_RESULT, isError: true };
+    case 'cancelled':
+      return { result: execution.reason === 'stopped' ? CANCELLED_TOOL_RESULT : DISCONNECTED_TOOL_RESULT, isError: true };
+    default:
+      return null;
+  }
 }
 
 function noteText(note: boolean | string | undefined): string | null {
@@ -134,16 +164,15 @@ function toTurn(message: Message, options: Resolved): Turn | null {
   const calls: SendableCall[] = [];
   for (const call of message.toolCalls) {
     if (!call.name) continue;
-    const hasResult = results !== undefined && Object.hasOwn(results, call.id) && results[call.id] !== undefined;
-    if (!hasResult && !close) continue;
-    const result = hasResult
-      ? resultText(results[call.id])
-      : call.state === 'complete'
-        ? MISSING_TOOL_RESULT
-        : stopped
-          ? STOPPED_TOOL_RESULT
-          : INTERRUPTED_TOOL_RESULT;
-    calls.push({ id: call.id, name: call.name, ...callArguments(call), result, isError: !hasResult });
+    // The `toolResults` option first (results the app keeps elsewhere), then the stored execution.
+    const given = results !== undefined && Object.hasOwn(results, call.id) && results[call.id] !== undefined;
+    const outcome = given ? { result: resultText(results[call.id]), isError: false } : executionResult(call.execution);
+    if (!outcome && !close) continue;
+    const { result, isError } = outcome ?? {
+      result: call.state === 'complete' ? MISSING_TOOL_RESULT : stopped ? STOPPED_TOOL_RESULT : INTERRUPTED_TOOL_RESULT,
+      isError: true,
+    };
+    calls.push({ id: call.id, name: call.name, ...callArguments(call), result, isError });
   }
 
   let text = isBlank(message.text) ? '' : message.text;
@@ -165,7 +194,8 @@ function toTurn(message: Message, options: Resolved): Turn | null {
  * - `'anthropic'`: `{ role, content: blocks }`; `tool_use` blocks are answered by `tool_result`
  *   blocks at the start of the next user message; same-role neighbours are merged.
  *
- * A tool call is sent only with a result — from `toolResults`, or a synthetic "not run" result with
+ * A tool call is sent only with a result — from `toolResults`, from its stored `execution`
+ * (`done`, `error`, `denied`, `cancelled`; see `setToolExecution`), or a synthetic "not run" result with
  * `incomplete.toolCalls: 'close'` (or `incomplete: 'close'`); otherwise it is dropped with its
  * pairing (the default). `incomplete.note` marks answers the user stopped. Reasoning is not sent;
  * empty turns are skipped. `format` defaults to `'openai-chat'`. Pure; the input is not changed.

@@ -16,7 +16,35 @@ export type ToolCall = {
   argsText: string;
   args: unknown;
   state: ToolCallState;
+  /** Where running the call stands, and its result. Absent: nobody has run it (yet). Set with `setToolExecution`. */
+  execution?: ToolExecution;
 };
+
+/**
+ * Where the execution of a tool call stands, kept on the call (`ToolCall.execution`) next to its
+ * argument state, so a reload or another tab shows it and `toModelMessages` sends its result.
+ * Persisted with the message: `result` must be JSON-serializable (a `Date` comes back as a
+ * string, `undefined` or a function is lost, a `BigInt` or a cycle fails the write).
+ *
+ * @example
+ * ```ts
+ * const { setToolExecution } = store.getState();
+ * setToolExecution(messageId, call.id, { state: 'running' });
+ * try {
+ *   setToolExecution(messageId, call.id, { state: 'done', result: await getWeather(call.args) });
+ * } catch (error) {
+ *   setToolExecution(messageId, call.id, { state: 'error', error: String(error) });
+ * }
+ * ```
+ */
+export type ToolExecution =
+  | { state: 'awaiting-approval' }
+  | { state: 'running' }
+  | { state: 'done'; result: unknown }
+  | { state: 'error'; error: string }
+  | { state: 'denied'; reason?: string }
+  /** `stopped`: the user stopped the run; `disconnected`: the page went away while it ran (set on reload). */
+  | { state: 'cancelled'; reason: 'stopped' | 'disconnected' };
 
 /** Where a message stands. `streaming` and `stopping` are live; `complete` and `incomplete` are terminal. */
 export type MessageStatus = 'streaming' | 'stopping' | 'complete' | 'incomplete';
@@ -106,8 +134,22 @@ export type MessageStoreActions = {
    * `messageIds` — keeps its identity. Returns the message after the update, `undefined` for an unknown id.
    */
   updateMessage(messageId: string, patch: MessagePatch | ((message: Message) => MessagePatch)): Message | undefined;
-  /** `updateMessage(messageId, messagePatchFromSession(snapshot))`: mirrors a stream session into a message. */
+  /** `updateMessage(messageId, messagePatchFromSession(snapshot))`, keeping the executions of the message's tool calls (by id): mirrors a stream session into a message. */
   applySessionSnapshot(messageId: string, snapshot: SessionSnapshotLike): Message | undefined;
+  /**
+   * Sets (or, with `undefined`, removes) the execution of one tool call of a message. No-op for an
+   * unknown message or tool-call id, or an equal execution (compared by value). Only that message
+   * is replaced (its `updatedAt` moves, so another tab takes it); written to storage at once.
+   * A session snapshot applied later keeps it (`applySessionSnapshot` merges by tool-call id).
+   *
+   * @example
+   * ```ts
+   * setToolExecution(messageId, call.id, { state: 'awaiting-approval' });
+   * // The user clicked "Deny":
+   * setToolExecution(messageId, call.id, { state: 'denied', reason: 'Not this file' });
+   * ```
+   */
+  setToolExecution(messageId: string, toolCallId: string, execution: ToolExecution | undefined): Message | undefined;
   /** Removes a message from the store and from its conversation. No-op for an unknown id. */
   removeMessage(messageId: string): void;
   /** Removes a conversation and all its messages. No-op for an unknown id. */

@@ -2,8 +2,8 @@ import { createCancelRequest } from '../core/createCancelRequest';
 import { createStreamSession, type StreamSession, type StreamSessionOptions } from '../core/createStreamSession';
 import { createDeferred } from '../core/internal/createDeferred';
 import { createCancelSecret, createStreamId } from '../core/ids';
-import { getConversationMessages } from '../store/getConversationMessages';
-import type { Message } from '../store/types';
+import { getOwn } from '../store/record';
+import type { Message, MessageStoreData } from '../store/types';
 import { buildStreamRequest, type StreamRequest } from './buildStreamRequest';
 import type { RunCancel, Turn, TurnOptions } from './types';
 
@@ -54,16 +54,25 @@ export function createTurnSession<Input, Client>(host: TurnHost<Input>, options:
 }
 
 /**
+ * A conversation's messages, oldest first, for the body builder: `getConversationMessages`
+ * without its memo, which serves selectors (the same array while nothing changed), not a request
+ * built once per turn; so the memo stays out of the bundle of an app that does not use it.
+ */
+function historyOf({ conversations, messages }: MessageStoreData, conversationId: string): Message[] {
+  return (getOwn(conversations, conversationId)?.messageIds ?? []).flatMap((id) => getOwn(messages, id) ?? []);
+}
+
+/**
  * Creates a turn (its request, session and, with a store, its two messages) without starting it:
  * the controller puts it on its lane first, so that every hook sees it before its first byte.
  * The app's `headers` function and `body` builder run here; one that throws (or a body that is not
  * JSON-serializable, or a header value `Headers` refuses) ends this turn as an error like any
  * other: the turn is kept and marked, `start()` still resolves, `onError` is called.
  */
-export function createTurn<Input, Client>(host: TurnHost<Input>, options: TurnOptions<Input>, input: Input, client: Client, runCancel: RunCancel<Client>): Turn<Client> {
+export function createTurn<Input, Client>(host: TurnHost<Input>, options: TurnOptions<Input>, input: Input, client: Client, runCancel: RunCancel<Client>, step = 1): Turn<Client> {
   const store = options.store;
   const conversationId = options.conversationId ?? 'default';
-  const history = store ? getConversationMessages(store.getState(), conversationId) : [];
+  const history = store ? historyOf(store.getState(), conversationId) : [];
   // createStreamId, not crypto.randomUUID: the latter is missing on plain-http pages.
   const messageId = createStreamId();
   const createdAt = Date.now();
@@ -75,7 +84,7 @@ export function createTurn<Input, Client>(host: TurnHost<Input>, options: TurnOp
   let request: StreamRequest | undefined;
   let buildError: unknown;
   try {
-    request = buildStreamRequest(options, input, { messages: history, conversationId: store ? conversationId : options.conversationId, streamId });
+    request = buildStreamRequest(options, input, { messages: history, conversationId: store ? conversationId : options.conversationId, streamId, step });
   } catch (error) {
     buildError = error;
   }
@@ -97,9 +106,9 @@ export function createTurn<Input, Client>(host: TurnHost<Input>, options: TurnOp
   );
   const turn: Turn<Client> = { ...createDeferred<Message>(), session, cancelClient: client, messageId, createdAt, input, thisTask: true, secret };
   if (store) {
-    // The user's message (a string input) and the answer's, kept in step with the session.
+    // The user's message (a string input, on a run's first step) and the answer's, kept in step with the session.
     const state = store.getState();
-    if (typeof input === 'string') state.appendMessage(conversationId, { role: 'user', text: input });
+    if (typeof input === 'string' && step < 2) state.appendMessage(conversationId, { role: 'user', text: input });
     const id = (turn.messageId = state.appendMessage(conversationId, { id: messageId, role: 'assistant', status: 'streaming', streamId }).id);
     session.subscribe(() => store.getState().applySessionSnapshot(id, session.getSnapshot()));
   }

@@ -1,7 +1,7 @@
 // In src/turns/, not src/react/: the turns import core/ and store/ but nothing from React, so they
 // are tested in plain Node (test/turns/); the layer's rule is in types.ts' header.
-import type { StopResult } from '../core/createStreamSession';
-import type { Message } from '../store/types';
+import type { StopResult, StreamSessionSnapshot } from '../core/createStreamSession';
+import type { Message, MessageStore } from '../store/types';
 import { Lane, laneOf, notifyLanes, subscribeToLanes, type Lanes } from './lanes';
 import { report } from '../core/internal/reportError';
 import { createTurn, createTurnSession, type TurnRequest } from './createTurn';
@@ -16,7 +16,11 @@ import type { RunCancel, Turn, TurnOptions } from './types';
 export type TurnController<Input, Client> = {
   /** The options of the latest render: they name the lane (store and conversation) and hold the callbacks. */
   options: TurnOptions<Input>;
-  /** Starts a turn on the lane (a running one there is stopped first). Resolves with the final message; never rejects. */
+  /**
+   * Starts a turn on the lane (a running one there is stopped first). Resolves with the final
+   * message (with `tools`: the run's last step's); never rejects. Throws a `TypeError` when
+   * `tools` are given without a `store`.
+   */
   start(input: Input, client: Client): Promise<Message>;
   /** Stops the lane's turn (the stop contract, see `StreamSession.stop`); `queryClient` runs its server cancel elsewhere. */
   stop(options?: { queryClient?: Client }): Promise<StopResult>;
@@ -37,7 +41,7 @@ export type TurnController<Input, Client> = {
 /** The same input: the same value, or plain data that serializes the same (an object literal built twice). */
 export function sameInput(a: unknown, b: unknown): boolean {
   if (Object.is(a, b)) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (!a || !b || typeof a !== 'object' || typeof b !== 'object') return false;
   try {
     return JSON.stringify(a) === JSON.stringify(b);
   } catch {
@@ -45,29 +49,52 @@ export function sameInput(a: unknown, b: unknown): boolean {
   }
 }
 
+/** Stops a turn: its whole tool run when it is a step of one, else its stream. */
+const stopTurn = (turn: Turn<unknown>) => {
+  // A run whose module is still loading: its first step streams, and the run stops when it loads.
+  turn.halted = true;
+  return (turn.run ?? turn.session).stop();
+};
+
+/** A turn's final message: its session's last snapshot, applied to the store (unless a failed resume, which leaves the message as it was). */
+function finalMessage<Client>(turn: Turn<Client>, final: StreamSessionSnapshot, store: MessageStore | undefined): Message {
+  let message = messageFromSnapshot(final, turn.messageId, turn.createdAt);
+  try {
+    if (store) message = ((turn.shows?.() ?? true) ? store.getState().applySessionSnapshot(turn.messageId, final) : store.getState().messages[turn.messageId]) ?? message;
+  } catch (error) {
+    // A throwing store listener must not leave `start()` pending or the lane taken.
+    report(error);
+  }
+  return message;
+}
+
+/** Settles `start()` with the final message and tells `onFinish` (the latest options' callback, read when it fires). */
+function finish<Client>(turn: Turn<Client>, message: Message, host: { options: TurnOptions<never> }): void {
+  turn.resolve(message);
+  try {
+    host.options.onFinish?.({ message, reason: message.status === 'complete' ? 'complete' : (message.incomplete?.reason ?? 'disconnected') });
+  } catch (error) {
+    // A throwing callback must not become an unhandled rejection.
+    report(error);
+  }
+}
+
 /** Runs a turn on its lane to its end: the final message settles `start()` and goes to `onFinish`. */
 function run<Input, Client>(turn: Turn<Client>, store: TurnOptions<Input>['store'], host: { options: TurnOptions<Input> }): void {
   void turn.session.start().then((final) => {
-    // A resume that failed (its log expired) leaves the message as it was, and says nothing.
-    const shows = turn.shows?.() ?? true;
-    let message = messageFromSnapshot(final, turn.messageId, turn.createdAt);
-    try {
-      if (store) message = (shows ? store.getState().applySessionSnapshot(turn.messageId, final) : store.getState().messages[turn.messageId]) ?? message;
-    } catch (error) {
-      // A throwing store listener must not leave `start()` pending or the lane taken.
-      report(error);
-    }
-    turn.resolve(message);
-    if (!shows) return;
-    try {
-      // The latest options' callback (read when it fires, as every callback is).
-      host.options.onFinish?.({ message, reason: final.status === 'complete' ? 'complete' : (final.incomplete?.reason ?? 'disconnected') });
-    } catch (error) {
-      // A throwing callback must not become an unhandled rejection.
-      report(error);
-    }
+    const message = finalMessage(turn, final, store);
+    // A resume that failed (its log expired) says nothing.
+    if (turn.shows?.() ?? true) finish(turn, message, host as never);
+    else turn.resolve(message);
   });
 }
+
+/**
+ * The tool-run module, loaded on the first start with `tools` (or when a controller is made with
+ * them): an app without tools never downloads it (docs/size.md).
+ */
+let toolRuns: Promise<typeof import('./createToolRun')> | undefined;
+const loadToolRuns = () => (toolRuns ??= import('./createToolRun'));
 
 /** A turn controller (see {@link TurnController}); `runCancel` runs each server cancel (the React layer: a TanStack Query mutation). */
 export function createTurnController<Input, Client>(options: TurnOptions<Input>, runCancel: RunCancel<Client>): TurnController<Input, Client> {
@@ -76,12 +103,17 @@ export function createTurnController<Input, Client>(options: TurnOptions<Input>,
     const [lanes, key] = laneOf(controller.options, ownLanes);
     return lanes.get(key) ?? null;
   };
-  /** Puts a turn on its lane (every hook shows it, a Stop finds it) and runs it to its end. */
-  const put = (turn: Turn<Client>, lanes: Lanes<Client>, key: string) => {
+  /** Puts a turn on its lane: every hook shows it, a Stop finds it. */
+  const show = (turn: Turn<Client>, lanes: Lanes<Client>, key: string) => {
     lanes.set(key, turn);
     notifyLanes();
+  };
+  /** Puts a turn on its lane and runs it to its end. */
+  const put = (turn: Turn<Client>, lanes: Lanes<Client>, key: string) => {
+    show(turn, lanes, key);
     run(turn, controller.options.store, controller);
   };
+  if (options.tools) void loadToolRuns().catch(report);
   const controller: TurnController<Input, Client> = {
     options,
     get,
@@ -98,11 +130,28 @@ export function createTurnController<Input, Client>(options: TurnOptions<Input>,
       // does a double-fired handler. The second call gets the first one's promise.
       if (previous?.thisTask && sameInput(previous.input, input)) return previous.promise;
       // One turn per lane: a new start stops the one running there (not one on another lane).
-      if (previous) void previous.session.stop();
+      if (options.tools && !options.store) throw new TypeError('react-model-stream: `tools` needs a `store` (docs/tools.md)');
+      if (previous) void stopTurn(previous);
       const turn = createTurn(controller, options, input, client, runCancel);
       // On the lane before its first byte (every hook shows it, a Stop finds it), then run to its
-      // end: the final message settles `start()` and goes to `onFinish`.
-      put(turn, lanes, key);
+      // end: the final message settles `start()` and goes to `onFinish`. With tools, the run
+      // puts each next step on the lane and settles `start()` once (docs/tools.md).
+      if (!options.tools) put(turn, lanes, key);
+      else {
+        show(turn, lanes, key);
+        void turn.session.start();
+        const next = (step: number) => createTurn(controller, options, input, client, runCancel, step);
+        // The run's module imports none of the library's code: what it needs is handed to it here.
+        const host = { options, next, show: (step: Turn<Client>) => show(step, lanes, key), final: (step: Turn<Client>, final: StreamSessionSnapshot) => finalMessage(step, final, options.store), finish: (message: Message) => finish(turn, message, controller as never), notify: notifyLanes };
+        loadToolRuns().then(
+          (runs) => runs.startToolRun(turn, host),
+          (error) => {
+            // Without its module the run is its first step, run as a plain turn.
+            report(error);
+            run(turn, options.store, controller);
+          },
+        );
+      }
       return turn.promise;
     },
     watch(client) {
@@ -123,7 +172,7 @@ export function createTurnController<Input, Client>(options: TurnOptions<Input>,
       const current = get();
       if (!current) return Promise.resolve({ serverConfirmed: false });
       if (stopOptions?.queryClient && current.session.getSnapshot().status !== 'stopping') current.cancelClient = stopOptions.queryClient;
-      return current.session.stop();
+      return stopTurn(current);
     },
   };
   return controller;

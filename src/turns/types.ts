@@ -4,7 +4,7 @@
 // the StrictMode dedupe, the request, the store wiring) is testable in plain Node
 // (test/turns/, whose noReact.test.ts holds the rule). react/useModelStream only gives it a lifetime.
 import type { CancelFunction } from '../core/createCancelRequest';
-import type { IncompleteReason, StreamSession } from '../core/createStreamSession';
+import type { IncompleteReason, StopResult, StreamSession, StreamStatus } from '../core/createStreamSession';
 import type { Deferred } from '../core/internal/createDeferred';
 import type { NotifyScheduler } from '../core/scheduler';
 import type { Protocol } from '../core/types';
@@ -19,7 +19,49 @@ export type RequestBodyContext = {
   messages: readonly Message[];
   conversationId: string | undefined;
   streamId: string;
+  /**
+   * The step of a tool run (docs/tools.md), from 1. From step 2 on, `messages` holds the input's
+   * user message, the previous steps and their stored tool results; `input` is given again.
+   */
+  step: number;
 };
+
+/** What a tool's `execute` receives besides the arguments. */
+export type ToolContext = {
+  /** Aborts when the user stops the run (Stop, or a new start on the lane). */
+  signal: AbortSignal;
+  toolCallId: string;
+};
+
+/** Runs one tool call: its (parsed) arguments in, a JSON-serializable result out (or a throw: an `error` result). */
+export type ToolExecute<Args = any, Result = unknown> = (args: Args, context: ToolContext) => Result | Promise<Result>;
+
+/**
+ * A tool the run executes by itself: its `execute` function, or `{ execute, needsApproval }`,
+ * where a call that needs approval waits (`awaiting-approval`) for `approveToolCall` /
+ * `denyToolCall`.
+ *
+ * @example
+ * ```ts
+ * const tools: Tools = {
+ *   get_weather: async ({ city }, { signal }) => (await fetch(`/api/weather?city=${city}`, { signal })).json(),
+ *   delete_file: { execute: ({ path }) => deleteFile(path), needsApproval: true },
+ * };
+ * ```
+ */
+export type Tool<Args = any, Result = unknown> =
+  | ToolExecute<Args, Result>
+  | { execute: ToolExecute<Args, Result>; needsApproval?: boolean | ((args: Args) => boolean | Promise<boolean>) };
+
+/** The tools of a run, by the name the model calls them with. */
+export type Tools = Record<string, Tool>;
+
+/**
+ * Where a tool run stands between its streams (docs/tools.md): `tools` while a step's tool calls
+ * run, await approval or await `addToolResult` (Stop still ends the run). The hook's `status` is
+ * this or the stream's.
+ */
+export type ModelStreamStatus = StreamStatus | 'tools';
 
 /** The options of a turn, i.e. of `useModelStream` (`UseModelStreamOptions` is this type). */
 export type TurnOptions<Input = string> = {
@@ -93,7 +135,27 @@ export type TurnOptions<Input = string> = {
   fetch?: typeof fetch;
   /** Where AI SDK streams carry usage in `messageMetadata`. Default `['usage']`. */
   aiSdkUsagePath?: readonly string[];
-  /** Called once per stream when it ends, with the final message. */
+  /**
+   * Tools the model may call (docs/tools.md): a step that ends with tool calls runs them, and the
+   * next step starts by itself with their results, up to `maxSteps`. Needs `store`.
+   *
+   * @example
+   * ```ts
+   * useModelStream({
+   *   api: '/api/chat', cancelApi: '/api/chat/cancel', store,
+   *   body: (input, { messages, step }) => ({ input: step === 1 ? input : undefined, messages: toModelMessages(messages, { format: 'anthropic' }) }),
+   *   tools: { get_weather: async ({ city }, { signal }) => getWeather(city, signal) },
+   *   maxSteps: 3,
+   * });
+   * ```
+   */
+  tools?: Tools;
+  /** The most streams (steps) one run makes with `tools`. Default 5; the last step's tool calls stay unanswered. */
+  maxSteps?: number;
+  /**
+   * Called once per `start()` when it ends, with the final message: once per stream, and with
+   * `tools` once per run (the last step's message; earlier steps are in the store).
+   */
   onFinish?: (result: { message: Message; reason: StreamEndReason }) => void;
   /** Called when a stream ends with an error (before `onFinish`). */
   onError?: (error: Error) => void;
@@ -126,4 +188,19 @@ export type Turn<Client = unknown> = Deferred<Message> & {
    * the message shows, and never when the resume failed: docs/resume.md). Absent: always.
    */
   shows?: () => boolean;
+  /** The tool run the turn is a step of (`tools` given): its status, Stop and tool actions. Absent until its module loaded. */
+  run?: ToolRun;
+  /** A Stop reached the turn (before its run's module loaded, the run stops as soon as it does). */
+  halted?: boolean;
+};
+
+/** A tool run (docs/tools.md), shared by the turns of its steps. Its status changes are told to the lanes' listeners. */
+export type ToolRun = {
+  /** `tools` between streams; `incomplete` once stopped there; `null`: the step's stream says. */
+  status: 'tools' | 'incomplete' | null;
+  /** Ends the whole run, wherever it is. Idempotent. */
+  stop(): Promise<StopResult>;
+  /** Sets a result of a call of the current step that has none yet (`denied` for a deny). */
+  settle(toolCallId: string, execution: { state: 'done'; result: unknown } | { state: 'denied'; reason?: string }): void;
+  approve(toolCallId: string): void;
 };

@@ -80,6 +80,24 @@ describe('when the resume does not bring the rest', () => {
     expect(server!.resumes).toHaveLength(3);
   });
 
+  test('503 (the log store down, e.g. Redis restarting) is passing: retried, and the stream completes once it answers', async () => {
+    // Before: the first 503 ended the stream `error` at once, though the log was only out of reach.
+    let refused = 0;
+    const { session } = await open({ protocol: 'anthropic', cuts: [{ event: 8, bytes: 5 }], onResume: ({ res }) => refused < 2 && (refused++, res.writeHead(503).end('{"error":"log store unavailable"}'), true) });
+    const final = await session.start();
+    expect(final.status).toBe('complete');
+    expect(server!.resumes).toHaveLength(3);
+  });
+
+  test.each([502, 503, 504])('%i on every attempt: incomplete / error with the last StreamHttpError, after the attempts (the message kept)', async (status) => {
+    const { session } = await open({ protocol: 'openai-chat', cuts: [{ event: 30 }], onResume: ({ res }) => (res.writeHead(status).end('unavailable'), true) }, { reconnect: { attempts: 3, minDelayMs: 1, maxDelayMs: 2 } });
+    const final = await session.start();
+    expect(final.incomplete?.reason).toBe('error');
+    expect((final.error as StreamHttpError).status).toBe(status);
+    expect(final.message.text.length).toBeGreaterThan(0);
+    expect(server!.resumes).toHaveLength(3);
+  });
+
   test('another non-2xx answer (500): incomplete / error with its StreamHttpError, no further attempt', async () => {
     const { session } = await open({ protocol: 'ndjson', cuts: [{ event: 8, bytes: 11 }], onResume: ({ res }) => (res.writeHead(500).end('resume broke'), true) });
     const final = await session.start();

@@ -56,6 +56,22 @@ describe('createFakeModel', () => {
     expect(run.abortedAt).not.toBeNull();
   });
 
+  it('unpaced (intervalMs 0): generates as the reader reads, never the whole answer ahead into memory', async () => {
+    // Before: every token was enqueued at once in start(), a long answer held whole in the body's
+    // queue (and Node's web-stream queue slows down as it grows). This test failed: 20,000 tokens
+    // were generated before the first read.
+    const model = createFakeModel({ protocol: 'openai-chat', intervalMs: 0, script: { text: 'word '.repeat(20_000) } });
+    const reader = model.stream().body!.getReader();
+    await reader.read();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(model.runs[0]!.tokens).toBeLessThan(10);
+    let bytes = 0;
+    for (let read = await reader.read(); !read.done; read = await reader.read()) bytes += read.value.length;
+    expect(model.runs[0]!.tokens).toBeGreaterThanOrEqual(20_000);
+    expect(model.runs[0]!.finished).toBe(true);
+    expect(bytes).toBeGreaterThan(1_000_000);
+  });
+
   it('reports a scripted error inside the stream', async () => {
     const model = createFakeModel({ protocol: 'openai-responses', tokensPerSecond: 0, script: { text: 'Partial answer', error: 'Overloaded' } });
     const snapshot = await collectStream(model.stream().body!);

@@ -10,6 +10,7 @@ import { createFakeModel, type FakeModel } from '../../src/server/fakeModel/crea
 import { handleCancel } from '../../src/server/handleCancel';
 import { handleModelStream } from '../../src/server/handleModelStream';
 import { handleResume } from '../../src/server/handleResume';
+import { ClientQueue } from '../../src/server/internal/pumpUpstream';
 import type { ResumeOptions } from '../../src/server/internal/resume/resolveResume';
 import { newStream, postCancel, sleep, startServer, streamHeaders, textReader, waitFor, type TestServer } from './helpers/http';
 
@@ -227,6 +228,29 @@ describe('resume: the log and the endpoint', () => {
     expect(text.slice(-200)).toMatch(/data: \[DONE\]\nid: [^\n]+\n\n$/);
     expect(text.length).toBeGreaterThan(4_000_000);
     await stalled.body?.cancel();
+  }, 30_000);
+
+  it('a client that falls more than 64 KiB behind and then reads nothing for 2 s is cut (its body errors) and the stream goes on into its log', async () => {
+    // Before the bound the pump, with a log, enqueued every byte into the body whatever the client
+    // read: a client that stopped reading made the server hold the whole answer in memory, and
+    // its body never errored (this test failed: the late read got the next chunk).
+    const registry = createStreamRegistry();
+    const model = createFakeModel({ protocol: 'openai-chat', intervalMs: 0, script: { text: 'word '.repeat(20_000) } });
+    current = { server: await startServer({}), registry, model };
+    const ids = newStream();
+    const request = new Request('http://127.0.0.1/stream', { method: 'POST', headers: streamHeaders(ids), body: '{}' });
+    const response = await handleModelStream(request, { registry, resume: { maxBytes: 64 << 20 }, upstream: (signal) => model.stream(signal) });
+    const reader = response.body!.getReader();
+    expect((await reader.read()).done).toBe(false);
+    const started = Date.now();
+    await sleep(ClientQueue.STALL_MS + 500);
+    await expect(reader.read()).rejects.toThrow(/read nothing for 2000 ms/);
+    // The stream went on for its log: a resume from the start gets the whole answer.
+    const rest = await handleResume(new Request(`http://127.0.0.1/resume?streamId=${ids.streamId}`, { headers: { 'x-stream-cancel-secret': ids.secret } }), { registry });
+    const text = await rest.text();
+    expect(text).toMatch(/data: \[DONE\]\nid: [^\n]+\n\n$/);
+    expect((await collectStream(new Response(text).body!)).text).toBe('word '.repeat(20_000));
+    expect(Date.now() - started).toBeLessThan(15_000);
   }, 30_000);
 
   it('onFinish runs once, on the instance that ran the stream, with resume on: after a drop and a resume, and after the detached bound', async () => {

@@ -2,7 +2,10 @@ import fc from 'fast-check';
 import * as mainEntry from '../../src/index';
 import { describe, expect, it } from 'vitest';
 import {
+  CANCELLED_TOOL_RESULT,
   DEFAULT_STOPPED_NOTE,
+  DENIED_TOOL_RESULT,
+  DISCONNECTED_TOOL_RESULT,
   INTERRUPTED_TOOL_RESULT,
   MISSING_TOOL_RESULT,
   STOPPED_TOOL_RESULT,
@@ -12,6 +15,7 @@ import {
   type OpenAIChatMessage,
   type OpenAIResponsesInputItem,
   type ToolCall,
+  type ToolExecution,
 } from '../../src/store';
 
 // toModelMessages: the store's history as provider request messages. Each format is checked
@@ -522,6 +526,17 @@ const toolCallArb = fc.record({
   args: argsArb,
   state: fc.constantFrom<ToolCall['state']>('streaming', 'complete', 'incomplete'),
   result: fc.option(fc.constantFrom<unknown>('ok', { n: 1 }, [1], 0, undefined), { nil: null }),
+  execution: fc.option(
+    fc.constantFrom<ToolExecution>(
+      { state: 'awaiting-approval' },
+      { state: 'running' },
+      { state: 'done', result: { n: 2 } },
+      { state: 'error', error: 'boom' },
+      { state: 'denied' },
+      { state: 'cancelled', reason: 'stopped' },
+    ),
+    { nil: undefined },
+  ),
 });
 const messageArb = fc.record({
   role: fc.constantFrom<Message['role']>('user', 'assistant'),
@@ -538,7 +553,9 @@ const historyArb = fc.array(messageArb, { maxLength: 8 }).map((drafts) => {
         ? draft.calls.map((c, j): ToolCall => {
             const id = `call_${i}_${j}`;
             if (c.result !== null) toolResults[id] = c.result;
-            return { id, name: c.name, index: j, argsText: c.args[0], args: c.args[1], state: c.state };
+            const built: ToolCall = { id, name: c.name, index: j, argsText: c.args[0], args: c.args[1], state: c.state };
+            if (c.execution) built.execution = c.execution;
+            return built;
           })
         : [];
     const m = message({ id: `m${i}`, role: draft.role, text: draft.text, status: draft.status, toolCalls });
@@ -552,6 +569,8 @@ const optionsArb = fc.record({
   note: fc.constantFrom<boolean | string | undefined>(true, false, undefined, 'Stopped.', ''),
   withResults: fc.boolean(),
 });
+
+const hasStoredResult = (c: ToolCall) => c.execution !== undefined && c.execution.state !== 'running' && c.execution.state !== 'awaiting-approval';
 
 describe('toModelMessages: any history', () => {
   it('always produces a history each provider accepts, and sends every named call that has a result', () => {
@@ -567,7 +586,7 @@ describe('toModelMessages: any history', () => {
 
         const expectedIds = history
           .flatMap((m) => m.toolCalls)
-          .filter((c) => c.name !== '' && ((withResults && toolResults[c.id] !== undefined) || toolCalls === 'close'))
+          .filter((c) => c.name !== '' && ((withResults && toolResults[c.id] !== undefined) || toolCalls === 'close' || hasStoredResult(c)))
           .map((c) => c.id);
         expect(chat.flatMap((m) => (m.role === 'tool' ? [m.tool_call_id] : []))).toEqual(expectedIds);
         expect(responses.flatMap((item) => (item.type === 'function_call' ? [item.call_id] : []))).toEqual(expectedIds);
@@ -575,5 +594,121 @@ describe('toModelMessages: any history', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+// ---- results stored on the tool calls (`execution`, set with `setToolExecution`) ----------------
+
+/** An answer with one tool call per execution state, then the user's next question. */
+function executionHistory(): Message[] {
+  const executions: (ToolExecution | undefined)[] = [
+    { state: 'done', result: { temperature: 11 } },
+    { state: 'done', result: 'sunny' },
+    { state: 'error', error: 'Weather service timed out' },
+    { state: 'denied', reason: 'Not that city' },
+    { state: 'denied' },
+    { state: 'cancelled', reason: 'stopped' },
+    { state: 'cancelled', reason: 'disconnected' },
+    { state: 'running' },
+    { state: 'awaiting-approval' },
+    undefined,
+  ];
+  const toolCalls = executions.map((execution, i) => {
+    const c = call({ id: `call_${i}`, name: 'get_weather', index: i, argsText: '{"city":"Lyon"}', args: { city: 'Lyon' } });
+    if (execution) c.execution = execution;
+    return c;
+  });
+  return [
+    message({ id: 'u1', role: 'user', text: 'Weather in Lyon?' }),
+    message({ id: 'a1', role: 'assistant', text: 'Checking.', toolCalls, finishReason: 'tool-calls' }),
+    message({ id: 'u2', role: 'user', text: 'And tomorrow?' }),
+  ];
+}
+
+/** What each call of `executionHistory` sends: [id, result text, is an error]. */
+const EXECUTION_RESULTS: [string, string, boolean][] = [
+  ['call_0', '{"temperature":11}', false],
+  ['call_1', 'sunny', false],
+  ['call_2', 'Error: Weather service timed out', true],
+  ['call_3', `${DENIED_TOOL_RESULT} Reason: Not that city`, true],
+  ['call_4', DENIED_TOOL_RESULT, true],
+  ['call_5', CANCELLED_TOOL_RESULT, true],
+  ['call_6', DISCONNECTED_TOOL_RESULT, true],
+];
+const ARGS = '{"city":"Lyon"}';
+
+describe('toModelMessages: stored tool executions', () => {
+  it("'openai-chat': each call with a stored result is followed by its role:'tool' message; running, awaiting and unrun calls are dropped", () => {
+    const out = toModelMessages(executionHistory());
+    expectValidOpenAIChat(out);
+    expect(out).toEqual([
+      { role: 'user', content: 'Weather in Lyon?' },
+      {
+        role: 'assistant',
+        content: 'Checking.',
+        tool_calls: EXECUTION_RESULTS.map(([id]) => ({ id, type: 'function', function: { name: 'get_weather', arguments: ARGS } })),
+      },
+      ...EXECUTION_RESULTS.map(([id, content]) => ({ role: 'tool', tool_call_id: id, content })),
+      { role: 'user', content: 'And tomorrow?' },
+    ]);
+  });
+
+  it("'openai-responses': function_call items, each matched by its function_call_output", () => {
+    const out = toModelMessages(executionHistory(), { format: 'openai-responses' });
+    expectValidOpenAIResponses(out);
+    expect(out).toEqual([
+      { type: 'message', role: 'user', content: 'Weather in Lyon?' },
+      { type: 'message', role: 'assistant', content: 'Checking.' },
+      ...EXECUTION_RESULTS.map(([id]) => ({ type: 'function_call', call_id: id, name: 'get_weather', arguments: ARGS })),
+      ...EXECUTION_RESULTS.map(([id, output]) => ({ type: 'function_call_output', call_id: id, output })),
+      { type: 'message', role: 'user', content: 'And tomorrow?' },
+    ]);
+  });
+
+  it("'anthropic': tool_result blocks first in the next user turn, is_error for error, denied and cancelled", () => {
+    const out = toModelMessages(executionHistory(), { format: 'anthropic' });
+    expectValidAnthropic(out);
+    expect(out).toEqual([
+      { role: 'user', content: [{ type: 'text', text: 'Weather in Lyon?' }] },
+      {
+        role: 'assistant',
+        content: [
+          { type: 'text', text: 'Checking.' },
+          ...EXECUTION_RESULTS.map(([id]) => ({ type: 'tool_use', id, name: 'get_weather', input: { city: 'Lyon' } })),
+        ],
+      },
+      {
+        role: 'user',
+        content: [
+          ...EXECUTION_RESULTS.map(([id, content, isError]) => (isError ? { type: 'tool_result', tool_use_id: id, content, is_error: true } : { type: 'tool_result', tool_use_id: id, content })),
+          { type: 'text', text: 'And tomorrow?' },
+        ],
+      },
+    ]);
+  });
+
+  it("'close' closes the calls without a result (running, awaiting approval, never run) as today", () => {
+    const out = toModelMessages(executionHistory(), { incomplete: 'close' });
+    expectValidOpenAIChat(out);
+    const tool = out.flatMap((m) => (m.role === 'tool' ? [[m.tool_call_id, m.content]] : []));
+    expect(tool).toEqual([...EXECUTION_RESULTS.map(([id, content]) => [id, content]), ['call_7', MISSING_TOOL_RESULT], ['call_8', MISSING_TOOL_RESULT], ['call_9', MISSING_TOOL_RESULT]]);
+  });
+
+  it('the toolResults option wins over a stored execution', () => {
+    const out = toModelMessages(executionHistory(), { format: 'anthropic', toolResults: { call_0: 'from the app', call_2: { recovered: true }, call_7: 'finished elsewhere' } });
+    expectValidAnthropic(out);
+    const results = out.flatMap((m) => m.content.flatMap((b) => (b.type === 'tool_result' ? [[b.tool_use_id, b.content, b.is_error ?? false]] : [])));
+    expect(results).toEqual([
+      ['call_0', 'from the app', false],
+      ['call_1', 'sunny', false],
+      ['call_2', '{"recovered":true}', false],
+      ...EXECUTION_RESULTS.slice(3),
+      ['call_7', 'finished elsewhere', false],
+    ]);
+  });
+
+  it('a done execution without a result (a tool that returns nothing, or JSON that dropped it) sends null', () => {
+    const history = [message({ id: 'a', role: 'assistant', toolCalls: [call({ id: 'c', name: 'ping', argsText: '{}', args: {}, execution: { state: 'done', result: undefined } })] })];
+    expect(toModelMessages(history, { format: 'openai-responses' }).at(-1)).toEqual({ type: 'function_call_output', call_id: 'c', output: 'null' });
   });
 });

@@ -7,7 +7,7 @@ import type { Message } from '../../src/store/types';
 // options become. (Errors thrown here end the turn as an error: test/react/requestBuildErrors.test.tsx.)
 
 const message = (role: 'user' | 'assistant', text: string) => ({ id: text, role, text }) as Message;
-const context: RequestBodyContext = { messages: [message('user', 'Hi'), message('assistant', ''), message('assistant', 'Hello')], conversationId: 'c1', streamId: 's1' };
+const context: RequestBodyContext = { messages: [message('user', 'Hi'), message('assistant', ''), message('assistant', 'Hello')], conversationId: 'c1', streamId: 's1', step: 1 };
 
 describe('buildStreamRequest', () => {
   it('default body: the input, the conversation id and the text history (turns without text left out), as JSON', () => {

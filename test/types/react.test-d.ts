@@ -14,6 +14,10 @@ import {
   type StopResult,
   type StreamEndReason,
   type StreamStatus,
+  type ModelStreamStatus,
+  type Tool,
+  type Tools,
+  type ToolContext,
   type UseModelStreamOptions,
   type UseModelStreamResult,
 } from 'react-model-stream';
@@ -63,7 +67,8 @@ describe('useModelStream', () => {
   });
 
   it('result: status, partial text, the message, and a stop that resolves a StopResult', () => {
-    expectTypeOf<UseModelStreamResult['status']>().toEqualTypeOf<StreamStatus>();
+    expectTypeOf<UseModelStreamResult['status']>().toEqualTypeOf<ModelStreamStatus>();
+    expectTypeOf<ModelStreamStatus>().toEqualTypeOf<StreamStatus | 'tools'>();
     expectTypeOf<UseModelStreamResult['text']>().toEqualTypeOf<string>();
     expectTypeOf<UseModelStreamResult['message']>().toEqualTypeOf<Message | null>();
     expectTypeOf<UseModelStreamResult['error']>().toEqualTypeOf<Error | null>();
@@ -71,6 +76,39 @@ describe('useModelStream', () => {
     expectTypeOf<UseModelStreamResult['stop']>().returns.toEqualTypeOf<Promise<StopResult>>();
     // The hook's result is what StopButton and ModelStreamProvider take.
     expectTypeOf<UseModelStreamResult<{ prompt: string }>>().toExtend<StoppableStream>();
+  });
+});
+
+describe('tool runs', () => {
+  it('tools: a function or { execute, needsApproval }, given the args and { signal, toolCallId }', () => {
+    const store = {} as MessageStore;
+    const chat = useModelStream({
+      api: '/api/chat',
+      store,
+      maxSteps: 3,
+      tools: {
+        weather: async (args: { city: string }, { signal, toolCallId }) => {
+          expectTypeOf(signal).toEqualTypeOf<AbortSignal>();
+          expectTypeOf(toolCallId).toEqualTypeOf<string>();
+          return { city: args.city, celsius: 21 };
+        },
+        remove: { execute: () => 'ok', needsApproval: true },
+        pay: { execute: (args: { amount: number }) => args.amount, needsApproval: async (args: { amount: number }) => args.amount > 10 },
+      },
+      body: (input, context) => {
+        expectTypeOf(context.step).toEqualTypeOf<number>();
+        return { input };
+      },
+    });
+    expectTypeOf<UseModelStreamOptions['tools']>().toEqualTypeOf<Tools | undefined>();
+    expectTypeOf<UseModelStreamOptions['maxSteps']>().toEqualTypeOf<number | undefined>();
+    expectTypeOf<ToolContext>().toEqualTypeOf<{ signal: AbortSignal; toolCallId: string }>();
+    expectTypeOf<Tools[string]>().toEqualTypeOf<Tool>();
+    expectTypeOf(chat.addToolResult).toEqualTypeOf<(toolCallId: string, result: unknown) => void>();
+    expectTypeOf(chat.approveToolCall).toEqualTypeOf<(toolCallId: string) => void>();
+    expectTypeOf(chat.denyToolCall).toEqualTypeOf<(toolCallId: string, reason?: string) => void>();
+    // @ts-expect-error needsApproval is a boolean or a predicate
+    useModelStream({ api: '/x', store, tools: { t: { execute: () => 1, needsApproval: 'yes' } } });
   });
 });
 
@@ -88,7 +126,7 @@ describe('StopButton', () => {
 
   it('state: idle, streaming or stopping, from a stream status', () => {
     expectTypeOf<StopButtonState>().toEqualTypeOf<'idle' | 'streaming' | 'stopping'>();
-    expectTypeOf(stopButtonState).parameter(0).toEqualTypeOf<StreamStatus | undefined>();
+    expectTypeOf(stopButtonState).parameter(0).toEqualTypeOf<ModelStreamStatus | undefined>();
     expectTypeOf(stopButtonState).returns.toEqualTypeOf<StopButtonState>();
   });
 

@@ -15,6 +15,8 @@ import {
   type OpenAIChatMessage,
   type OpenAIResponsesInputItem,
   type SessionSnapshotLike,
+  type ToolCall,
+  type ToolExecution,
 } from 'react-model-stream/store';
 import { toModelMessages as rootToModelMessages } from 'react-model-stream';
 
@@ -43,6 +45,35 @@ describe('createMessageStore', () => {
     expectTypeOf(state.updateMessage('m1', { text: 'x' })).toEqualTypeOf<Message | undefined>();
     // @ts-expect-error id never changes
     state.updateMessage('m1', { id: 'other' });
+  });
+});
+
+describe('ToolExecution', () => {
+  it('is a union discriminated by state, optional on a ToolCall', () => {
+    expectTypeOf<ToolCall['execution']>().toEqualTypeOf<ToolExecution | undefined>();
+    expectTypeOf<ToolExecution['state']>().toEqualTypeOf<'awaiting-approval' | 'running' | 'done' | 'error' | 'denied' | 'cancelled'>();
+    expectTypeOf<Extract<ToolExecution, { state: 'done' }>['result']>().toEqualTypeOf<unknown>();
+    expectTypeOf<Extract<ToolExecution, { state: 'error' }>['error']>().toEqualTypeOf<string>();
+    expectTypeOf<Extract<ToolExecution, { state: 'denied' }>['reason']>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<Extract<ToolExecution, { state: 'cancelled' }>['reason']>().toEqualTypeOf<'stopped' | 'disconnected'>();
+    const execution = {} as ToolExecution;
+    if (execution.state === 'done') expectTypeOf(execution.result).toBeUnknown();
+    // @ts-expect-error an error needs its message
+    const noMessage: ToolExecution = { state: 'error' };
+    // @ts-expect-error not a cancel reason
+    const badReason: ToolExecution = { state: 'cancelled', reason: 'timeout' };
+    // @ts-expect-error not a state
+    const badState: ToolExecution = { state: 'finished' };
+    void [noMessage, badReason, badState];
+  });
+
+  it('setToolExecution(messageId, toolCallId, execution | undefined) returns the message', () => {
+    const state = createMessageStore().getState();
+    expectTypeOf(state.setToolExecution).toEqualTypeOf<(messageId: string, toolCallId: string, execution: ToolExecution | undefined) => Message | undefined>();
+    state.setToolExecution('m1', 'call_1', { state: 'done', result: { ok: true } });
+    state.setToolExecution('m1', 'call_1', undefined);
+    // @ts-expect-error the execution is required (undefined to remove it)
+    state.setToolExecution('m1', 'call_1');
   });
 });
 

@@ -69,6 +69,12 @@ export function createReconnector(session: Session, fetchFn: typeof fetch, isLiv
     if (!live()) return;
     if (!response) return resume(how, failure);
     if (response.status === 404) return connection.finish(how, failure);
+    // A gateway, or the log store out of reach (`handleResume`'s 503 while Redis restarts), is
+    // passing: another attempt; the last one's answer is the error.
+    if (response.status > 501 && response.status < 505 && attempt < attempts) {
+      response.body?.cancel().catch(() => {});
+      return resume(how, failure);
+    }
     logEnded = response.headers.get('x-stream-log-ended');
     decoder.resumeFraming();
     // Back to `streaming` with its first byte, as at the start; its end comes back to `lost`.

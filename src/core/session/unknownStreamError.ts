@@ -1,5 +1,4 @@
 import { StreamCancelError } from '../errors';
-import { isDevelopment } from '../isDevelopment';
 
 let warnedUnknownStream = false;
 
@@ -13,11 +12,13 @@ export function unknownStreamError(): StreamCancelError {
     'unknown-stream',
     'Not stopped on the server: the cancel endpoint does not know this running stream (its registry is likely not shared with the instance streaming it).',
   );
-  // `process.env.NODE_ENV` spelled out here too, so a production build (which replaces it) drops
-  // the warning; the checks before it keep it from throwing where there is no `process`, and
-  // `isDevelopment()` still decides.
-  if (typeof process !== 'undefined' && process.env && process.env.NODE_ENV !== 'production' && isDevelopment() && !warnedUnknownStream) {
-    console.warn((warnedUnknownStream = true) && failure.message);
+  // `process.env.NODE_ENV` spelled out, so a production build (which replaces it) drops the
+  // warning, `try` and all; where nothing replaces it and there is no `process` (plain ESM in a
+  // page), it throws, which reads as production.
+  try {
+    if (process.env.NODE_ENV !== 'production' && !warnedUnknownStream) console.warn((warnedUnknownStream = true) && failure.message);
+  } catch {
+    // No `process`: production.
   }
   return failure;
 }

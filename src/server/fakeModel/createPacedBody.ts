@@ -12,6 +12,22 @@ export type Pace = {
   stall: { afterTokens: number; ms?: number } | undefined;
 };
 
+/** The steps up to and including the next token (framing steps go out with the token that follows them), counted in `run`. */
+function nextPiece(steps: readonly Step[], cursor: { next: number }, run: FakeModelRun): string {
+  let out = '';
+  while (cursor.next < steps.length) {
+    const step = steps[cursor.next++]!;
+    if (step.token) {
+      run.tokens++;
+      run.tokenTimes.push(performance.now());
+      if (run.abortedAt !== null) run.tokensAfterAbort++;
+    }
+    out += step.write();
+    if (step.token) break;
+  }
+  return out;
+}
+
 /**
  * A byte stream of `steps`, one token per tick (framing steps go out with the token that follows
  * them). Aborting `signal` errors the stream with the abort reason, as a provider's fetch body does.
@@ -19,27 +35,18 @@ export type Pace = {
 export function createPacedBody(steps: readonly Step[], run: FakeModelRun, { interval, stall }: Pace, signal?: AbortSignal): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   let timer: ReturnType<typeof setTimeout> | null = null;
-  let next = 0;
+  const cursor = { next: 0 };
   let onAbort: (() => void) | null = null;
+  /** Unpaced (`interval` 0): waiting for the reader's next pull. */
+  let waiting = false;
+  let tick: () => void = () => {};
 
   return new ReadableStream<Uint8Array>({
     start(controller) {
       const emitUntilToken = () => {
-        // Non-token steps (framing) go out with the token that follows them.
-        let out = '';
-        while (next < steps.length) {
-          const step = steps[next++]!;
-          if (step.token) {
-            run.tokens++;
-            const now = performance.now();
-            run.tokenTimes.push(now);
-            if (run.abortedAt !== null) run.tokensAfterAbort++;
-          }
-          out += step.write();
-          if (step.token) break;
-        }
+        const out = nextPiece(steps, cursor, run);
         if (out) controller.enqueue(encoder.encode(out));
-        if (next >= steps.length) {
+        if (cursor.next >= steps.length) {
           run.finished = true;
           signal?.removeEventListener('abort', onAbort!);
           controller.close();
@@ -48,10 +55,10 @@ export function createPacedBody(steps: readonly Step[], run: FakeModelRun, { int
         return true;
       };
       let stalled = false;
-      const tick = () => {
+      tick = () => {
         timer = null;
         for (;;) {
-          if (stall && !stalled && run.tokens >= stall.afterTokens && next < steps.length) {
+          if (stall && !stalled && run.tokens >= stall.afterTokens && cursor.next < steps.length) {
             stalled = true;
             if (stall.ms !== undefined && Number.isFinite(stall.ms)) timer = setTimeout(tick, Math.max(0, stall.ms));
             return;
@@ -59,6 +66,13 @@ export function createPacedBody(steps: readonly Step[], run: FakeModelRun, { int
           if (!emitUntilToken()) return;
           if (interval > 0) {
             timer = setTimeout(tick, interval);
+            return;
+          }
+          // Unpaced: as fast as the reader reads, the next token at its next pull. Enqueued all at
+          // once, a long answer would sit whole in the body's queue (memory, and Node's web-stream
+          // queue slows down as it grows: a 40,000-token answer read at a third of the speed).
+          if ((controller.desiredSize ?? 0) <= 0) {
+            waiting = true;
             return;
           }
         }
@@ -74,6 +88,11 @@ export function createPacedBody(steps: readonly Step[], run: FakeModelRun, { int
         return;
       }
       signal?.addEventListener('abort', onAbort, { once: true });
+      tick();
+    },
+    pull() {
+      if (!waiting) return;
+      waiting = false;
       tick();
     },
     cancel() {

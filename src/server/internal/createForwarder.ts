@@ -9,7 +9,7 @@ import type { LogEntries } from './resume/createLogEntries';
  * and, with resume on, to the stream's log. Every byte the client gets, the cancel terminal too,
  * goes out through one function (`forward` below), so the log and the client never differ.
  */
-export type Forwarder = Pick<PassThroughOutput, 'readable' | 'wanted' | 'demand' | 'wake'> & {
+export type Forwarder = Pick<PassThroughOutput, 'readable' | 'wanted' | 'queued' | 'demand' | 'wake'> & {
   /** From now on every forwarded byte is logged too (cut into entries, SSE events given their id). */
   log(writer: ResumeLogWriter, entries: LogEntries): void;
   /** Bytes are logged: they are forwarded even with no client attached. */
@@ -22,6 +22,8 @@ export type Forwarder = Pick<PassThroughOutput, 'readable' | 'wanted' | 'demand'
   cancel(terminal: Uint8Array | null): void;
   /** The client went away while the stream goes on for its log: the client's body closes. */
   detach(): void;
+  /** The client fell too far behind (resume on): its body errors, a broken connection it resumes from. */
+  cut(reason: Error): void;
   /** The client went away and the stream stops: what is held is dropped and the body closes. */
   abandon(): void;
   /** The upstream broke: what is held is dropped and the body errors (a broken stream, not a clean end). */
@@ -45,6 +47,9 @@ export function createForwarder(): Forwarder {
     readable: (open, onConsumerCancel) => output.readable(open, onConsumerCancel),
     get wanted() {
       return output.wanted;
+    },
+    get queued() {
+      return output.queued;
     },
     demand: () => output.demand(),
     wake: () => output.wake(),
@@ -73,6 +78,9 @@ export function createForwarder(): Forwarder {
     },
     detach() {
       output.close();
+    },
+    cut(reason) {
+      output.error(reason);
     },
     abandon() {
       boundary.drop();

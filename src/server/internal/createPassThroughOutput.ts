@@ -15,6 +15,8 @@ export type PassThroughOutput = {
   readable(open: boolean, onConsumerCancel: () => void): ReadableStream<Uint8Array>;
   /** The client asked for a chunk (pull) that has not been delivered yet. */
   readonly wanted: boolean;
+  /** Bytes written to the body that the client has not read yet. */
+  readonly queued: number;
   /** Resolves on the next pull or `wake()`. */
   demand(): Promise<void>;
   /** Lets a waiting pump look at the state again (after a cancel or a disconnect). */
@@ -62,11 +64,15 @@ export function createPassThroughOutput(): PassThroughOutput {
             onConsumerCancel();
           },
         },
-        { highWaterMark: 0 },
+        // Counted in bytes, so that `queued` says how much the client is behind.
+        { highWaterMark: 0, size: (chunk) => chunk.byteLength },
       );
     },
     get wanted() {
       return state.wanted;
+    },
+    get queued() {
+      return state.open && state.controller ? -(state.controller.desiredSize ?? 0) : 0;
     },
     demand() {
       const next = createDeferred<void>();

@@ -1,5 +1,5 @@
 import { report } from '../../core/internal/reportError';
-import { withTimeout } from '../../core/internal/withTimeout';
+import { unrefTimer, withTimeout } from '../../core/internal/withTimeout';
 import type { CancelReport } from '../types';
 import type { SideDecoder } from './createSideDecoder';
 
@@ -46,7 +46,7 @@ async function runBounded(cancelUpstream: NonNullable<UpstreamCancelOptions['can
     return false;
   });
   if (!Number.isFinite(ms)) return attempt;
-  return withTimeout(attempt, ms, () => false, { unref: true });
+  return withTimeout(attempt, ms, () => false, unrefTimer);
 }
 
 export function createUpstreamCancel(options: UpstreamCancelOptions, decoder: Pick<SideDecoder, 'message'>): UpstreamCancel {

@@ -1,7 +1,7 @@
 import { AbortError, ClientClosedError, ClientOfflineError, ErrorReply, type RedisArgument } from 'redis';
 import type { RepairQueue } from './createRepairQueue';
 import type { Connection } from './openConnection';
-import { withTimeout } from '../../core/internal/withTimeout';
+import { unrefTimer, withTimeout } from '../../core/internal/withTimeout';
 
 /** Undoes a command answered 503: called with its late reply, or `undefined` if it may have run but its reply was lost. */
 export type Undo<T> = (late: T | undefined) => Promise<unknown> | void;
@@ -38,7 +38,7 @@ const neverRan = (error: unknown) =>
 const bounded = <T>(promise: Promise<T>, ms: number, what: string): Promise<T> =>
   withTimeout(promise, ms, () => {
     throw new CommandTimeoutError(`Redis did not answer ${what} within ${ms} ms.`);
-  }, { unref: true });
+  }, unrefTimer);
 
 /**
  * Runs the registry's Redis commands so that a command answered 503 never takes effect later:
