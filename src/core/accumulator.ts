@@ -1,5 +1,5 @@
 import { createToolCalls, snapshotToolCalls, type ToolCalls } from './createToolCalls';
-import type { FinishReason, StreamEvent, StreamSnapshot, Usage } from './types';
+import type { FinishReason, MessageExtras, StreamEvent, StreamSnapshot, Usage } from './types';
 
 /** Where a tool call stands: arguments still arriving, complete, or cut off (stop, drop, error). */
 export type ToolCallState = 'streaming' | 'complete' | 'incomplete';
@@ -16,8 +16,12 @@ export type AccumulatedToolCall = {
   readonly state: ToolCallState;
 };
 
-/** Everything a stream has said so far. An immutable value: a new object only when something changed. */
-export type AccumulatedMessage = {
+/**
+ * Everything a stream has said so far. An immutable value: a new object only when something changed.
+ * The `MessageExtras` keys (`refusal`, `annotations`, `stopSequence`, `reasoningParts`) are present
+ * only once the stream carried them; their arrays are replaced, never mutated.
+ */
+export type AccumulatedMessage = Readonly<Omit<MessageExtras, 'reasoning'>> & {
   readonly id: string | null;
   readonly text: string;
   readonly reasoning: string;
@@ -57,7 +61,7 @@ export type Accumulator = {
 export type MessageAccumulator = Omit<Accumulator, 'snapshot'>;
 
 /** The message as received so far, mutable: `message()` hands out frozen copies of it. */
-type Draft = { -readonly [K in Exclude<keyof AccumulatedMessage, 'usage'>]: AccumulatedMessage[K] } & { usage: StreamSnapshot['usage'] };
+type Draft = Omit<{ -readonly [K in keyof AccumulatedMessage]: AccumulatedMessage[K] }, 'usage'> & { usage: StreamSnapshot['usage'] };
 
 /**
  * Folds one normalized event into the draft and says whether anything `message()` shows changed:
@@ -77,6 +81,16 @@ function fold(draft: Draft, calls: ToolCalls, event: StreamEvent): boolean {
     case 'reasoning-delta':
       draft.reasoning += event.delta;
       return true;
+    case 'refusal-delta':
+      draft.refusal = (draft.refusal ?? '') + event.delta;
+      return true;
+    // The arrays are replaced, so a message handed out keeps its own.
+    case 'reasoning-part':
+      draft.reasoningParts = [...(draft.reasoningParts ?? []), { ...event.part, textOffset: draft.text.length, toolCallsBefore: calls.list().length }];
+      return true;
+    case 'annotation':
+      draft.annotations = [...(draft.annotations ?? []), event.annotation];
+      return true;
     // The calls report their own changes (`createToolCalls`' `onChange`).
     case 'tool-call-start':
       calls.start(event.id, event.name);
@@ -89,20 +103,20 @@ function fold(draft: Draft, calls: ToolCalls, event: StreamEvent): boolean {
       calls.end(event.id, event.args);
       return false;
     case 'usage': {
-      const next = event.usage;
-      const merged: NonNullable<StreamSnapshot['usage']> = {
-        inputTokens: next.inputTokens ?? draft.usage?.inputTokens ?? null,
-        outputTokens: next.outputTokens ?? draft.usage?.outputTokens ?? null,
-      };
-      if (next.estimated) merged.estimated = true;
-      // Frozen, so `message()` hands it out as it is; `estimated` only when true, as `snapshot()` has it.
-      draft.usage = Object.freeze(merged);
+      // Every count (and detail count) the event knows replaces the one known; `estimated` is the
+      // event's own, and only when true, as `snapshot()` has it.
+      const merged: Record<string, unknown> = { inputTokens: null, outputTokens: null, ...draft.usage };
+      delete merged.estimated;
+      for (const [key, value] of Object.entries(event.usage)) if (value != null && value !== false) merged[key] = value;
+      // Frozen, so `message()` hands it out as it is.
+      draft.usage = Object.freeze(merged) as StreamSnapshot['usage'];
       return true;
     }
     case 'finish':
       if (draft.finishReason !== null) return false;
       draft.finishReason = event.finishReason;
       draft.rawFinishReason = event.rawFinishReason;
+      if (event.stopSequence !== undefined) draft.stopSequence = event.stopSequence;
       // A call still open when the model says it is done was finished by that; one open at a
       // cancel, an error or a length cut was not.
       calls.endOpen(event.finishReason === 'stop' || event.finishReason === 'tool-calls' ? 'complete' : 'incomplete');
@@ -127,15 +141,11 @@ function fold(draft: Draft, calls: ToolCalls, event: StreamEvent): boolean {
  * ```
  */
 export function createAccumulator(options: AccumulatorOptions = {}): Accumulator {
-  return createMessageAccumulator(options, (draft, calls) => () => ({
-    id: draft.id,
-    text: draft.text,
-    toolCalls: snapshotToolCalls(calls),
-    usage: draft.usage ? { ...draft.usage } : null,
-    finishReason: draft.finishReason,
-    rawFinishReason: draft.rawFinishReason,
-    error: draft.error,
-  })) as Accumulator;
+  return createMessageAccumulator(options, (draft, calls) => () => {
+    // The optional keys are in the draft only once the stream carried them; reasoning only when non-empty.
+    const { id, text, reasoning, toolCalls: _, usage, finishReason, rawFinishReason, error, ...extras } = draft;
+    return { id, text, toolCalls: snapshotToolCalls(calls), usage: usage ? { ...usage } : null, finishReason, rawFinishReason, error, ...(reasoning ? { reasoning } : {}), ...extras };
+  }) as Accumulator;
 }
 
 /**

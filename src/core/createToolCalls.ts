@@ -42,12 +42,21 @@ function parseObject(text: string): unknown {
   return value && typeof value === 'object' && !Array.isArray(value) ? value : null;
 }
 
+/**
+ * The final arguments of a call from its text: a call that completed without any argument text
+ * (Anthropic `tool_use` with `input:{}`, an empty `arguments` string) took no input, `{}` as the
+ * SDKs have it; a call cut off before any text stays `null`.
+ */
+function argsOf(call: MutableCall): unknown {
+  return call.argsText === '' && call.state === 'complete' ? {} : parseObject(call.argsText);
+}
+
 /** The frozen view of a call, cached on it until it changes. */
 function view(call: MutableCall): AccumulatedToolCall {
   if (call.cached) return call.cached;
   let args: unknown;
   if (call.finalArgs) args = call.finalArgs.value;
-  else if (call.state === 'complete') args = call.parser && !call.parseFailed && call.parser.done() ? call.parser.value() : parseObject(call.argsText);
+  else if (call.state === 'complete') args = call.parser && !call.parseFailed && call.parser.done() ? call.parser.value() : argsOf(call);
   else args = call.parser?.value();
   call.cached = Object.freeze({
     id: call.id,
@@ -148,6 +157,6 @@ export function snapshotToolCalls(toolCalls: ToolCalls): SnapshotToolCall[] {
     name: call.name,
     index: call.index,
     argsText: call.argsText,
-    args: call.finalArgs ? call.finalArgs.value : parseObject(call.argsText),
+    args: call.finalArgs ? call.finalArgs.value : argsOf(call),
   }));
 }

@@ -48,4 +48,7 @@ export {
   type StreamSnapshot,
   type SnapshotToolCall,
   type DecodeOptions,
+  type MessageExtras,
+  type ReasoningPart,
+  type ReasoningBlock,
 } from './types';

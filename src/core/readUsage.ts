@@ -12,9 +12,20 @@ export function toCount(value: unknown): number | null {
  * Usage from a wire object's two count fields (`null` counts when missing or not finite numbers);
  * `null` when `value` is not an object. `estimated` is set only when true.
  */
-export function readUsage(value: any, inputKey: string, outputKey: string, estimated?: boolean): Usage | null {
+export function readUsage(value: any, inputKey: string, outputKey: string, estimated?: boolean, details?: UsageDetailKeys): Usage | null {
   if (value === null || typeof value !== 'object') return null;
   const usage: Usage = { inputTokens: toCount(value[inputKey]), outputTokens: toCount(value[outputKey]) };
   if (estimated) usage.estimated = true;
+  for (const key in details) {
+    // `a.b` reads a nested count (`prompt_tokens_details.cached_tokens`); a key is set only for a number.
+    const count = toCount(details[key as UsageDetail]!.split('.').reduce((at: any, name) => at?.[name], value));
+    if (count !== null) usage[key as UsageDetail] = count;
+  }
   return usage;
 }
+
+/** The detail counts of `Usage`. */
+export type UsageDetail = 'cachedInputTokens' | 'cacheWriteInputTokens' | 'reasoningTokens';
+
+/** Where a wire usage object keeps each detail count (`a.b` for a nested one). */
+export type UsageDetailKeys = Partial<Record<UsageDetail, string>>;

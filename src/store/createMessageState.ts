@@ -36,6 +36,7 @@ function newMessage(id: string, input: NewMessage, at: number): Message {
   if (input.incomplete !== undefined && message.status === 'incomplete') message.incomplete = input.incomplete;
   if (input.streamId !== undefined) message.streamId = input.streamId;
   if (input.responseId !== undefined) message.responseId = input.responseId;
+  for (const key of ['refusal', 'annotations', 'stopSequence', 'reasoningParts'] as const) if (input[key] !== undefined) (message as Record<string, unknown>)[key] = input[key];
   return message;
 }
 

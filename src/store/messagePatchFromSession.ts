@@ -41,7 +41,8 @@ function incompleteFromSession(snapshot: SessionSnapshotLike): MessageIncomplete
  * `reconnecting` (a resume on its way: the answer goes on) →
  * `streaming`, `stopping` → `stopping`, `complete` → `complete`, `incomplete` → `incomplete` with the
  * `incomplete` object (any other status counts as `incomplete` when the session says why it ended).
- * Text, reasoning, tool calls, usage and finish reason come from `snapshot.message`; `responseId`
+ * Text, reasoning, tool calls, usage, finish reason, refusal, annotations, stop sequence and
+ * reasoning parts come from `snapshot.message`; `responseId`
  * from the snapshot (or the message id); `streamId` from the snapshot. Pure.
  *
  * The session's `toolCalls` array is passed through as is, so an unchanged array keeps its
@@ -67,6 +68,12 @@ export function messagePatchFromSession(snapshot: SessionSnapshotLike): MessageP
     usage: message.usage,
     finishReason: message.finishReason,
     incomplete: status === 'incomplete' ? incompleteFromSession(snapshot) : undefined,
+    // Present only when the stream carried them: `undefined` keeps them off the message (and
+    // removes a stale one from a message streamed again).
+    refusal: message.refusal,
+    annotations: message.annotations,
+    stopSequence: message.stopSequence,
+    reasoningParts: message.reasoningParts,
   };
   if (snapshot.streamId) patch.streamId = snapshot.streamId;
   const responseId = snapshot.responseId ?? message.id;

@@ -19,6 +19,10 @@ const PATCH_KEYS = [
   'incomplete',
   'streamId',
   'responseId',
+  'refusal',
+  'annotations',
+  'stopSequence',
+  'reasoningParts',
   'updatedAt',
 ] as const satisfies readonly (keyof MessagePatch)[];
 

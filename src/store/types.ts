@@ -2,10 +2,10 @@ import type { StateStorage } from 'zustand/middleware';
 import type { StoreApi } from 'zustand/vanilla';
 import type { AccumulatedMessage, ToolCallState } from '../core/accumulator';
 import type { IncompleteInfo, IncompleteReason, StreamSessionSnapshot, StreamStatus } from '../core/createStreamSession';
-import type { FinishReason, Usage } from '../core/types';
+import type { FinishReason, MessageExtras, ReasoningPart, Usage } from '../core/types';
 
 // The vocabularies are core's; the store only re-exports them (type-only: no runtime import).
-export type { FinishReason, IncompleteReason, ToolCallState, Usage };
+export type { FinishReason, IncompleteReason, ReasoningPart, ToolCallState, Usage };
 
 /** One tool call of an assistant message. `args` is the (partial) parsed value, `null` when nothing parses. */
 export type ToolCall = {
@@ -60,9 +60,12 @@ export type MessageIncomplete = {
 
 /**
  * A chat message. An immutable value: an update replaces the object, and only the message that
- * changed, so a selector on another message never re-renders.
+ * changed, so a selector on another message never re-renders. `refusal`, `annotations`,
+ * `stopSequence` and `reasoningParts` (see the core's `MessageExtras`) are present only when the
+ * stream carried them; `reasoningParts` keeps what a history builder must send back (Anthropic
+ * thinking signatures and redacted blocks, OpenAI Responses reasoning items).
  */
-export type Message = {
+export type Message = Omit<MessageExtras, 'reasoning'> & {
   id: string;
   role: 'user' | 'assistant';
   text: string;
@@ -172,7 +175,7 @@ export type SessionIncompleteLike = Omit<IncompleteInfo, 'reason'> & { readonly 
 
 /** The accumulated message inside a session snapshot: the core's `AccumulatedMessage`, the fields the store reads. */
 export type SessionMessageLike = Pick<AccumulatedMessage, 'id' | 'text' | 'reasoning' | 'toolCalls' | 'usage' | 'finishReason'> &
-  Partial<Pick<AccumulatedMessage, 'error'>>;
+  Partial<Pick<AccumulatedMessage, 'error' | 'refusal' | 'annotations' | 'stopSequence' | 'reasoningParts'>>;
 
 /**
  * A stream session snapshot (the core's `StreamSessionSnapshot`, which it accepts as is), the

@@ -46,9 +46,9 @@ function around(bytes: Uint8Array, at: number): string {
 
 describe('collectStream on the shared fixtures', () => {
   it('finds every fixture and variant', () => {
-    expect(loadFixtures().length).toBeGreaterThanOrEqual(18);
-    // 17 SSE × 3 endings, 4 Chat as NDJSON × 2 endings, 1 plain text
-    expect(variants.length).toBe(17 * 3 + 4 * 2 + 1);
+    expect(loadFixtures().length).toBeGreaterThanOrEqual(26);
+    // 25 SSE × 3 endings, 6 Chat as NDJSON × 2 endings, 1 plain text
+    expect(variants.length).toBe(25 * 3 + 6 * 2 + 1);
   });
 
   for (const variant of variants) {

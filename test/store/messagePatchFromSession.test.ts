@@ -133,3 +133,29 @@ describe('messagePatchFromSession', () => {
     });
   });
 });
+
+describe('messagePatchFromSession: refusal, annotations, stop sequence, reasoning parts', () => {
+  it('copies them onto the message when the stream carried them, and keeps them off otherwise', () => {
+    const store = createMessageStore();
+    const message = store.getState().appendMessage('c', { role: 'assistant', status: 'streaming' });
+    const acc = createAccumulator();
+    acc.apply({ type: 'reasoning-delta', delta: 'Think.' });
+    acc.apply({ type: 'reasoning-part', part: { type: 'thinking', text: 'Think.', signature: 'sig' } });
+    acc.apply({ type: 'refusal-delta', delta: 'No.' });
+    acc.apply({ type: 'annotation', annotation: { type: 'char_location', cited_text: 'x' } });
+    acc.apply({ type: 'finish', finishReason: 'stop', rawFinishReason: 'stop_sequence', stopSequence: 'END' });
+    const updated = store.getState().applySessionSnapshot(message.id, snapshot('complete', acc))!;
+    expect(updated).toMatchObject({
+      reasoning: 'Think.',
+      refusal: 'No.',
+      stopSequence: 'END',
+      annotations: [{ type: 'char_location', cited_text: 'x' }],
+      reasoningParts: [{ type: 'thinking', text: 'Think.', signature: 'sig', textOffset: 0, toolCallsBefore: 0 }],
+    });
+    // The same snapshot again changes nothing (the arrays keep their identity).
+    expect(store.getState().applySessionSnapshot(message.id, snapshot('complete', acc))).toBe(updated);
+    const plain = store.getState().appendMessage('c', { role: 'assistant', status: 'streaming' });
+    const after = store.getState().applySessionSnapshot(plain.id, snapshot('complete', accumulatorWithToolCall()))!;
+    for (const key of ['refusal', 'annotations', 'stopSequence', 'reasoningParts']) expect(Object.hasOwn(after, key)).toBe(false);
+  });
+});

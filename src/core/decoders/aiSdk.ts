@@ -22,6 +22,8 @@ export const createAiSdkHandler: HandlerFactory = (emit, options) => {
   const usagePath = options.aiSdkUsagePath ?? ['usage'];
   const started = new Set<string>();
   let finished = false;
+  /** The reasoning part last written to. */
+  let reasoningId: unknown;
 
   const readUsage = (metadata: unknown) => emitUsage(emit, readPath(metadata, usagePath), 'inputTokens', 'outputTokens');
   const start = (id: string, name: unknown) => {
@@ -45,7 +47,15 @@ export const createAiSdkHandler: HandlerFactory = (emit, options) => {
         emitDelta(emit, 'text-delta', part.delta);
         return;
       case 'reasoning-delta':
+        if (typeof part.delta !== 'string' || part.delta === '') return;
+        // Reasoning parts are separate paragraphs, as with the providers' decoders.
+        if (reasoningId !== undefined && reasoningId !== part.id) emit({ type: 'reasoning-delta', delta: '\n\n' });
+        reasoningId = part.id;
         emitDelta(emit, 'reasoning-delta', part.delta);
+        return;
+      case 'source-url':
+      case 'source-document':
+        emit({ type: 'annotation', annotation: part });
         return;
       case 'tool-input-start':
         start(String(part.toolCallId), part.toolName);
@@ -80,7 +90,7 @@ export const createAiSdkHandler: HandlerFactory = (emit, options) => {
         emitError(emit, String(part.errorText ?? 'An error occurred.'));
         return;
       default:
-        // start-step, finish-step, text-/reasoning- start and end, tool outputs, sources, files, data-*.
+        // start-step, finish-step, text-/reasoning- start and end, tool outputs, files, data-*.
         return;
     }
   };

@@ -1,6 +1,6 @@
 import type { FinishReason } from '../types';
 import { emitArgsDelta, emitDelta, emitError, emitUsage } from './emitEvents';
-import type { HandlerFactory } from './handler';
+import type { EmitEvent, HandlerFactory } from './handler';
 
 const FINISH: Record<string, FinishReason> = {
   end_turn: 'stop',
@@ -12,6 +12,44 @@ const FINISH: Record<string, FinishReason> = {
   pause_turn: 'other',
 };
 
+const ANTHROPIC_DETAILS = { cachedInputTokens: 'cache_read_input_tokens', cacheWriteInputTokens: 'cache_creation_input_tokens' };
+
+/**
+ * The thinking blocks of a message, one at a time: their text goes out as reasoning deltas (a
+ * blank line before every block but the first, so blocks do not run together), and each block,
+ * with its signature, as a `reasoning-part` when it stops.
+ */
+function createThinking(emit: EmitEvent) {
+  /** The block being read, already in its `reasoning-part` shape (`signature` only once one came). */
+  let part: { type: 'thinking'; text: string; signature?: string } | null = null;
+  let index: unknown;
+  let reasoned = false;
+  const reason = (text: unknown) => {
+    if (!part || typeof text !== 'string' || text === '') return;
+    if (reasoned && part.text === '') emit({ type: 'reasoning-delta', delta: '\n\n' });
+    reasoned = true;
+    part.text += text;
+    emit({ type: 'reasoning-delta', delta: text });
+  };
+  return {
+    start(at: unknown, text: unknown) {
+      part = { type: 'thinking', text: '' };
+      index = at;
+      reason(text);
+    },
+    /** A `thinking_delta` or `signature_delta`; the SDK keeps the last signature, not their concatenation. */
+    delta(delta: any) {
+      if (part && typeof delta.signature === 'string') part.signature = delta.signature;
+      reason(delta.thinking);
+    },
+    stop(at: unknown) {
+      if (!part || index !== at) return;
+      emit({ type: 'reasoning-part', part });
+      part = null;
+    },
+  };
+}
+
 /**
  * Anthropic Messages stream events. Content blocks are numbered by `index` across text, thinking
  * and tool_use blocks; a tool call's public id is its `tool_use.id`. Usage counts are cumulative
@@ -21,6 +59,7 @@ export const createAnthropicHandler: HandlerFactory = (emit) => {
   /** block index → tool-call id, for tool_use blocks */
   const tools = new Map<number, string>();
   let finished = false;
+  const thinking = createThinking(emit);
 
   return (data, eventName) => {
     const type = typeof data.type === 'string' ? data.type : eventName;
@@ -28,7 +67,7 @@ export const createAnthropicHandler: HandlerFactory = (emit) => {
       case 'message_start': {
         const message = data.message ?? {};
         if (typeof message.id === 'string') emit({ type: 'id', id: message.id });
-        emitUsage(emit, message.usage, 'input_tokens', 'output_tokens');
+        emitUsage(emit, message.usage, 'input_tokens', 'output_tokens', false, ANTHROPIC_DETAILS);
         return;
       }
       case 'content_block_start': {
@@ -40,7 +79,9 @@ export const createAnthropicHandler: HandlerFactory = (emit) => {
         } else if (block.type === 'text') {
           emitDelta(emit, 'text-delta', block.text);
         } else if (block.type === 'thinking') {
-          emitDelta(emit, 'reasoning-delta', block.thinking);
+          thinking.start(data.index, block.thinking);
+        } else if (block.type === 'redacted_thinking') {
+          emit({ type: 'reasoning-part', part: { type: 'redacted', data: String(block.data ?? '') } });
         }
         return;
       }
@@ -51,13 +92,15 @@ export const createAnthropicHandler: HandlerFactory = (emit) => {
         } else if (delta.type === 'input_json_delta') {
           const id = tools.get(data.index);
           if (id !== undefined) emitArgsDelta(emit, id, delta.partial_json);
-        } else if (delta.type === 'thinking_delta') {
-          emitDelta(emit, 'reasoning-delta', delta.thinking);
+        } else if (delta.type === 'thinking_delta' || delta.type === 'signature_delta') {
+          thinking.delta(delta);
+        } else if (delta.type === 'citations_delta') {
+          if (delta.citation != null) emit({ type: 'annotation', annotation: delta.citation });
         }
-        // signature_delta and citations_delta carry nothing the snapshot shows.
         return;
       }
       case 'content_block_stop': {
+        thinking.stop(data.index);
         const id = tools.get(data.index);
         if (id !== undefined) {
           tools.delete(data.index);
@@ -66,11 +109,12 @@ export const createAnthropicHandler: HandlerFactory = (emit) => {
         return;
       }
       case 'message_delta': {
-        emitUsage(emit, data.usage, 'input_tokens', 'output_tokens');
+        emitUsage(emit, data.usage, 'input_tokens', 'output_tokens', false, ANTHROPIC_DETAILS);
         const raw = data.delta?.stop_reason;
         if (!finished && typeof raw === 'string') {
           finished = true;
-          emit({ type: 'finish', finishReason: FINISH[raw] ?? 'other', rawFinishReason: raw });
+          const sequence = data.delta.stop_sequence;
+          emit({ type: 'finish', finishReason: FINISH[raw] ?? 'other', rawFinishReason: raw, ...(typeof sequence === 'string' && { stopSequence: sequence }) });
         }
         return;
       }

@@ -1,17 +1,17 @@
-import { readUsage } from '../readUsage';
+import { readUsage, type UsageDetailKeys } from '../readUsage';
 import type { EmitEvent } from './handler';
 
 // The normalized events every protocol handler emits from loosely typed wire values. Each helper
 // checks its value, so a missing or empty field emits nothing rather than an empty delta.
 
 /** Emits a `usage` event when `value` is an object (see {@link readUsage}). */
-export function emitUsage(emit: EmitEvent, value: unknown, inputKey: string, outputKey: string, estimated?: boolean): void {
-  const usage = readUsage(value, inputKey, outputKey, estimated);
+export function emitUsage(emit: EmitEvent, value: unknown, inputKey: string, outputKey: string, estimated?: boolean, details?: UsageDetailKeys): void {
+  const usage = readUsage(value, inputKey, outputKey, estimated, details);
   if (usage) emit({ type: 'usage', usage });
 }
 
 /** Emits a text or reasoning delta when `value` is a non-empty string. */
-export function emitDelta(emit: EmitEvent, type: 'text-delta' | 'reasoning-delta', value: unknown): void {
+export function emitDelta(emit: EmitEvent, type: 'text-delta' | 'reasoning-delta' | 'refusal-delta', value: unknown): void {
   if (typeof value === 'string' && value !== '') emit({ type, delta: value });
 }
 

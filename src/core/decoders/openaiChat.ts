@@ -10,6 +10,8 @@ const FINISH: Record<string, FinishReason> = {
   content_filter: 'content-filter',
 };
 
+const CHAT_DETAILS = { cachedInputTokens: 'prompt_tokens_details.cached_tokens', reasoningTokens: 'completion_tokens_details.reasoning_tokens' };
+
 /**
  * OpenAI Chat Completions chunks (`chat.completion.chunk`), as SSE `data:` events or NDJSON lines.
  * Tool-call fragments are grouped by `index`: only the first fragment of a call carries `id` and
@@ -52,6 +54,7 @@ export const createOpenAIChatHandler: HandlerFactory = (emit) => {
           // `reasoning_content` (DeepSeek, vLLM) and `reasoning` (OpenRouter) are common extensions.
           emitDelta(emit, 'reasoning-delta', delta.reasoning_content ?? delta.reasoning);
           emitDelta(emit, 'text-delta', delta.content);
+          emitDelta(emit, 'refusal-delta', delta.refusal);
           if (Array.isArray(delta.tool_calls)) {
             for (const call of delta.tool_calls) {
               if (!call) continue;
@@ -88,6 +91,6 @@ export const createOpenAIChatHandler: HandlerFactory = (emit) => {
         }
       }
     }
-    emitUsage(emit, chunk.usage, 'prompt_tokens', 'completion_tokens');
+    emitUsage(emit, chunk.usage, 'prompt_tokens', 'completion_tokens', false, CHAT_DETAILS);
   };
 };

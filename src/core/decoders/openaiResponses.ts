@@ -1,4 +1,4 @@
-import type { FinishReason } from '../types';
+import type { FinishReason, ReasoningBlock } from '../types';
 import { emitDelta, emitError, emitUsage } from './emitEvents';
 import type { EmitEvent, HandlerFactory } from './handler';
 
@@ -63,6 +63,47 @@ function finishReasonOf(status: string, response: any, sawCall: boolean): Finish
   }
 }
 
+/** The events that carry the whole `response` (id, usage, status). */
+const LIFECYCLE = new Set(['created', 'queued', 'in_progress', 'completed', 'incomplete', 'failed', 'cancelled'].map((name) => `response.${name}`));
+
+const RESPONSES_DETAILS = { cachedInputTokens: 'input_tokens_details.cached_tokens', reasoningTokens: 'output_tokens_details.reasoning_tokens' };
+
+/** A finished reasoning item as a `reasoning-part` event: what a history builder sends back. */
+function emitReasoningItem(emit: EmitEvent, item: any): void {
+  const summary: string[] = Array.isArray(item.summary) ? item.summary.map((part: any) => String(part?.text ?? '')) : [];
+  const part: ReasoningBlock = { type: 'openai-reasoning', id: String(item.id ?? ''), summary };
+  if (typeof item.encrypted_content === 'string') part.encryptedContent = item.encrypted_content;
+  emit({ type: 'reasoning-part', part });
+}
+
+/**
+ * Reasoning text, refusals and annotations. Reasoning parts (summary parts, raw reasoning parts,
+ * items) are separate paragraphs: a blank line goes between two, or they run together.
+ */
+function createContentParts(emit: EmitEvent) {
+  /** The reasoning text part last written to (event type, item, part index). */
+  let reasoningPart: string | null = null;
+  /** A refusal delta came for the current refusal part (its `.done` then repeats it). */
+  let refusalStreamed = false;
+  return (type: string, data: any) => {
+    if (type === 'response.output_text.annotation.added') {
+      if (data.annotation != null) emit({ type: 'annotation', annotation: data.annotation });
+    } else if (type === 'response.refusal.delta') {
+      refusalStreamed ||= typeof data.delta === 'string' && data.delta !== '';
+      emitDelta(emit, 'refusal-delta', data.delta);
+    } else if (type === 'response.refusal.done') {
+      // The whole refusal: it stands in for deltas a proxy dropped, otherwise it is not repeated.
+      if (!refusalStreamed) emitDelta(emit, 'refusal-delta', data.refusal);
+      refusalStreamed = false;
+    } else if (typeof data.delta === 'string' && data.delta !== '') {
+      const part = `${type}\n${data.item_id}\n${data.summary_index ?? data.content_index}`;
+      if (reasoningPart !== null && reasoningPart !== part) emit({ type: 'reasoning-delta', delta: '\n\n' });
+      reasoningPart = part;
+      emit({ type: 'reasoning-delta', delta: data.delta });
+    }
+  };
+}
+
 /**
  * OpenAI Responses stream events (`response.*`). Tool-call fragments are keyed by `item_id`
  * (`fc_…`); the public id is the item's `call_id`, learnt from `response.output_item.added`.
@@ -73,6 +114,7 @@ export const createOpenAIResponsesHandler: HandlerFactory = (emit) => {
   let errorSent = false;
   let finished = false;
   const calls: ResponsesCalls = new Map();
+  const content = createContentParts(emit);
 
   /** The first error message is kept: an `error` event and the `response.failed` after it say the same. */
   const error = (message: string, code: unknown) => {
@@ -87,7 +129,7 @@ export const createOpenAIResponsesHandler: HandlerFactory = (emit) => {
       idSent = true;
       emit({ type: 'id', id: response.id });
     }
-    emitUsage(emit, response.usage, 'input_tokens', 'output_tokens');
+    emitUsage(emit, response.usage, 'input_tokens', 'output_tokens', false, RESPONSES_DETAILS);
     const status = response.status;
     if (finished || typeof status !== 'string') return;
     const reason = finishReasonOf(status, response, calls.size > 0);
@@ -100,22 +142,17 @@ export const createOpenAIResponsesHandler: HandlerFactory = (emit) => {
 
   return (data, eventName) => {
     const type = typeof data.type === 'string' ? data.type : eventName;
+    if (LIFECYCLE.has(type)) return lifecycle(data.response);
     switch (type) {
-      case 'response.created':
-      case 'response.queued':
-      case 'response.in_progress':
-      case 'response.completed':
-      case 'response.incomplete':
-      case 'response.failed':
-      case 'response.cancelled':
-        lifecycle(data.response);
-        return;
       case 'response.output_text.delta':
         emitDelta(emit, 'text-delta', data.delta);
         return;
       case 'response.reasoning_summary_text.delta':
       case 'response.reasoning_text.delta':
-        emitDelta(emit, 'reasoning-delta', data.delta);
+      case 'response.refusal.delta':
+      case 'response.refusal.done':
+      case 'response.output_text.annotation.added':
+        content(type, data);
         return;
       case 'response.output_item.added':
         if (data.item?.type === 'function_call') {
@@ -131,6 +168,7 @@ export const createOpenAIResponsesHandler: HandlerFactory = (emit) => {
         return;
       case 'response.output_item.done':
         if (data.item?.type === 'function_call') endCall(emit, calls, String(data.item.id ?? data.output_index), data.item.arguments, data.item.call_id, data.item.name);
+        else if (data.item?.type === 'reasoning') emitReasoningItem(emit, data.item);
         return;
       case 'error': {
         // Two shapes exist: the SDK's flat `{code, message}` and the nested `{error:{code, message}}`
@@ -141,7 +179,7 @@ export const createOpenAIResponsesHandler: HandlerFactory = (emit) => {
         return;
       }
       default:
-        // keepalive, content_part.*, output_text.done, annotations, and events added later.
+        // keepalive, content_part.*, output_text.done, and events added later.
         return;
     }
   };
