@@ -17,9 +17,11 @@ export function readUsage(value: any, inputKey: string, outputKey: string, estim
   const usage: Usage = { inputTokens: toCount(value[inputKey]), outputTokens: toCount(value[outputKey]) };
   if (estimated) usage.estimated = true;
   for (const key in details) {
-    // `a.b` reads a nested count (`prompt_tokens_details.cached_tokens`); a key is set only for a number.
+    // `a.b` reads a nested count (`prompt_tokens_details.cached_tokens`). A key is set only for a
+    // count above 0: a 0 says nothing an absent key does not, and the snapshot of a stream without
+    // cache or reasoning stays exactly the seven keys of the fixtures' expected files.
     const count = toCount(details[key as UsageDetail]!.split('.').reduce((at: any, name) => at?.[name], value));
-    if (count !== null) usage[key as UsageDetail] = count;
+    if (count) usage[key as UsageDetail] = count;
   }
   return usage;
 }

@@ -128,7 +128,7 @@ export type SnapshotToolCall = { id: string; name: string; index: number; argsTe
  * @example
  * ```ts
  * const snapshot: StreamSnapshot = {
- *   id: 'msg_01', text: 'Hi.', toolCalls: [], usage: { inputTokens: 9, outputTokens: 3, cachedInputTokens: 0 },
+ *   id: 'msg_01', text: 'Hi.', toolCalls: [], usage: { inputTokens: 9, outputTokens: 3, cachedInputTokens: 8 },
  *   finishReason: 'stop', rawFinishReason: 'stop_sequence', error: null, stopSequence: '###',
  * };
  * ```

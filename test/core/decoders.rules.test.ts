@@ -322,7 +322,7 @@ describe('decodeStream', () => {
     expect(events[1]).toEqual({ type: 'tool-call-start', id: 'call_FXa2Trains00000000000001', name: 'search_trains' });
     expect(events.filter((e) => e.type === 'tool-call-end').map((e) => (e as { id: string }).id)).toEqual(['call_FXa2Trains00000000000001', 'call_FXa2Weather0000000000002']);
     expect(events.at(-2)).toEqual({ type: 'finish', finishReason: 'tool-calls', rawFinishReason: 'tool_calls' });
-    expect(events.at(-1)).toEqual({ type: 'usage', usage: { inputTokens: 164, outputTokens: 71, cachedInputTokens: 0, reasoningTokens: 0 } });
+    expect(events.at(-1)).toEqual({ type: 'usage', usage: { inputTokens: 164, outputTokens: 71 } });
   });
 
   it('delivers the events decoded before a malformed one, then throws', async () => {

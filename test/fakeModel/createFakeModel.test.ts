@@ -4,9 +4,6 @@ import { decodeStream } from '../../src/core/decodeStream';
 import { PROTOCOLS } from '../../src/core/types';
 import { createFakeModel, DEFAULT_FAKE_SCRIPT, tokenize } from '../../src/server/fakeModel/createFakeModel';
 
-/** The fake Anthropic wire sends cache counts of 0, as the API does; they are usage details now. */
-const ANTHROPIC_CACHE: Partial<Record<string, object>> = { anthropic: { cachedInputTokens: 0, cacheWriteInputTokens: 0 } };
-
 describe('tokenize', () => {
   it('keeps every character, never splits a surrogate pair, and cuts long words', () => {
     const text = ' Hello  wörld ☕🌱🌱🌱🌱🌱🌱🌱 supercalifragilistic end ';
@@ -30,7 +27,7 @@ describe('createFakeModel', () => {
       expect(snapshot.toolCalls).toEqual([
         { id: 'call_fake_roasters', name: 'find_roasters', index: 0, argsText: JSON.stringify(DEFAULT_FAKE_SCRIPT.toolCalls![0]!.args), args: DEFAULT_FAKE_SCRIPT.toolCalls![0]!.args },
       ]);
-      expect(snapshot.usage).toEqual({ inputTokens: 42, outputTokens: run.tokens, ...ANTHROPIC_CACHE[protocol] });
+      expect(snapshot.usage).toEqual({ inputTokens: 42, outputTokens: run.tokens });
       expect(snapshot.finishReason).toBe('tool-calls');
     });
   }
@@ -91,7 +88,7 @@ describe('createFakeModel', () => {
       expect(deltas).toEqual(fragments);
       const snapshot = await collectStream(model.stream().body!, { protocol });
       expect(snapshot.toolCalls).toEqual([{ id: 'call_1', name: 'weather', index: 0, argsText: fragments.join(''), args: { city: 'Genève', days: 2 } }]);
-      expect(snapshot.usage).toEqual({ inputTokens: 7, outputTokens: 99, ...ANTHROPIC_CACHE[protocol] });
+      expect(snapshot.usage).toEqual({ inputTokens: 7, outputTokens: 99 });
       expect(model.runs[0]!.tokens).toBe(tokenize('Let me look.').length + fragments.length);
     });
   }

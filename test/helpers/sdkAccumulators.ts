@@ -63,11 +63,11 @@ function ours(snapshot: StreamSnapshot): Kept {
   return kept;
 }
 
-/** Only the keys the provider sent a number for, as our `Usage` names them. */
+/** Only the keys the provider sent a count above 0 for, as our `Usage` names them (a 0 detail is left out: readUsage). */
 function usageOf(wire: any, input: string, output: string, details: Record<string, unknown>): Kept['usage'] {
   if (!wire) return null;
   const usage: Record<string, number | null> = { inputTokens: wire[input] ?? null, outputTokens: wire[output] ?? null };
-  for (const [key, value] of Object.entries(details)) if (typeof value === 'number') usage[key] = value;
+  for (const [key, value] of Object.entries(details)) if (typeof value === 'number' && value > 0) usage[key] = value;
   return usage;
 }
 
