@@ -286,9 +286,9 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
       },
       stop: () => stop(s),
       disconnect() {
-        // Not while stopping: the stop contract already bounds the end (cancel timeout + drain),
-        // and aborting now would close the connection before the cancel reached the server.
-        if (isLive(s.phase)) end(s, { reason: 'disconnected' });
+        if (!isLive(s.phase)) return; // not while stopping; ends as shown (see the type)
+        s.message.freeze(s.snapshot.message);
+        end(s, { reason: 'disconnected' });
       },
       subscribe: notifier.subscribe,
       getSnapshot: () => s.snapshot,

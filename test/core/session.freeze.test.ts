@@ -98,3 +98,22 @@ test('tool arguments received but not painted are cut at what was shown; a call 
     { id: 'call_1', name: 'search', index: 0, argsText: '{"q":"Ly', args: { q: 'Ly' }, state: 'incomplete' },
   ]);
 });
+
+test('a disconnect (pagehide, unmount) also ends the message as it was painted: the unpainted frame is left out', async () => {
+  // Failed before: the disconnected message held "Shown, not yet painted" (the next page showed
+  // more than the user saw; e2e/resume.mjs "past its log's lifetime" caught it in CI).
+  const fake = streamServer(part({ type: 'start', messageId: 'm1' }) + part({ type: 'text-delta', id: '0', delta: 'Shown' }));
+  server = await startHttpServer(fake.handler);
+  const { scheduler, frame, pending } = manualScheduler();
+  const session = createStreamSession({ api: `${server.url}/chat`, scheduler });
+  const done = session.start();
+  await vi.waitFor(() => expect(pending()).toBeGreaterThan(0), WAIT);
+  frame();
+  expect(session.getSnapshot().message.text).toBe('Shown');
+  fake.write(part({ type: 'text-delta', id: '0', delta: ', not yet painted' }));
+  await vi.waitFor(() => expect(pending()).toBeGreaterThan(0), WAIT);
+  session.disconnect();
+  const final = await done;
+  expect(final.incomplete?.reason).toBe('disconnected');
+  expect(final.message.text).toBe('Shown');
+});

@@ -165,7 +165,12 @@ export type StreamSession = {
    * sends nothing and resolves `{ serverConfirmed: false }`. Never rejects.
    */
   stop(): Promise<StopResult>;
-  /** Aborts locally without a server cancel (unmount, page hide): ends `incomplete`, reason `disconnected`. No-op unless connecting, streaming or reconnecting. */
+  /**
+   * Aborts locally without a server cancel (unmount, page hide): ends `incomplete`, reason
+   * `disconnected`, with the message as it was last shown (what arrived since the last notified
+   * frame is left out: the next page must not show more than the user saw). No-op unless
+   * connecting, streaming or reconnecting (not while stopping: its contract bounds that end).
+   */
   disconnect(): void;
   /** Calls `listener` after each notification. Returns the unsubscribe function. */
   subscribe(listener: () => void): () => void;
