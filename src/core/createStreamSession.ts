@@ -252,15 +252,15 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
         callSafely(options.onEvent, event);
         notifier.schedule();
       },
-      // A non-empty chunk: the silence timers restart, and the first byte (of the answer, or of a
-      // resumed one) makes the session `streaming`. The status and the first chunk's content go out together with the next
-      // scheduled notification rather than at once: a stream that arrives in one burst then costs
-      // one render per frame, not an extra one for the status.
+      // A non-empty chunk: the silence timers restart, and the first byte (of the answer, or of a resumed one) makes the
+      // session `streaming`. The status and the first chunk's content go out together with the next scheduled notification
+      // (once the protocol's handler loaded, on a page's first stream) rather than at once: a stream that arrives in one
+      // burst then costs one render per frame, not an extra one for the status.
       chunk(chunk) {
         s.timers.received();
         const firstChunk = s.phase.status !== 'streaming' && isLive(s.phase);
         if (firstChunk) s.phase = { status: 'streaming' };
-        if (s.connection.decode(chunk) && firstChunk) notifier.schedule();
+        if (s.connection.decode(chunk) && firstChunk) s.connection.decoder!.ready?.then(notifier.schedule, notifier.schedule) ?? notifier.schedule();
       },
       // The body ended or broke: resumed with `resumeApi` (docs/resume.md), else closed as it says.
       lost: (how, failure) => !!lost?.(how, failure),

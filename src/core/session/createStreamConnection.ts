@@ -1,10 +1,11 @@
 import { ErrorBody, readTextUpTo } from '../createCancelRequest';
-import { createStreamDecoder, type StreamDecoder } from '../decoders/createStreamDecoder';
+import { createDecoder, type LazyDecoder } from '../decoders/createDecoder';
 import { StreamAbortedError, StreamHttpError } from '../errors';
 import { Header } from '../ids';
 import { createDeferred } from '../internal/createDeferred';
 import { trackOpenStream } from '../openStreams';
 import type { Protocol, StreamEvent } from '../types';
+import { loadHandler } from './loadHandler';
 import type { StreamSessionOptions } from './types';
 
 /** How the read loop ended: the end of the stream, a dropped connection, or an error (fetch failed, non-2xx, undecodable). */
@@ -51,7 +52,7 @@ export type StreamConnection = {
   /** Closes the read loop (once), with no resume: an `eof` first ends the decoder's input (which may close it with an error instead). */
   finish(how: CloseReason, failure?: unknown): void;
   /** The decoder, once a 2xx answer came (it carries over into a resumed body: docs/resume.md). */
-  decoder?: StreamDecoder;
+  decoder?: LazyDecoder;
   /** The stream request's headers (the user's, `x-stream-id`, `x-stream-cancel-secret`), once sent: a resume request sends them too. */
   headers?: Headers;
   /**
@@ -89,6 +90,17 @@ async function readBody(reader: ReadableStreamDefaultReader<Uint8Array> | undefi
       if (result.value.byteLength === 0) continue;
       sink.chunk(result.value);
       if (connection.done) return;
+      // The protocol's handler still loading (the first stream of a page): its events are held,
+      // and the next chunk waits for it, so that a drop, a resume's cursor or the end sees them applied.
+      const ready = connection.decoder!.ready;
+      if (ready) {
+        try {
+          await ready;
+        } catch (failure) {
+          return close('error', failure);
+        }
+        if (sink.ended()) return;
+      }
     }
   } finally {
     try {
@@ -107,6 +119,9 @@ async function readBody(reader: ReadableStreamDefaultReader<Uint8Array> | undefi
  * session releases it (docs/session.md, "The browser's connection pool").
  */
 export function createStreamConnection(options: StreamSessionOptions, fetchFn: typeof fetch, sink: ConnectionSink): StreamConnection {
+  // A protocol named: its handler's chunk loads now, in parallel with the request ('auto': at detection).
+  const { protocol } = options;
+  if (protocol && protocol !== 'auto' && protocol !== 'text') loadHandler(protocol);
   const controller = new AbortController();
   const closing = createDeferred<void>();
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
@@ -141,12 +156,15 @@ export function createStreamConnection(options: StreamSessionOptions, fetchFn: t
         connection.started = !response.headers.has(Header.STREAM_CANCELLED);
         // The decoder's options (`protocol`, `aiSdkUsagePath`, `maxEventSize`) are the session's own,
         // under the same names: passed as they are, with the answer's content type.
-        connection.decoder = createStreamDecoder({ ...options, contentType: response.headers.get('content-type') }, sink.event);
+        connection.decoder = createDecoder({ ...options, contentType: response.headers.get('content-type') }, sink.event, loadHandler);
       }
       return connection.readFrom(response);
     },
     finish(how, failure) {
       if (connection.done || (how === 'eof' && !connection.decode())) return;
+      // The end's last line or event started the handler's load: its events first (see `readBody`).
+      const ready = how === 'eof' && connection.decoder!.ready;
+      if (ready) return void ready.then(() => connection.finish(how), (error) => connection.finish('error', error));
       connection.done = true;
       closing.resolve();
       connection.release();
