@@ -141,6 +141,37 @@ describe('the handler load and the stop contract', () => {
     expect(loads).toEqual(['anthropic']);
   });
 
+  test('a disconnect() while the handler loads: ended as shown (nothing); the handler arriving later changes nothing', async () => {
+    const { release } = holdHandlers();
+    const { session, statuses } = await open('openai-responses', { protocol: 'openai-responses' });
+    const done = session.start();
+    await vi.waitFor(() => expect(server!.events).toContain('request POST /stream'), WAIT);
+    await sleep(60); // the whole answer has arrived (held), up to its finish event
+    session.disconnect();
+    const final = await done;
+    expect(final.incomplete).toEqual({ reason: 'disconnected' });
+    expect(final.message.text).toBe('');
+    release();
+    await sleep(50);
+    expect(session.getSnapshot()).toBe(final);
+    expect(final.message.finishReason).toBeNull();
+    expect(statuses).toEqual(['connecting', 'incomplete']);
+  });
+
+  test('a stop whose drain ends before the handler arrives: the end stays what it was', async () => {
+    const { release } = holdHandlers();
+    const { session } = await open('anthropic', { protocol: 'anthropic', drainMs: 1 });
+    const done = session.start();
+    await vi.waitFor(() => expect(server!.events).toContain('request POST /stream'), WAIT);
+    await sleep(60);
+    await session.stop();
+    const final = await done;
+    expect(final.incomplete?.reason).toBe('cancelled');
+    release();
+    await sleep(50);
+    expect(session.getSnapshot()).toBe(final);
+  });
+
   for (const named of [true, false]) {
     test(`a load that fails (${named ? 'named' : "'auto'"}): incomplete / error with a handler-unavailable StreamProtocolError, never stuck`, async () => {
       const { loads } = holdHandlers(true);
