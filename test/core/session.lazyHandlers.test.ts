@@ -190,6 +190,24 @@ describe('the handler load and the stop contract', () => {
   }
 });
 
+test('after a load that failed, the next stream of the page tries again', async () => {
+  vi.resetModules();
+  let failing = true;
+  let attempts = 0;
+  vi.doMock(MODULES['anthropic']!, async () => {
+    attempts++;
+    if (failing) throw new Error('Failed to fetch dynamically imported module');
+    return vi.importActual(MODULES['anthropic']!);
+  });
+  const first = await open('anthropic', { protocol: 'anthropic' });
+  expect((await first.session.start()).error).toMatchObject({ type: 'handler-unavailable' });
+  await server!.close();
+  failing = false;
+  const second = await open('anthropic', { protocol: 'anthropic' });
+  expect((await second.session.start()).status).toBe('complete');
+  expect(attempts).toBeGreaterThan(1);
+});
+
 describe('a drop and a resume across the handler load', () => {
   for (const protocol of ['openai-responses', 'anthropic', 'ndjson'] as const) {
     test(`${protocol}: the drop waits for the held events; the resume from the cursor gives the uninterrupted message`, async () => {
