@@ -246,6 +246,7 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
       ended: () => isOver(s.phase),
       // A decoded event: applied; the finish (or an in-stream error) starts the after-finish bound.
       event(event) {
+        if (isOver(s.phase)) return; // held for a handler that arrived after the end: it stays the end
         message.apply(event);
         // While stopping the timers are off: the stop contract bounds the end instead.
         if (event.type === 'finish' || event.type === 'error') s.timers.finish();
@@ -264,8 +265,7 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
       },
       // The body ended or broke: resumed with `resumeApi` (docs/resume.md), else closed as it says.
       lost: (how, failure) => !!lost?.(how, failure),
-      // The read loop is over (end of stream, dropped, or an error: fetch failed, non-2xx,
-      // undecodable). While stopping, the stop contract decides the outcome; otherwise it is decided here.
+      // The read loop is over (end, drop, or an error: fetch failed, non-2xx, undecodable). While stopping, the stop contract decides.
       closed(how, failure) {
         if (s.phase.status === 'stopping' || isOver(s.phase)) return;
         if (how === 'eof') endByItself(s);

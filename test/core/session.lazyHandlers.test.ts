@@ -146,7 +146,8 @@ describe('the handler load and the stop contract', () => {
     const { session, statuses } = await open('openai-responses', { protocol: 'openai-responses' });
     const done = session.start();
     await vi.waitFor(() => expect(server!.events).toContain('request POST /stream'), WAIT);
-    await sleep(60); // the whole answer has arrived (held), up to its finish event
+    await vi.waitFor(() => expect(server!.ended).toBe('complete'), WAIT);
+    await sleep(30); // the whole answer has arrived (held), up to its finish event
     session.disconnect();
     const final = await done;
     expect(final.incomplete).toEqual({ reason: 'disconnected' });
