@@ -34,7 +34,7 @@ export const loadHandler: HandlerSource = (protocol) => {
       (factory) => (loaded[json] = factory),
       (cause) => {
         delete loaded[json];
-        throw new StreamProtocolError('handler-unavailable', `The decoder of the ${json} protocol could not be loaded (offline, or the app was updated: reload the page).`, '', { cause });
+        throw new StreamProtocolError('handler-unavailable', `Could not load the ${json} decoder (offline, or the app was updated: reload the page).`, '', { cause });
       },
     ));
     loading.catch(() => {});
