@@ -7,15 +7,16 @@ import { startResumeServer, type Cut, type ResumeServer } from '../helpers/resum
 
 // On the session's path each protocol handler is a chunk of its own, loaded on first use: with an
 // explicit `protocol` at the session's creation, with 'auto' at detection (docs/size.md, "Protocol
-// handlers, loaded lazily"). The handler modules are mocked here only to hold their load open (or
-// fail it); their code is the real one. Real HTTP on 127.0.0.1 (the resume test server).
+// handlers, loaded lazily"). The session's `import()` targets (`decoders/lazy/*`, the chunks) are
+// mocked here only to hold their load open (or fail it, as a chunk that cannot be fetched); their
+// code is the real one. Real HTTP on 127.0.0.1 (the resume test server).
 
 const SESSION = '../../src/core/createStreamSession';
 const MODULES: Record<string, string> = {
-  'openai-chat': '../../src/core/decoders/openaiChat',
-  'openai-responses': '../../src/core/decoders/openaiResponses',
-  anthropic: '../../src/core/decoders/anthropic',
-  'ai-sdk': '../../src/core/decoders/aiSdk',
+  'openai-chat': '../../src/core/decoders/lazy/openaiChat',
+  'openai-responses': '../../src/core/decoders/lazy/openaiResponses',
+  anthropic: '../../src/core/decoders/lazy/anthropic',
+  'ai-sdk': '../../src/core/decoders/lazy/aiSdk',
 };
 const WAIT = { timeout: 5_000, interval: 5 };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -6,15 +6,18 @@ import { StreamProtocolError } from '../errors';
 // handlers, loaded lazily"). `decodeStream`, `collectStream`, `createStreamDecoder` and the server
 // keep the static map (`decoders/staticHandlers.ts`): synchronous, every protocol.
 
-/** Each handler's module, by a literal path: a bundler makes each a chunk of its own. */
+/**
+ * Each handler, by a literal path: a bundler makes each a chunk of its own. The targets re-export the
+ * handler modules (`decoders/lazy/*`), which nothing imports statically (see the files why).
+ */
 const importHandler = (protocol: JsonProtocol): Promise<HandlerFactory> =>
   protocol === 'anthropic'
-    ? import('../decoders/anthropic').then((module) => module.createAnthropicHandler)
+    ? import('../decoders/lazy/anthropic').then((module) => module.createAnthropicHandler)
     : protocol === 'openai-responses'
-      ? import('../decoders/openaiResponses').then((module) => module.createOpenAIResponsesHandler)
+      ? import('../decoders/lazy/openaiResponses').then((module) => module.createOpenAIResponsesHandler)
       : protocol === 'ai-sdk'
-        ? import('../decoders/aiSdk').then((module) => module.createAiSdkHandler)
-        : import('../decoders/openaiChat').then((module) => module.createOpenAIChatHandler);
+        ? import('../decoders/lazy/aiSdk').then((module) => module.createAiSdkHandler)
+        : import('../decoders/lazy/openaiChat').then((module) => module.createOpenAIChatHandler);
 
 /** For the page: a loaded handler (every later session is synchronous), or its load under way. */
 const loaded: Partial<Record<JsonProtocol, HandlerFactory | Promise<HandlerFactory>>> = {};
