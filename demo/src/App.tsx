@@ -294,7 +294,6 @@ export function App() {
     cancelApi,
     resumeApi,
     cancelTimeoutMs,
-    protocol, // named: its decoder's chunk loads with the session (see the lanes)
     store,
     conversationId,
     body: (input, { messages: history }) => ({
