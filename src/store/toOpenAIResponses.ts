@@ -1,10 +1,20 @@
 import type { Turn } from './Turn';
+import { turnPieces } from './turnPieces';
 
-/* The OpenAI Responses API shape of a history: flat `input` items, each `function_call` matched by its `function_call_output`. */
+/*
+ * The OpenAI Responses API shape of a history: flat `input` items in stream order — a turn's
+ * `reasoning` items before the message or `function_call` items that followed them (the API
+ * rejects a reasoning item without its following item), each `function_call` matched by its
+ * `function_call_output` once the turn's items are out.
+ */
+
+/** A summary part of an OpenAI Responses `reasoning` item. */
+export type OpenAIResponsesReasoningSummary = { type: 'summary_text'; text: string };
 
 /** An OpenAI Responses API `input` item. */
 export type OpenAIResponsesInputItem =
   | { type: 'message'; role: 'user' | 'assistant'; content: string }
+  | { type: 'reasoning'; id: string; summary: OpenAIResponsesReasoningSummary[]; encrypted_content?: string }
   | { type: 'function_call'; call_id: string; name: string; arguments: string }
   | { type: 'function_call_output'; call_id: string; output: string };
 
@@ -12,8 +22,21 @@ export type OpenAIResponsesInputItem =
 export function toOpenAIResponses(turns: readonly Turn[]): OpenAIResponsesInputItem[] {
   const out: OpenAIResponsesInputItem[] = [];
   for (const turn of turns) {
-    if (turn.text) out.push({ type: 'message', role: turn.role, content: turn.text });
-    for (const call of turn.calls) out.push({ type: 'function_call', call_id: call.id, name: call.name, arguments: call.arguments });
+    // No request field takes a refusal: it goes back as the answer's text when there is no other.
+    const text = turn.text || turn.refusal || '';
+    for (const piece of turnPieces(text === turn.text ? turn : { ...turn, text })) {
+      if (piece.type === 'text') out.push({ type: 'message', role: turn.role, content: piece.text });
+      else if (piece.type === 'call') out.push({ type: 'function_call', call_id: piece.call.id, name: piece.call.name, arguments: piece.call.arguments });
+      else if (piece.part.type === 'openai-reasoning') {
+        const summary = piece.part.summary.map((summaryText): OpenAIResponsesReasoningSummary => ({ type: 'summary_text', text: summaryText }));
+        // The id either way; `encrypted_content` is what lets a `store: false` request use it.
+        out.push(
+          piece.part.encryptedContent === undefined
+            ? { type: 'reasoning', id: piece.part.id, summary }
+            : { type: 'reasoning', id: piece.part.id, summary, encrypted_content: piece.part.encryptedContent },
+        );
+      }
+    }
     for (const call of turn.calls) out.push({ type: 'function_call_output', call_id: call.id, output: call.result });
   }
   return out;
