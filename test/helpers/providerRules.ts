@@ -84,8 +84,8 @@ export function responsesViolations(items: readonly Loose[]): string[] {
       const summary: Loose[] = Array.isArray(item.summary) ? item.summary : [];
       if (!Array.isArray(item.summary) || summary.some((part) => part.type !== 'summary_text' || typeof part.text !== 'string')) out.push(`#${i}: reasoning summary is not summary_text parts`);
       if ('encrypted_content' in item && typeof item.encrypted_content !== 'string') out.push(`#${i}: encrypted_content is not a string`);
-      // Its following item: the next item that is not reasoning is the model's own message or call.
-      const next = items.slice(i + 1).find((later) => later.type !== 'reasoning');
+      // Its following item, right after it: the model's own message or call.
+      const next = items[i + 1];
       if (!next || !(next.type === 'function_call' || (next.type === 'message' && next.role === 'assistant'))) out.push(`#${i}: reasoning item without its required following item`);
     }
   });
