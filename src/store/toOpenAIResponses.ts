@@ -5,7 +5,8 @@ import { turnPieces } from './turnPieces';
  * The OpenAI Responses API shape of a history: flat `input` items in stream order — a turn's
  * `reasoning` items before the message or `function_call` items that followed them (the API
  * rejects a reasoning item without its following item), each `function_call` matched by its
- * `function_call_output` once the turn's items are out.
+ * `function_call_output` once the turn's items are out. Of two reasoning items in a row only the
+ * second goes: the first one's following item is not in the store.
  */
 
 /** A summary part of an OpenAI Responses `reasoning` item. */
@@ -29,6 +30,9 @@ export function toOpenAIResponses(turns: readonly Turn[]): OpenAIResponsesInputI
       else if (piece.type === 'call') out.push({ type: 'function_call', call_id: piece.call.id, name: piece.call.name, arguments: piece.call.arguments });
       else if (piece.part.type === 'openai-reasoning') {
         const summary = piece.part.summary.map((summaryText): OpenAIResponsesReasoningSummary => ({ type: 'summary_text', text: summaryText }));
+        // Two in a row: the first one's following item was one the store does not keep (a built-in
+        // tool's call, e.g. web search). Sent without it, the API rejects the request.
+        if (out.at(-1)?.type === 'reasoning') out.pop();
         // The id either way; `encrypted_content` is what lets a `store: false` request use it.
         out.push(
           piece.part.encryptedContent === undefined

@@ -24,7 +24,8 @@ export function turnReasoning(message: Message, modelText: string, sentCallPosit
     if (part.type === 'openai-reasoning' && !part.id) continue;
     const textOffset = Math.min(Math.max(0, part.textOffset), modelText.length);
     const callsBefore = sentCallPositions.filter((position) => position < part.toolCallsBefore).length;
-    const followed = modelText.slice(textOffset).trim() !== '' || callsBefore < sentCallPositions.length || Boolean(refusal);
+    // A refusal is sent as content only in place of text (the writers), so it follows only then.
+    const followed = modelText.slice(textOffset).trim() !== '' || callsBefore < sentCallPositions.length || (Boolean(refusal) && modelText === '');
     if (!followed) continue;
     const { textOffset: _offset, toolCallsBefore: _calls, ...block } = part;
     placed.push({ ...block, textOffset, callsBefore });

@@ -37,6 +37,9 @@ export function responses(responseId: string) {
   const ev = (event: string, data: Record<string, unknown>) => sse(event, { ...data, sequence_number: seq++ });
   const response = (status: string) => ({ id: responseId, object: 'response', status, model: 'o4-mini-2025-04-16', output: [], usage: null });
   return {
+    /** Any event, numbered; `skip()` takes an output index for an item written with it. */
+    raw: ev,
+    skip: () => output++,
     start: () => ev('response.created', { response: response('in_progress') }),
     /** A reasoning item; `done: false` leaves it open (a Stop mid-reasoning). */
     reasoning(id: string, summary: string[], encrypted: string | null, done = true) {
@@ -85,4 +88,10 @@ export function chat(id: string) {
       args.map((piece) => chunk({ tool_calls: [{ index, function: { arguments: piece } }] })).join(''),
     end: (finish: 'stop' | 'tool_calls') => chunk({}, finish) + 'data: [DONE]\n\n',
   };
+}
+
+/** A built-in tool's call item in a Responses stream (web search): the store keeps nothing of it. */
+export function webSearchCall(r: { raw(event: string, data: Record<string, unknown>): string }, id: string, outputIndex: number): string {
+  const item = { id, type: 'web_search_call', status: 'completed', action: { type: 'search', query: 'time in Lyon' } };
+  return r.raw('response.output_item.added', { output_index: outputIndex, item: { ...item, status: 'in_progress' } }) + r.raw('response.output_item.done', { output_index: outputIndex, item });
 }

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CANCELLED_TOOL_RESULT, DEFAULT_STOPPED_NOTE, STOPPED_TOOL_RESULT, toModelMessages, type Message, type ToModelMessagesOptions } from '../../src/store';
 import { FIXTURES_DIR } from '../helpers/fixtures';
 import { startHistoryRun, type HistoryRun } from '../helpers/historyRun';
-import { anthropic } from '../helpers/historyStreams';
+import { anthropic, responses, webSearchCall } from '../helpers/historyStreams';
 import { callId, playScenario, SCENARIOS, type ScenarioName } from '../helpers/historyScenarios';
 import { anthropicViolations, chatViolations, responsesViolations } from '../helpers/providerRules';
 
@@ -199,6 +199,25 @@ describe("'openai-responses': reasoning items", () => {
         ],
         encrypted_content: 'gAAAAABoFXb6ZW5jcnlwdGVkLXJlYXNvbmluZy1ub3QtcmVhbA==',
       });
+      expect(responsesViolations(out)).toEqual([]);
+    } finally {
+      await run.close();
+    }
+  });
+
+  it('of two reasoning items around a built-in tool call (web search, not stored), only the second goes', async () => {
+    const run = await startHistoryRun('openai-responses');
+    try {
+      run.user('What time is it in Lyon?');
+      const r = responses('resp_ws');
+      const bytes = r.start() + r.reasoning('rs_search', ['Search it.'], 'enc-search') + webSearchCall(r, 'ws_1', r.skip()) + r.reasoning('rs_answer', ['Found it.'], 'enc-answer') + r.message('msg_ws', 'It is 10:42.') + r.end();
+      await run.step(bytes);
+      expect(run.history()[1]!.reasoningParts!.map((p) => p.type === 'openai-reasoning' && p.id)).toEqual(['rs_search', 'rs_answer']);
+      const out = toModelMessages(run.history(), { format: 'openai-responses' });
+      expect(out.slice(1)).toEqual([
+        { type: 'reasoning', id: 'rs_answer', summary: [{ type: 'summary_text', text: 'Found it.' }], encrypted_content: 'enc-answer' },
+        { type: 'message', role: 'assistant', content: 'It is 10:42.' },
+      ]);
       expect(responsesViolations(out)).toEqual([]);
     } finally {
       await run.close();
