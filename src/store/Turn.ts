@@ -15,5 +15,8 @@ export type SendableCall = { id: string; name: string; arguments: string; input:
  */
 export type TurnReasoning = ReasoningBlock & { textOffset: number; callsBefore: number };
 
-/** A message reduced to what every format needs. `refusal`: the model's refusal text (OpenAI), when it refused. */
+/**
+ * A message reduced to what every format needs. `refusal`: the model's refusal text, for Chat only
+ * (its own request field); for the other formats a refusal is already the `text` when there is no other.
+ */
 export type Turn = { role: 'user' | 'assistant'; text: string; calls: SendableCall[]; reasoning: TurnReasoning[]; refusal?: string };

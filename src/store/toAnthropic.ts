@@ -23,8 +23,7 @@ export type AnthropicMessage = { role: 'user' | 'assistant'; content: AnthropicC
 /** An assistant turn's blocks in stream order; text without trailing whitespace. */
 function assistantBlocks(turn: Turn): AnthropicContentBlock[] {
   const blocks: AnthropicContentBlock[] = [];
-  const pieces = turnPieces(turn.text || !turn.refusal ? turn : { ...turn, text: turn.refusal });
-  for (const piece of pieces) {
+  for (const piece of turnPieces(turn)) {
     // A final assistant turn is a prefill, which may not end in whitespace.
     if (piece.type === 'text') blocks.push({ type: 'text', text: piece.text.trimEnd() });
     else if (piece.type === 'call') blocks.push({ type: 'tool_use', id: piece.call.id, name: piece.call.name, input: piece.call.input });

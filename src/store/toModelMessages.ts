@@ -189,10 +189,13 @@ function toTurn(message: Message, options: Resolved): Turn | null {
     positions.push(position);
   }
 
-  const modelText = isBlank(message.text) ? '' : message.text;
-  const refusal = message.refusal && !isBlank(message.refusal) ? message.refusal : undefined;
+  // Only Chat has a request field for a refusal; elsewhere it is the answer's text when there is no other.
+  const refused = message.refusal && !isBlank(message.refusal) ? message.refusal : '';
+  const chat = (options.format ?? 'openai-chat') === 'openai-chat';
+  const modelText = isBlank(message.text) ? (chat ? '' : refused) : message.text;
+  const refusal = chat ? refused : '';
   // Placed against the model's own text: the note below is ours, no reasoning block precedes it.
-  const reasoning = options.reasoning === false ? [] : turnReasoning(message, modelText, positions, refusal);
+  const reasoning = options.reasoning === false ? [] : turnReasoning(message, modelText, positions);
   let text = modelText;
   const note = stopped ? noteText(options.incomplete.note) : null;
   if (note) text = text ? `${text.trimEnd()}\n\n${note}` : note;

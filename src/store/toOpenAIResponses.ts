@@ -23,9 +23,7 @@ export type OpenAIResponsesInputItem =
 export function toOpenAIResponses(turns: readonly Turn[]): OpenAIResponsesInputItem[] {
   const out: OpenAIResponsesInputItem[] = [];
   for (const turn of turns) {
-    // No request field takes a refusal: it goes back as the answer's text when there is no other.
-    const text = turn.text || turn.refusal || '';
-    for (const piece of turnPieces(text === turn.text ? turn : { ...turn, text })) {
+    for (const piece of turnPieces(turn)) {
       if (piece.type === 'text') out.push({ type: 'message', role: turn.role, content: piece.text });
       else if (piece.type === 'call') out.push({ type: 'function_call', call_id: piece.call.id, name: piece.call.name, arguments: piece.call.arguments });
       else if (piece.part.type === 'openai-reasoning') {

@@ -260,6 +260,11 @@ describe('refusals', () => {
     expect(history[1]!.text).toBe('');
     expect(toModelMessages(history, { format: 'openai-responses' })[1]).toEqual({ type: 'message', role: 'assistant', content: refusal });
     expect(toModelMessages(history, { format: 'anthropic' })[1]).toEqual({ role: 'assistant', content: [{ type: 'text', text: refusal }] });
+    // Stopped, with the note: the refusal stays the answer, the note follows it.
+    const stopped = history.map((m, i) => (i === 1 ? { ...m, status: 'incomplete' as const, incomplete: { reason: 'cancelled' as const } } : m));
+    const withNote = `${refusal}\n\n${DEFAULT_STOPPED_NOTE}`;
+    expect(toModelMessages(stopped, { format: 'openai-responses', incomplete: { note: true } })[1]).toEqual({ type: 'message', role: 'assistant', content: withNote });
+    expect(toModelMessages(stopped, { format: 'openai-chat', incomplete: { note: true } })[1]).toEqual({ role: 'assistant', content: DEFAULT_STOPPED_NOTE, refusal });
   });
 });
 
