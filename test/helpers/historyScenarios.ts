@@ -123,9 +123,11 @@ export const SCENARIOS: Record<ScenarioName, Scenario> = {
     run.stopBetweenSteps(step);
     run.user('Never mind.');
   },
+  // The user writes while a call waits for approval (another lane): the call has no result yet.
   'awaiting approval (not stopped)': async (run, wire) => {
     const step = await firstStep(run, wire);
     run.execute(step, callId(wire.protocol, 0), { state: 'awaiting-approval' });
+    run.user('Actually, what about Paris?');
   },
   'stopped awaiting approval': async (run, wire) => {
     const step = await firstStep(run, wire);
@@ -155,6 +157,7 @@ export const SCENARIOS: Record<ScenarioName, Scenario> = {
     const step = await firstStep(run, wire);
     run.execute(step, callId(wire.protocol, 0), { state: 'denied', reason: 'Not now' });
     await run.step(wire.answerStep(1, "All right, I won't check."));
+    run.user('OK, guess then.');
   },
 };
 

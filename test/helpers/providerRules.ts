@@ -8,7 +8,7 @@
 // their signature; in a tool loop the final assistant message starts with a thinking block) and the
 // Messages API (roles alternate starting with user; every tool_use answered by a tool_result in the
 // next user message, tool_result blocks first; no empty text; a final assistant message may not end
-// in whitespace). OpenAI Responses: every function_call matched by a function_call_output; a
+// in whitespace; with extended thinking, no final assistant message at all: no prefill). OpenAI Responses: every function_call matched by a function_call_output; a
 // reasoning item must be followed by the item it produced ("Item 'rs_…' of type 'reasoning' was
 // provided without its required following item"); reasoning summary parts are summary_text. OpenAI
 // Chat: an assistant message with tool_calls is followed by one tool message per call, and tool
@@ -58,6 +58,8 @@ export function anthropicViolations(messages: readonly Loose[], options: { think
   const loop = last?.role === 'user' && last.content?.length > 0 && last.content.every((b: Loose) => b.type === 'tool_result');
   const first = messages.at(-2)?.content?.[0];
   if (options.thinking && loop && first?.type !== 'thinking' && first?.type !== 'redacted_thinking') out.push('tool loop: the assistant message does not start with a thinking block');
+  // "Prefilling is only available for non-extended thinking modes."
+  if (options.thinking && last?.role === 'assistant') out.push('extended thinking: the history ends with an assistant message (a prefill)');
   return out;
 }
 

@@ -43,6 +43,7 @@ describe('anthropicViolations', () => {
     ['duplicate tool_use', (m) => (m[1].content.push(m[1].content[2]), m), 'duplicate tool_use id'],
     ['tool_use last, unanswered', (m) => m.slice(0, 2), 'tool_use without a following user message'],
     ['tool loop without thinking first', (m) => (m[1].content.shift(), m), 'tool loop: the assistant message does not start with a thinking block'],
+    ['a prefill under extended thinking', (m) => [...m, { role: 'assistant', content: [{ type: 'text', text: 'It is' }] }], 'ends with an assistant message'],
     ['final assistant text ending in whitespace', (m) => m.slice(0, 2).map((x: Loose, i: number) => (i === 1 ? { role: 'assistant', content: [{ type: 'text', text: 'Hi ' }] } : x)), 'final assistant text ends in whitespace'],
   ];
   it.each(breaks)('catches: %s', (_name, mutate, expected) => {
@@ -57,6 +58,7 @@ describe('anthropicViolations', () => {
     const finished = clone(anthropicDone);
     finished[3].content.shift();
     expect(anthropicViolations(finished, { thinking: true })).toEqual([]);
+    expect(anthropicViolations(anthropicDone.slice(0, 4), { thinking: false })).toEqual([]);
   });
 });
 
