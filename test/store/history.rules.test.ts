@@ -97,6 +97,29 @@ describe("'anthropic': thinking blocks", () => {
     }
   });
 
+  it('interleaved thinking (between tool calls) goes back between them, each call answered', async () => {
+    const run = await startHistoryRun('anthropic');
+    try {
+      run.user('Time in Lyon and Tokyo?');
+      const bytes =
+        anthropic.start('msg_i') +
+        anthropic.thinking(0, ['Lyon first.'], 'sig-a') +
+        anthropic.toolUse(1, 'toolu_a', 'get_time', ['{"city":"Lyon"}']) +
+        anthropic.thinking(2, ['Now Tokyo.'], 'sig-b') +
+        anthropic.text(3, 'And Tokyo.') +
+        anthropic.toolUse(4, 'toolu_b', 'get_time', ['{"city":"Tokyo"}']) +
+        anthropic.end('tool_use');
+      const step = await run.step(bytes);
+      run.execute(step, 'toolu_a', { state: 'done', result: '10:42' });
+      run.execute(step, 'toolu_b', { state: 'done', result: '17:42' });
+      const out = toModelMessages(run.history(), { format: 'anthropic' });
+      expect(out[1]!.content.map((b) => (b.type === 'thinking' ? b.signature : b.type === 'tool_use' ? b.id : b.type))).toEqual(['sig-a', 'toolu_a', 'sig-b', 'text', 'toolu_b']);
+      expect(anthropicViolations(out, { thinking: true })).toEqual([]);
+    } finally {
+      await run.close();
+    }
+  });
+
   it('every thinking block sent is a stored one, unmodified and in stream order', async () => {
     for (const name of NAMES) {
       const history = await playScenario('anthropic', name);
