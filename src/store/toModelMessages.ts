@@ -195,7 +195,7 @@ function toTurn(message: Message, options: Resolved): Turn | null {
   const modelText = isBlank(message.text) ? (chat ? '' : refused) : message.text;
   const refusal = chat ? refused : '';
   // Placed against the model's own text: the note below is ours, no reasoning block precedes it.
-  const reasoning = options.reasoning === false ? [] : turnReasoning(message, modelText, positions);
+  const reasoning = options.reasoning === false || chat ? [] : turnReasoning(message, modelText, positions, options.format === 'anthropic' ? 'anthropic' : 'openai');
   let text = modelText;
   const note = stopped ? noteText(options.incomplete.note) : null;
   if (note) text = text ? `${text.trimEnd()}\n\n${note}` : note;

@@ -14,13 +14,16 @@ import type { Message } from './types';
  *   ("was provided without its required following item"), and an Anthropic assistant message of
  *   thinking alone is no answer (the API strips earlier turns' thinking, which would leave it empty).
  *
- * `modelText`: the text sent for the model's answer (without the stopped note).
+ * `modelText`: the text sent for the model's answer (without the stopped note). `provider`: whose
+ * blocks to send (Anthropic thinking and redacted thinking, or OpenAI Responses reasoning items).
  * `sentCallPositions` are the message-level indexes (in `message.toolCalls`) of the calls sent, in order.
  */
-export function turnReasoning(message: Message, modelText: string, sentCallPositions: readonly number[]): TurnReasoning[] {
+export function turnReasoning(message: Message, modelText: string, sentCallPositions: readonly number[], provider: 'anthropic' | 'openai'): TurnReasoning[] {
   const parts = message.reasoningParts ?? [];
   const placed: TurnReasoning[] = [];
   for (const part of parts) {
+    // Only the provider's own kind: another's (a conversation that changed provider) cannot be sent.
+    if ((part.type === 'openai-reasoning') !== (provider === 'openai')) continue;
     if (part.type === 'thinking' && !part.signature) continue;
     if (part.type === 'openai-reasoning' && !part.id) continue;
     const textOffset = Math.min(Math.max(0, part.textOffset), modelText.length);

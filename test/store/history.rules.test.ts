@@ -120,6 +120,23 @@ describe("'anthropic': thinking blocks", () => {
     }
   });
 
+  it("thinking mid-text splits the text around it; another provider's format gets the text whole and no reasoning", async () => {
+    const run = await startHistoryRun('anthropic');
+    try {
+      run.user('Hi');
+      await run.step(anthropic.start('msg_m') + anthropic.text(0, 'Part one. ') + anthropic.thinking(1, ['Go on.'], 'sig-m') + anthropic.text(2, 'Part two.') + anthropic.end('end_turn'));
+      run.user('And?');
+      expect(toModelMessages(run.history(), { format: 'anthropic' })[1]!.content).toEqual([
+        { type: 'text', text: 'Part one.' },
+        { type: 'thinking', thinking: 'Go on.', signature: 'sig-m' },
+        { type: 'text', text: 'Part two.' },
+      ]);
+      expect(toModelMessages(run.history(), { format: 'openai-responses' })[1]).toEqual({ type: 'message', role: 'assistant', content: 'Part one. Part two.' });
+    } finally {
+      await run.close();
+    }
+  });
+
   it('every thinking block sent is a stored one, unmodified and in stream order', async () => {
     for (const name of NAMES) {
       const history = await playScenario('anthropic', name);
