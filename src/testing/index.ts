@@ -9,4 +9,7 @@ export type { MockModelServer } from './MockModelServer';
 export type { MockModelServerOptions, MockModelFaults, MockCancelFault, MockScript } from './MockModelServerOptions';
 export type { MockStreamRequest, MockCancelRequest } from './createRecorder';
 export { tokenize, DEFAULT_FAKE_SCRIPT, type FakeModelScript, type FakeModelRun } from '../server/fakeModel/createFakeModel';
+export { createToolLoopScript, type ToolLoopStep } from '../server/fakeModel/createToolLoopScript';
+export { readToolHistory, type ToolHistory, type ToolHistoryResult } from '../server/fakeModel/readToolHistory';
+export { TOOL_LOOP_FAKE_STEPS } from '../server/fakeModel/toolLoopFakeSteps';
 export type { Protocol } from '../core/types';

@@ -3,6 +3,7 @@ import { createToolLoopScript, readToolHistory, TOOL_LOOP_FAKE_STEPS } from '../
 import { createMessageStore, getConversationMessages, toModelMessages, type ModelMessageFormat } from '../../src/store/index';
 import { createTurnController } from '../../src/turns/createTurnController';
 import type { RunCancel, TurnOptions } from '../../src/turns/types';
+import * as kit from '../../src/testing/index';
 import { startToolServer } from '../turns/toolServer';
 
 // The demo's two-step tool run (TOOL_LOOP_FAKE_STEPS) against a real local server: the fake model
@@ -91,6 +92,33 @@ describe('the demo tool run over the scripted fake model', () => {
       expect(deleteFile).toHaveBeenCalledTimes(1);
     });
   }
+});
+
+describe('with the testing kit', () => {
+  it('react-model-stream/testing: createMockModelServer({ script: ({ body }) => answer(body) }) plays the same run (deny without a reason)', async () => {
+    const play = kit.createToolLoopScript(kit.TOOL_LOOP_FAKE_STEPS);
+    const mock = kit.createMockModelServer({ script: ({ body }) => play(body) });
+    const store = createMessageStore();
+    const { tools, deleteFile } = demoTools();
+    const controller = createTurnController<string, string>(
+      {
+        api: mock.api,
+        cancelApi: mock.cancelApi,
+        fetch: mock.fetch,
+        store,
+        tools,
+        body: (input, { messages, step }) => ({ messages: [...toModelMessages(messages), ...(step === 1 ? [{ role: 'user', content: input }] : [])] }),
+      },
+      runCancel,
+    );
+    const done = controller.start('Weather, and tidy up', 'c');
+    const deletion = () => getConversationMessages(store.getState(), 'default')[1]?.toolCalls.find((c) => c.name === 'delete_file');
+    await vi.waitFor(() => expect(deletion()?.execution).toEqual({ state: 'awaiting-approval' }), WAIT);
+    controller.get()!.run!.settle(deletion()!.id, { state: 'denied' });
+    expect((await done).text).toBe('It is 21 °C and sunny in Genève. You denied deleting reports/old-draft.txt, so I left it where it is.');
+    expect(mock.requests).toHaveLength(2);
+    expect(deleteFile).not.toHaveBeenCalled();
+  });
 });
 
 describe('a Stop at each point of the demo run ends it (real server)', () => {
