@@ -32,6 +32,9 @@ export type {
   ResumeLogLimits,
   ResumeLogEnd,
 } from './types';
+export { createToolLoopScript, type ToolLoopStep } from './fakeModel/createToolLoopScript';
+export { readToolHistory, type ToolHistory, type ToolHistoryResult } from './fakeModel/readToolHistory';
+export { TOOL_LOOP_FAKE_STEPS } from './fakeModel/toolLoopFakeSteps';
 export {
   createFakeModel,
   tokenize,
@@ -41,7 +44,4 @@ export {
   type FakeModelRun,
   type FakeModelScript,
 } from './fakeModel/createFakeModel';
-export { createToolLoopScript, type ToolLoopStep } from './fakeModel/createToolLoopScript';
-export { readToolHistory, type ToolHistory, type ToolHistoryResult } from './fakeModel/readToolHistory';
-export { TOOL_LOOP_FAKE_STEPS } from './fakeModel/toolLoopFakeSteps';
 export { createWireEncoder, type WireEncoder, type WireEncoderOptions } from './fakeModel/createWireEncoder';
