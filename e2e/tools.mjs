@@ -60,9 +60,13 @@ async function startRun(page) {
 const call = (page, name) => page.locator(`[data-testid="loop-call"][data-name="${name}"]`);
 const status = (page) => page.getByTestId('loop-status').getAttribute('data-status');
 
-/** The end state every Stop of the run leaves: the step's message incomplete / cancelled, no step 2 reached the server. */
-async function assertStoppedInStep1(page, before) {
+/**
+ * The end state every Stop of the run leaves: the step's message incomplete / cancelled, no step 2
+ * reached the server. Returns the ms from `clicked` to the status `incomplete` (as polled).
+ */
+async function assertStoppedInStep1(page, before, clicked) {
   await page.locator('[data-testid="loop-status"][data-status="incomplete"]').waitFor({ timeout: 5_000 });
+  const endedMs = Date.now() - clicked;
   const badge = page.getByTestId('loop-incomplete');
   assert.equal(await badge.getAttribute('data-reason'), 'cancelled');
   assert.equal(await badge.getAttribute('data-server-confirmed'), 'false');
@@ -77,6 +81,7 @@ async function assertStoppedInStep1(page, before) {
     'the server saw step 1 only',
   );
   assert.equal(await page.getByTestId('loop-assistant').count(), 1, 'still one step');
+  return endedMs;
 }
 
 test('(a) Allow: the two-step run completes; step 2’s request carried both tool results', async (t) => {
@@ -122,12 +127,12 @@ test('(b) Stop while delete_file awaits approval: incomplete / cancelled, the ca
     assert.equal(await status(page), 'tools');
     const clicked = Date.now();
     await page.getByTestId('loop-stop').click();
-    await assertStoppedInStep1(page, before);
+    const endedMs = await assertStoppedInStep1(page, before, clicked);
     assert.equal(await call(page, 'delete_file').getAttribute('data-execution'), 'cancelled');
     assert.equal(await page.getByRole('button', { name: 'Allow delete_file' }).count(), 0, 'no Allow after the Stop');
     assert.equal(await call(page, 'get_weather').getAttribute('data-execution'), 'done', 'the result kept');
     await screenshot(page, 'tools-stopped-awaiting-approval.png');
-    figures.stopAwaitingApproval = { checkedMsAfterStop: Date.now() - clicked };
+    figures.stopAwaitingApproval = { incompleteSeenMs: endedMs };
     t.diagnostic(`stop awaiting approval: ${JSON.stringify(figures.stopAwaitingApproval)}`);
   });
 });
@@ -141,12 +146,12 @@ test('(c) Stop while get_weather runs: its signal aborts, both calls cancelled, 
     await page.getByTestId('loop-stop').click();
     await page.locator('[data-testid="loop-call"][data-name="get_weather"][data-report="aborted"]').waitFor({ timeout: 2_000 });
     const abortedMs = Date.now() - clicked;
-    await assertStoppedInStep1(page, before);
+    const endedMs = await assertStoppedInStep1(page, before, clicked);
     assert.equal(await call(page, 'get_weather').getAttribute('data-execution'), 'cancelled');
     assert.equal(await call(page, 'get_weather').getAttribute('data-report'), 'aborted', 'the tool never finished');
     assert.equal(await call(page, 'delete_file').getAttribute('data-execution'), 'cancelled');
     await screenshot(page, 'tools-stopped-running.png');
-    figures.stopRunning = { signalAbortedSeenMs: abortedMs };
+    figures.stopRunning = { signalAbortedSeenMs: abortedMs, incompleteSeenMs: endedMs };
     t.diagnostic(`stop while running: ${JSON.stringify(figures.stopRunning)}`);
   });
 });
