@@ -109,11 +109,12 @@ export const CompletedTwoStepRun: Story = {
 
 /** Stop while step 1 streams: the stop contract (server confirmed); no tool runs, no step 2. */
 export const StopWhileStreaming: Story = {
-  args: { tokensPerSecond: 10 },
+  // Slow, so that the Stop lands mid-stream even on a loaded machine.
+  args: { tokensPerSecond: 5 },
   play: async ({ canvasElement }) => {
     const page = ui(canvasElement);
     const before = await ask(page);
-    await waitFor(() => expect(page.stepText(1).length).toBeGreaterThan(10), WAIT);
+    await waitFor(() => expect(page.stepText(1).length).toBeGreaterThan(5), WAIT);
     await userEvent.click(page.stop());
     await stoppedInStep1(page, before, true);
     await expect(page.report('get_weather')).toBeNull();
@@ -171,7 +172,7 @@ export const StopWhileStep2Streams: Story = {
     const page = ui(canvasElement);
     const before = await ask(page);
     await userEvent.click(await page.allow());
-    await waitFor(() => expect(page.stepText(2).length).toBeGreaterThan(5), WAIT);
+    await waitFor(() => expect(page.stepText(2).length).toBeGreaterThan(0), WAIT);
     await userEvent.click(page.stop());
     await waitFor(() => expect(page.status()).toBe('incomplete'), WAIT);
     await expect(page.incomplete()).toHaveAttribute('data-server-confirmed', 'true');

@@ -165,7 +165,7 @@ describe('a Stop at each point of the demo run ends it (real server)', () => {
   });
 
   it('while step 2 streams: the stop contract on step 2 (server confirmed), step 1 and its results kept, no step 3', async () => {
-    const { controller, call, assistants, requests } = await setup('anthropic', { step2IntervalMs: 40 });
+    const { controller, call, assistants, requests } = await setup('anthropic', { step2IntervalMs: 100 });
     const done = controller.start('Weather, and tidy up', 'c');
     await awaitingApproval(call);
     controller.get()!.run!.approve(call('delete_file')!.id);
