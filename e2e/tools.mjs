@@ -6,7 +6,8 @@
 // read from its history):
 //   (a) Allow → the run completes in two steps; step 2's request carried both results;
 //   (b) Stop while delete_file awaits approval → incomplete / cancelled, the call cancelled, no step 2;
-//   (c) Stop while get_weather runs → its signal aborted (the tool reports it), no step 2.
+//   (c) Stop while get_weather runs → its signal aborted (the tool reports it), no step 2;
+//   (d) Stop while step 1 streams → the server confirmed, the model stopped; (e) Stop between steps.
 // Figures: e2e/screenshots/tools-results.json.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -49,9 +50,9 @@ after(async () => {
 /** The tool-run requests the server saw so far. */
 const toolRequests = async () => (await serverDebug(server.url)).toolRequests;
 
-/** Opens the panel (the fake model at 60 tokens/s) and starts a run; returns the requests seen before it. */
-async function startRun(page) {
-  await page.goto(`${server.url}?tools=1&tps=60`);
+/** Opens the panel (the fake model at `tps` tokens/s) and starts a run; returns the requests seen before it. */
+async function startRun(page, tps = 60) {
+  await page.goto(`${server.url}?tools=1&tps=${tps}`);
   const before = (await toolRequests()).length;
   await page.getByTestId('loop-send').click();
   return before;
@@ -64,12 +65,12 @@ const status = (page) => page.getByTestId('loop-status').getAttribute('data-stat
  * The end state every Stop of the run leaves: the step's message incomplete / cancelled, no step 2
  * reached the server. Returns the ms from `clicked` to the status `incomplete` (as polled).
  */
-async function assertStoppedInStep1(page, before, clicked) {
+async function assertStoppedInStep1(page, before, clicked, serverConfirmed = false) {
   await page.locator('[data-testid="loop-status"][data-status="incomplete"]').waitFor({ timeout: 5_000 });
   const endedMs = Date.now() - clicked;
   const badge = page.getByTestId('loop-incomplete');
   assert.equal(await badge.getAttribute('data-reason'), 'cancelled');
-  assert.equal(await badge.getAttribute('data-server-confirmed'), 'false');
+  assert.equal(await badge.getAttribute('data-server-confirmed'), String(serverConfirmed));
   assert.equal(await page.getByTestId('loop-assistant').count(), 1, 'one step shown');
   assert.equal(await page.getByTestId('loop-stop').isDisabled(), true, 'Stop disabled once the run ended');
   // Longer than get_weather's 1.5 s: a tool left running would have finished and a step 2 started by now.
@@ -153,5 +154,38 @@ test('(c) Stop while get_weather runs: its signal aborts, both calls cancelled, 
     await screenshot(page, 'tools-stopped-running.png');
     figures.stopRunning = { signalAbortedSeenMs: abortedMs, incompleteSeenMs: endedMs };
     t.diagnostic(`stop while running: ${JSON.stringify(figures.stopRunning)}`);
+  });
+});
+
+test('(d) Stop while step 1 streams: the stop contract (the server confirmed, the model stopped), no tool ran, no step 2', async (t) => {
+  await inPage('tools-stop-streaming', async ({ page }) => {
+    // 5 tokens/s: the Stop lands mid-text even on a loaded machine.
+    const before = await startRun(page, 5);
+    await page.waitForFunction(() => (document.querySelector('[data-testid="loop-assistant"] [data-testid="loop-text"]')?.textContent ?? '').length > 5, null, { timeout: 10_000 });
+    const clicked = Date.now();
+    await page.getByTestId('loop-stop').click();
+    const endedMs = await assertStoppedInStep1(page, before, clicked, true);
+    assert.equal(await page.locator('[data-testid="loop-call"][data-report]').count(), 0, 'no tool ran');
+    const [request] = (await toolRequests()).slice(before);
+    const { streams } = await serverDebug(server.url);
+    const stream = streams.find((s) => s.streamId === request.streamId);
+    assert.equal(stream.cancelStatus, 200, 'the cancel endpoint confirmed');
+    assert.ok(stream.tokensAfterCancel <= 1, `tokens after the cancel: ${stream.tokensAfterCancel}`);
+    figures.stopStreaming = { incompleteSeenMs: endedMs, tokensAfterCancel: stream.tokensAfterCancel };
+    t.diagnostic(`stop while streaming: ${JSON.stringify(figures.stopStreaming)}`);
+  });
+});
+
+test('(e) Stop between steps ("Deny and stop at once"): the denial kept, no step 2', async (t) => {
+  await inPage('tools-stop-between', async ({ page }) => {
+    const before = await startRun(page);
+    await page.locator('[data-testid="loop-call"][data-name="get_weather"][data-execution="done"]').waitFor({ timeout: 10_000 });
+    const clicked = Date.now();
+    await page.getByRole('button', { name: 'Deny and stop at once' }).click();
+    const endedMs = await assertStoppedInStep1(page, before, clicked);
+    assert.equal(await call(page, 'delete_file').getAttribute('data-execution'), 'denied');
+    assert.equal(await call(page, 'get_weather').getAttribute('data-execution'), 'done');
+    figures.stopBetweenSteps = { incompleteSeenMs: endedMs };
+    t.diagnostic(`stop between steps: ${JSON.stringify(figures.stopBetweenSteps)}`);
   });
 });
