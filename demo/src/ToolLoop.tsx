@@ -3,7 +3,7 @@ import { useStore } from 'zustand';
 import { StopButton, useModelStream, type Protocol } from '../../src/index';
 import { createMessageStore, getConversationMessages, toModelMessages, type Message, type ModelMessageFormat } from '../../src/store/index';
 import { createDemoTools, type ToolReport } from './createDemoTools';
-import { ToolCallRow } from './ToolCallRow';
+import { ToolLoopMessage } from './ToolLoopMessage';
 
 export type ToolLoopProps = {
   /** The route that answers with the scripted tool run (demo/api.ts `toolChat`, or the stories' MSW handler). */
@@ -77,42 +77,7 @@ export function ToolLoop({ api, cancelApi, protocol = 'ai-sdk', tokensPerSecond 
       <ol className="tool-loop-messages">
         {messages.map((m) => {
           step = m.role === 'user' ? 0 : step + 1;
-          const others = (id: string) => m.toolCalls.filter((c) => c.id !== id);
-          return (
-            <li key={m.id} className={`message message-${m.role}`} data-testid={`loop-${m.role}`} data-step={m.role === 'assistant' ? step : undefined} data-status={m.status}>
-              <strong>{m.role === 'user' ? 'You' : `Model · step ${step}`}</strong> <span className="badge">{m.status}</span>{' '}
-              {m.incomplete && (
-                <span className={`badge badge-${m.incomplete.reason}`} data-testid="loop-incomplete" data-reason={m.incomplete.reason} data-server-confirmed={String(m.incomplete.serverConfirmed ?? false)}>
-                  {m.incomplete.reason} · server {m.incomplete.serverConfirmed ? 'confirmed' : 'did not confirm'}
-                </span>
-              )}
-              <p className="text" data-testid="loop-text">
-                {m.text}
-              </p>
-              {m.toolCalls.length > 0 && (
-                <ul className="tool-run-calls">
-                  {m.toolCalls.map((call) => (
-                    <ToolCallRow
-                      key={call.id}
-                      call={call}
-                      report={reports[call.id]}
-                      onAllow={() => chat.approveToolCall(call.id)}
-                      onDeny={() => chat.denyToolCall(call.id, 'Keep my draft')}
-                      onDenyAndStop={
-                        // Offered once the other calls have their results: the deny is then the last one.
-                        others(call.id).every((c) => ['done', 'error', 'denied'].includes(c.execution?.state ?? ''))
-                          ? () => {
-                              chat.denyToolCall(call.id, 'Keep my draft');
-                              void chat.stop();
-                            }
-                          : undefined
-                      }
-                    />
-                  ))}
-                </ul>
-              )}
-            </li>
-          );
+          return <ToolLoopMessage key={m.id} message={m} step={step} reports={reports} actions={chat} />;
         })}
       </ol>
     </div>
