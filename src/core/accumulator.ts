@@ -42,7 +42,7 @@ export type Accumulator = {
   apply(event: StreamEvent): void;
   /**
    * Freezes the visible content at `shown` (e.g. the last message shown): `message()` keeps its text,
-   * reasoning and tool calls, so that what the user saw when they pressed Stop is what is kept,
+   * reasoning, tool calls, refusal, annotations and reasoning parts, so that what the user saw when they pressed Stop is what is kept,
    * while ids, usage, finish and errors are still read. Later deltas are still folded in, out of
    * sight, for `thaw()`. A tool call shown `streaming` is `incomplete` after `markUnfinished()`.
    */
@@ -56,6 +56,13 @@ export type Accumulator = {
   /** The normalized snapshot, exactly the shape of `test/fixtures/*.expected.json`. */
   snapshot(): StreamSnapshot;
 };
+
+/**
+ * What a frozen message keeps as it was shown: everything the user sees, and the reasoning blocks
+ * (a signature that came after the last frame signs text the user may not have seen; a history
+ * builder sends only what is kept). Ids, usage and the finish (with its stop sequence) go on.
+ */
+const SHOWN_KEYS = ['text', 'reasoning', 'toolCalls', 'refusal', 'annotations', 'reasoningParts'] as const;
 
 /** An accumulator without `snapshot()` (see `createMessageAccumulator`). */
 export type MessageAccumulator = Omit<Accumulator, 'snapshot'>;
@@ -165,7 +172,7 @@ export function createMessageAccumulator(
     dirty = true;
   });
   /** What the user saw at the stop (see `freeze`); `null` when not frozen. */
-  let shown: Pick<AccumulatedMessage, 'text' | 'reasoning' | 'toolCalls'> | null = null;
+  let shown: Pick<AccumulatedMessage, (typeof SHOWN_KEYS)[number]> | null = null;
   let cachedMessage: AccumulatedMessage | null = null;
 
   return {
@@ -192,7 +199,11 @@ export function createMessageAccumulator(
       if (!dirty && cachedMessage) return cachedMessage;
       // The calls' views are brought up to date even while frozen, as for everything else received.
       draft.toolCalls = calls.list();
-      cachedMessage = Object.freeze(shown ? { ...draft, text: shown.text, reasoning: shown.reasoning, toolCalls: shown.toolCalls } : { ...draft });
+      const next: Draft = { ...draft };
+      // A key the shown message did not have yet (a refusal begun after the frame) is left out.
+      if (shown) for (const key of SHOWN_KEYS) Object.assign(next, { [key]: shown[key] });
+      for (const key of SHOWN_KEYS) if (next[key] === undefined) delete next[key];
+      cachedMessage = Object.freeze(next);
       dirty = false;
       return cachedMessage;
     },
