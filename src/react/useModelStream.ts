@@ -121,6 +121,8 @@ export function useModelStream<Input = string>(options: UseModelStreamOptions<In
     streamId: turn?.session.streamId ?? null,
     responseId: snapshot.responseId,
     addToolResult: (id, result) => turns.get()?.run?.settle(id, { state: 'done', result }),
+    // As a throwing tool's (runTools.ts `runCall`): what the model reads is the message.
+    addToolError: (id, error) => turns.get()?.run?.settle(id, { state: 'error', error: error instanceof Error ? error.message : String(error) }),
     approveToolCall: (id) => turns.get()?.run?.approve(id),
     denyToolCall: (id, reason) => turns.get()?.run?.settle(id, reason === undefined ? { state: 'denied' } : { state: 'denied', reason }),
   };

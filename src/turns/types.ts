@@ -200,7 +200,7 @@ export type ToolRun = {
   status: 'tools' | 'incomplete' | null;
   /** Ends the whole run, wherever it is. Idempotent. */
   stop(): Promise<StopResult>;
-  /** Sets a result of a call of the current step that has none yet (`denied` for a deny). */
-  settle(toolCallId: string, execution: { state: 'done'; result: unknown } | { state: 'denied'; reason?: string }): void;
+  /** Sets a result of a call of the current step that has none yet (`error` for a failure the app reports, `denied` for a deny). */
+  settle(toolCallId: string, execution: { state: 'done'; result: unknown } | { state: 'error'; error: string } | { state: 'denied'; reason?: string }): void;
   approve(toolCallId: string): void;
 };
