@@ -192,6 +192,11 @@ export type Turn<Client = unknown> = Deferred<Message> & {
   run?: ToolRun;
   /** A Stop reached the turn (before its run's module loaded, the run stops as soon as it does). */
   halted?: boolean;
+  /**
+   * A step of a tool run resumed by another page (createResumeTurn): its final message, with what
+   * the run that died with its page left unanswered marked (docs/tools.md, "A reload during a run").
+   */
+  endRun?: (message: Message) => Message;
 };
 
 /** A tool run (docs/tools.md), shared by the turns of its steps. Its status changes are told to the lanes' listeners. */
