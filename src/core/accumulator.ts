@@ -57,13 +57,6 @@ export type Accumulator = {
   snapshot(): StreamSnapshot;
 };
 
-/**
- * What a frozen message keeps as it was shown: everything the user sees, and the reasoning blocks
- * (a signature that came after the last frame signs text the user may not have seen; a history
- * builder sends only what is kept). Ids, usage and the finish (with its stop sequence) go on.
- */
-const SHOWN_KEYS = ['text', 'reasoning', 'toolCalls', 'refusal', 'annotations', 'reasoningParts'] as const;
-
 /** An accumulator without `snapshot()` (see `createMessageAccumulator`). */
 export type MessageAccumulator = Omit<Accumulator, 'snapshot'>;
 
@@ -172,7 +165,7 @@ export function createMessageAccumulator(
     dirty = true;
   });
   /** What the user saw at the stop (see `freeze`); `null` when not frozen. */
-  let shown: Pick<AccumulatedMessage, (typeof SHOWN_KEYS)[number]> | null = null;
+  let shown: AccumulatedMessage | null = null;
   let cachedMessage: AccumulatedMessage | null = null;
 
   return {
@@ -199,11 +192,12 @@ export function createMessageAccumulator(
       if (!dirty && cachedMessage) return cachedMessage;
       // The calls' views are brought up to date even while frozen, as for everything else received.
       draft.toolCalls = calls.list();
-      const next: Draft = { ...draft };
-      // A key the shown message did not have yet (a refusal begun after the frame) is left out.
-      if (shown) for (const key of SHOWN_KEYS) Object.assign(next, { [key]: shown[key] });
-      for (const key of SHOWN_KEYS) if (next[key] === undefined) delete next[key];
-      cachedMessage = Object.freeze(next);
+      // Frozen: what the user sees is the shown message's (and the reasoning blocks: a signature
+      // that came after the last frame signs text the user may not have seen), a key it did not
+      // have yet (a refusal begun after the frame) left out; ids, usage, the finish with its stop
+      // sequence and errors are the draft's.
+      const { text, reasoning, toolCalls, refusal, annotations, reasoningParts, ...read } = draft;
+      cachedMessage = Object.freeze(shown ? { ...shown, ...read } : { ...draft });
       dirty = false;
       return cachedMessage;
     },

@@ -28,8 +28,8 @@ function endRun(store: MessageStore, turn: Turn<unknown>, message: Message): Mes
   if (unanswered.length === 0) return message;
   const { setToolExecution, updateMessage } = store.getState();
   for (const call of unanswered) setToolExecution(message.id, call.id, { state: 'cancelled', reason: 'disconnected' });
-  // Nothing runs any more: a Stop or an action is a no-op.
-  turn.run = { status: 'incomplete', stop: () => Promise.resolve({ serverConfirmed: false }), settle() {}, approve() {} };
+  // Nothing runs any more: a Stop (the ended session's) or an action is a no-op.
+  turn.run = { status: 'incomplete', stop: turn.session.stop, settle() {}, approve() {} };
   return updateMessage(message.id, { status: 'incomplete', incomplete: { reason: 'disconnected' } }) ?? message;
 }
 

@@ -153,7 +153,7 @@ describe('a reload during a tool run', () => {
     const first = await openPage({ weather: weather1 });
     void first.controller.start('weather', 'client');
     await waitFor(() => (first.controller.get()?.session.getSnapshot().message.text.length ?? 0) > 20, 'some text');
-    await sleep(20); // the record is written (lazily loaded module)
+    await waitFor(() => localStorage.getItem('chat:streams') !== null, 'the record is written (a lazily loaded module, under the stream lock)');
     leave(first);
 
     const weather2 = vi.fn(() => 'sunny');
