@@ -42,8 +42,8 @@ export type Accumulator = {
   apply(event: StreamEvent): void;
   /**
    * Freezes the visible content at `shown` (e.g. the last message shown): `message()` keeps its text,
-   * reasoning, tool calls, refusal, annotations and reasoning parts, so that what the user saw when they pressed Stop is what is kept,
-   * while ids, usage, finish and errors are still read. Later deltas are still folded in, out of
+   * reasoning, tool calls, refusal, annotations and reasoning parts, so that what the user saw when
+   * they pressed Stop is what is kept, while ids, usage, finish and errors are still read. Later deltas are still folded in, out of
    * sight, for `thaw()`. A tool call shown `streaming` is `incomplete` after `markUnfinished()`.
    */
   freeze(shown: AccumulatedMessage): void;
