@@ -2,7 +2,7 @@
 // embedded fake model (or a real provider when OPENAI_API_KEY / ANTHROPIC_API_KEY is set).
 // Loaded by demo/server.mjs through Vite, so it runs the TypeScript sources directly.
 import { PROTOCOLS, type Protocol } from '../src/core/index';
-import { createFakeModel, createStreamRegistry, handleCancel, handleModelStream, handleResume, type CancelCorsOptions, type FakeModelRun, type StreamRegistry } from '../src/server/index';
+import { createFakeModel, createStreamRegistry, createToolLoopScript, readToolHistory, TOOL_LOOP_FAKE_STEPS, handleCancel, handleModelStream, handleResume, type CancelCorsOptions, type FakeModelRun, type StreamRegistry } from '../src/server/index';
 import { createRedisStreamRegistry } from '../src/server/redis/index';
 
 /**
@@ -140,6 +140,46 @@ export async function chat(request: Request): Promise<Response> {
   });
 }
 
+/** One request of the tool run (POST /api/tools/chat), as the server read it: for /api/debug and the e2e tests. */
+type ToolRequestInfo = { streamId: string | undefined; step: number; results: { name: string | undefined; output: string }[]; at: number };
+const toolRequests: ToolRequestInfo[] = [];
+/** The fake model's answers for the tool run: step 1 calls the tools, step 2 answers with their results. */
+const toolLoopAnswer = createToolLoopScript(TOOL_LOOP_FAKE_STEPS);
+
+/**
+ * POST /api/tools/chat: one step of the demo's tool run (docs/tools.md). The fake model reads the
+ * history the page sent (`toModelMessages` output, in any of the three shapes) to know the step and
+ * the tool results, as a real model would; the stream is registered like /api/chat's, so the same
+ * cancel endpoint stops it.
+ */
+export async function toolChat(request: Request): Promise<Response> {
+  const streamId = request.headers.get('x-stream-id') ?? undefined;
+  let body: { protocol?: string; tokensPerSecond?: number } = {};
+  try {
+    body = (await request.clone().json()) as typeof body;
+  } catch {
+    // an empty history: step 1
+  }
+  const protocol: Protocol = PROTOCOLS.includes(body.protocol as Protocol) ? (body.protocol as Protocol) : 'ai-sdk';
+  const { step, results } = readToolHistory(body);
+  toolRequests.push({ streamId, step, results: results.map(({ name, output }) => ({ name, output })), at: epoch(performance.now()) });
+  if (toolRequests.length > 200) toolRequests.shift();
+  const info: StreamInfo = { requestAt: epoch(performance.now()), protocol, run: null, cancelArrivedAt: null, cancelStatus: null, closedAt: null, closedBy: null };
+  if (streamId) remember(streamId, info);
+  record(`tool run step ${step} request ${protocol} (${results.length} tool results)`, streamId);
+  const script = toolLoopAnswer(body);
+  const tokensPerSecond = typeof body.tokensPerSecond === 'number' ? body.tokensPerSecond : undefined;
+  return handleModelStream(request, {
+    registry,
+    upstream: (signal) => {
+      signal.addEventListener('abort', () => record('upstream aborted', streamId), { once: true });
+      const upstream = model.stream(signal, { protocol, tokensPerSecond, script });
+      info.run = model.runs[model.runs.length - 1]!;
+      return upstream;
+    },
+  });
+}
+
 /** GET /api/chat/resume?streamId=…: the rest of a stream whose connection dropped (docs/resume.md). */
 export async function resume(request: Request): Promise<Response> {
   const streamId = new URL(request.url).searchParams.get('streamId') ?? undefined;
@@ -194,7 +234,7 @@ export function debug(): unknown {
       tokensAfterCancel: info.cancelArrivedAt === null ? null : tokenTimes.filter((t) => t > info.cancelArrivedAt!).length,
     };
   });
-  return { log: log.slice(-300), streams: list, registrySize: registry.size() };
+  return { log: log.slice(-300), streams: list, toolRequests, registrySize: registry.size() };
 }
 
 export function closeApi() {

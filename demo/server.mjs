@@ -61,6 +61,7 @@ const api = await vite.ssrLoadModule(join(root, 'demo/api.ts'));
 const chat = toNodeHandler((request) => api.chat(request));
 const cancel = toNodeHandler((request) => api.cancel(request));
 const resume = toNodeHandler((request) => api.resume(request));
+const toolChat = toNodeHandler((request) => api.toolChat(request));
 
 /** The open responses of each stream (its first answer and its resumes), for "drop the connection". */
 const openResponses = new Map();
@@ -108,6 +109,12 @@ const server = createServer((req, res) => {
   const path = (req.url ?? '/').split('?')[0];
   if (path === '/api/chat') return handleChat(req, res);
   if (path === '/api/chat/cancel') return cancel(req, res);
+  // The tool run's steps (the "Tool run" panel): the fake model scripted by the history it is sent.
+  if (path === '/api/tools/chat') {
+    const streamId = req.headers['x-stream-id'];
+    res.on('close', () => api.connectionClosed(typeof streamId === 'string' ? streamId : undefined, res.writableFinished ? 'complete' : 'client'));
+    return toolChat(req, res);
+  }
   if (path === '/api/chat/resume') return handleResume(req, res);
   if (path === '/api/chat/drop' && req.method === 'POST') return handleDrop(req, res);
   if (path === '/api/debug' && req.method === 'GET') {

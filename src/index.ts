@@ -55,6 +55,7 @@ export {
   type OpenAIChatMessage,
   type OpenAIChatToolCall,
   type OpenAIResponsesInputItem,
+  type OpenAIResponsesReasoningSummary,
   type AnthropicMessage,
   type AnthropicContentBlock,
 } from './store/toModelMessages';

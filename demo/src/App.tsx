@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { useStore } from 'zustand';
 import { PROTOCOLS, StopButton, useModelStream, type Protocol } from '../../src/index';
 import { createMessageStore, getConversationMessages, type Message, type MessageStoreState } from '../../src/store/index';
+import { ToolLoop } from './ToolLoop';
 
 declare global {
   interface Window {
@@ -16,6 +17,7 @@ declare global {
 // ?protocol=anthropic     initial wire format
 // ?cancelOrigin=same      send cancels to the page's own origin instead of the second one
 // ?lanes=6                open the "Parallel streams" panel with this many lanes preset
+// ?tools=1               open the "Tool run" panel (a two-step run with an approval; docs/tools.md)
 // ?resume=0              no resume: a dropped connection or a reload leaves the answer disconnected
 // ?registry=unshared      send cancels to an endpoint whose registry does not know the streams (as a
 //                         second instance or an Edge isolate with the in-memory registry would):
@@ -31,6 +33,7 @@ const cancelTimeoutMs = numberParam('cancelTimeoutMs');
 const initialTps = numberParam('tps') ?? 20;
 const initialProtocol: Protocol = PROTOCOLS.includes(params.get('protocol') as Protocol) ? (params.get('protocol') as Protocol) : 'ai-sdk';
 const initialLanes = Math.min(8, Math.max(0, Math.round(numberParam('lanes') ?? 0)));
+const toolsOpen = params.get('tools') === '1';
 const cancelPort = window.__DEMO__?.cancelPort;
 const useSeparateCancelOrigin = params.get('cancelOrigin') !== 'same' && typeof cancelPort === 'number';
 /** Over HTTP/1.1 the browser opens at most 6 connections per host: cancels go to a second origin (see demo/server.mjs). */
@@ -370,6 +373,14 @@ export function App() {
           {chat.error && ` · ${chat.error.message}`}
         </p>
         <ParallelStreams settings={{ protocol, tokensPerSecond }} />
+        <details className="parallel" open={toolsOpen} data-testid="tool-run">
+          <summary>Tool run</summary>
+          <p className="note">
+            Two steps: the model calls <code>get_weather</code> (runs 1.5 s here) and <code>delete_file</code> (waits for your
+            Allow or Deny), then answers with the results. Stop stays enabled for the whole run and ends it wherever it is.
+          </p>
+          <ToolLoop api="/api/tools/chat" cancelApi={cancelApi} protocol={protocol} tokensPerSecond={tokensPerSecond} />
+        </details>
       </main>
     </div>
   );

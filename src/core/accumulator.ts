@@ -42,8 +42,8 @@ export type Accumulator = {
   apply(event: StreamEvent): void;
   /**
    * Freezes the visible content at `shown` (e.g. the last message shown): `message()` keeps its text,
-   * reasoning and tool calls, so that what the user saw when they pressed Stop is what is kept,
-   * while ids, usage, finish and errors are still read. Later deltas are still folded in, out of
+   * reasoning, tool calls, refusal, annotations and reasoning parts, so that what the user saw when
+   * they pressed Stop is what is kept, while ids, usage, finish and errors are still read. Later deltas are still folded in, out of
    * sight, for `thaw()`. A tool call shown `streaming` is `incomplete` after `markUnfinished()`.
    */
   freeze(shown: AccumulatedMessage): void;
@@ -165,7 +165,7 @@ export function createMessageAccumulator(
     dirty = true;
   });
   /** What the user saw at the stop (see `freeze`); `null` when not frozen. */
-  let shown: Pick<AccumulatedMessage, 'text' | 'reasoning' | 'toolCalls'> | null = null;
+  let shown: AccumulatedMessage | null = null;
   let cachedMessage: AccumulatedMessage | null = null;
 
   return {
@@ -192,7 +192,12 @@ export function createMessageAccumulator(
       if (!dirty && cachedMessage) return cachedMessage;
       // The calls' views are brought up to date even while frozen, as for everything else received.
       draft.toolCalls = calls.list();
-      cachedMessage = Object.freeze(shown ? { ...draft, text: shown.text, reasoning: shown.reasoning, toolCalls: shown.toolCalls } : { ...draft });
+      // Frozen: what the user sees is the shown message's (and the reasoning blocks: a signature
+      // that came after the last frame signs text the user may not have seen), a key it did not
+      // have yet (a refusal begun after the frame) left out; ids, usage, the finish with its stop
+      // sequence and errors are the draft's.
+      const { text, reasoning, toolCalls, refusal, annotations, reasoningParts, ...read } = draft;
+      cachedMessage = Object.freeze(shown ? { ...shown, ...read } : { ...draft });
       dirty = false;
       return cachedMessage;
     },

@@ -2,6 +2,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { createMessageAccumulator } from '../core/accumulator';
 import { snapshotOf } from '../core/createStreamSession';
+import { toError } from '../core/internal/reportError';
 import { createTurnController } from '../turns/createTurnController';
 import { messageFromSnapshot } from '../turns/messageFromSnapshot';
 import { createMutationCancel } from './createMutationCancel';
@@ -121,6 +122,8 @@ export function useModelStream<Input = string>(options: UseModelStreamOptions<In
     streamId: turn?.session.streamId ?? null,
     responseId: snapshot.responseId,
     addToolResult: (id, result) => turns.get()?.run?.settle(id, { state: 'done', result }),
+    // As a throwing tool's (runTools.ts `runCall`): what the model reads is the message.
+    addToolError: (id, error) => turns.get()?.run?.settle(id, { state: 'error', error: toError(error).message }),
     approveToolCall: (id) => turns.get()?.run?.approve(id),
     denyToolCall: (id, reason) => turns.get()?.run?.settle(id, reason === undefined ? { state: 'denied' } : { state: 'denied', reason }),
   };

@@ -43,6 +43,22 @@ export type UseModelStreamResult<Input = string> = {
    */
   addToolResult: (toolCallId: string, result: unknown) => void;
   /**
+   * Gives a failure as the result of such a call (a UI tool the user could not use, a native call
+   * that threw): stored `{ state: 'error', error }`, as a tool of `tools` that throws, and sent as an
+   * error result (Anthropic `is_error: true`; the other formats "Error: …"). An `Error` gives its
+   * `message`, anything else its `String()`. A no-op where `addToolResult` is one.
+   *
+   * @example
+   * ```ts
+   * try {
+   *   chat.addToolResult(call.id, await takePhoto());
+   * } catch (error) {
+   *   chat.addToolError(call.id, error); // e.g. "Camera permission denied"
+   * }
+   * ```
+   */
+  addToolError: (toolCallId: string, error: unknown) => void;
+  /**
    * Runs a call awaiting approval (`execution.state === 'awaiting-approval'`).
    *
    * @example

@@ -32,6 +32,9 @@ export type {
   ResumeLogLimits,
   ResumeLogEnd,
 } from './types';
+export { createToolLoopScript, type ToolLoopStep } from './fakeModel/createToolLoopScript';
+export { readToolHistory, type ToolHistory, type ToolHistoryResult } from './fakeModel/readToolHistory';
+export { TOOL_LOOP_FAKE_STEPS } from './fakeModel/toolLoopFakeSteps';
 export {
   createFakeModel,
   tokenize,

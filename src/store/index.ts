@@ -17,7 +17,7 @@ export { getConversationMessages } from './getConversationMessages';
 export { messagePatchFromSession } from './messagePatchFromSession';
 export { repairInterruptedMessage, repairInterruptedMessages } from './repairInterruptedMessages';
 export { MessageStoreError, type MessageStoreErrorType } from './MessageStoreError';
-export { toModelMessages, DEFAULT_STOPPED_NOTE, STOPPED_TOOL_RESULT, INTERRUPTED_TOOL_RESULT, MISSING_TOOL_RESULT, DENIED_TOOL_RESULT, CANCELLED_TOOL_RESULT, DISCONNECTED_TOOL_RESULT, type ToModelMessagesOptions, type IncompleteHistoryOptions, type ModelMessageFormat, type OpenAIChatMessage, type OpenAIChatToolCall, type OpenAIResponsesInputItem, type AnthropicMessage, type AnthropicContentBlock } from './toModelMessages';
+export { toModelMessages, DEFAULT_STOPPED_NOTE, STOPPED_TOOL_RESULT, INTERRUPTED_TOOL_RESULT, MISSING_TOOL_RESULT, DENIED_TOOL_RESULT, CANCELLED_TOOL_RESULT, DISCONNECTED_TOOL_RESULT, type ToModelMessagesOptions, type IncompleteHistoryOptions, type ModelMessageFormat, type OpenAIChatMessage, type OpenAIChatToolCall, type OpenAIResponsesInputItem, type OpenAIResponsesReasoningSummary, type AnthropicMessage, type AnthropicContentBlock } from './toModelMessages';
 export type {
   Conversation,
   FinishReason,

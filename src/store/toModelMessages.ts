@@ -1,11 +1,12 @@
 import { type AnthropicContentBlock, type AnthropicMessage, toAnthropic } from './toAnthropic';
 import { type OpenAIChatMessage, type OpenAIChatToolCall, toOpenAIChat } from './toOpenAIChat';
-import { type OpenAIResponsesInputItem, toOpenAIResponses } from './toOpenAIResponses';
+import { type OpenAIResponsesInputItem, type OpenAIResponsesReasoningSummary, toOpenAIResponses } from './toOpenAIResponses';
 import type { SendableCall, Turn } from './Turn';
+import { turnReasoning } from './turnReasoning';
 import type { Message, ToolCall } from './types';
 
 // The provider shapes are public types of this entry (index.ts re-exports them from here).
-export type { AnthropicContentBlock, AnthropicMessage, OpenAIChatMessage, OpenAIChatToolCall, OpenAIResponsesInputItem };
+export type { AnthropicContentBlock, AnthropicMessage, OpenAIChatMessage, OpenAIChatToolCall, OpenAIResponsesInputItem, OpenAIResponsesReasoningSummary };
 
 /*
  * History that providers accept: the store's messages as request messages for OpenAI Chat
@@ -29,8 +30,14 @@ export type { AnthropicContentBlock, AnthropicMessage, OpenAIChatMessage, OpenAI
  *   the note alone (the model still learns it was stopped).
  * - **Empty turns.** Text that is empty or only whitespace is not sent (Anthropic rejects empty
  *   text blocks); a message left with neither text nor tool calls is skipped.
- * - **Reasoning is not sent back.** Providers need their own signed / encrypted reasoning items for
- *   that, which the store does not keep.
+ * - **Reasoning goes back where the format takes it** (`reasoning: false` leaves it out): Anthropic
+ *   `thinking` blocks with their signature and `redacted_thinking` blocks, OpenAI Responses
+ *   `reasoning` items (id, summary, `encrypted_content` when the stream had it), each where the
+ *   stream had it (`reasoningParts`' positions) — Anthropic requires them back unmodified with the
+ *   `tool_use` of a tool loop. Left out: an unsigned thinking block, and a block with nothing sent
+ *   after it (see `turnReasoning`). Chat Completions has no field for reasoning.
+ * - **Refusals** go back as Chat's assistant `refusal`; the other formats have no request field for
+ *   one, so a refusal is the assistant's text there when it has no other.
  * - **Anthropic** gets content blocks, consecutive messages of the same role merged into one (tool
  *   results first, as the API requires), and assistant text without trailing whitespace (a final
  *   assistant turn is a prefill, which may not end in whitespace).
@@ -70,6 +77,11 @@ export type ToModelMessagesOptions = {
    * (`'drop'` / `'close'`, the same as `{ toolCalls }`).
    */
   incomplete?: IncompleteHistoryOptions | 'drop' | 'close';
+  /**
+   * Send the stored reasoning blocks back (Anthropic thinking / redacted thinking, OpenAI Responses
+   * reasoning items) where the format takes them. Default `true`; Chat Completions never gets any.
+   */
+  reasoning?: boolean;
 };
 
 /** The note `incomplete.note: true` appends to an answer the user stopped. */
@@ -154,7 +166,7 @@ function callArguments(call: ToolCall): { arguments: string; input: Record<strin
 type Resolved = ToModelMessagesOptions & { incomplete: IncompleteHistoryOptions };
 
 function toTurn(message: Message, options: Resolved): Turn | null {
-  if (message.role === 'user') return isBlank(message.text) ? null : { role: 'user', text: message.text, calls: [] };
+  if (message.role === 'user') return isBlank(message.text) ? null : { role: 'user', text: message.text, calls: [], reasoning: [] };
 
   // `stopping`: the user said stop and the stop is still under way (a new turn started right
   // after a click builds its history in that moment); it is a stopped answer already.
@@ -162,7 +174,8 @@ function toTurn(message: Message, options: Resolved): Turn | null {
   const close = options.incomplete.toolCalls === 'close';
   const results = options.toolResults;
   const calls: SendableCall[] = [];
-  for (const call of message.toolCalls) {
+  const positions: number[] = [];
+  for (const [position, call] of message.toolCalls.entries()) {
     if (!call.name) continue;
     // The `toolResults` option first (results the app keeps elsewhere), then the stored execution.
     const given = results !== undefined && Object.hasOwn(results, call.id) && results[call.id] !== undefined;
@@ -173,13 +186,21 @@ function toTurn(message: Message, options: Resolved): Turn | null {
       isError: true,
     };
     calls.push({ id: call.id, name: call.name, ...callArguments(call), result, isError });
+    positions.push(position);
   }
 
-  let text = isBlank(message.text) ? '' : message.text;
+  // Only Chat has a request field for a refusal; elsewhere it is the answer's text when there is no other.
+  const refused = message.refusal && !isBlank(message.refusal) ? message.refusal : '';
+  const chat = (options.format ?? 'openai-chat') === 'openai-chat';
+  const modelText = isBlank(message.text) ? (chat ? '' : refused) : message.text;
+  const refusal = chat ? refused : '';
+  // Placed against the model's own text: the note below is ours, no reasoning block precedes it.
+  const reasoning = options.reasoning === false || chat ? [] : turnReasoning(message, modelText, positions, options.format === 'anthropic' ? 'anthropic' : 'openai');
+  let text = modelText;
   const note = stopped ? noteText(options.incomplete.note) : null;
   if (note) text = text ? `${text.trimEnd()}\n\n${note}` : note;
-  if (!text && calls.length === 0) return null;
-  return { role: 'assistant', text, calls };
+  if (!text && calls.length === 0 && !refusal) return null;
+  return refusal ? { role: 'assistant', text, calls, reasoning, refusal } : { role: 'assistant', text, calls, reasoning };
 }
 
 /**
@@ -197,8 +218,10 @@ function toTurn(message: Message, options: Resolved): Turn | null {
  * A tool call is sent only with a result — from `toolResults`, from its stored `execution`
  * (`done`, `error`, `denied`, `cancelled`; see `setToolExecution`), or a synthetic "not run" result with
  * `incomplete.toolCalls: 'close'` (or `incomplete: 'close'`); otherwise it is dropped with its
- * pairing (the default). `incomplete.note` marks answers the user stopped. Reasoning is not sent;
- * empty turns are skipped. `format` defaults to `'openai-chat'`. Pure; the input is not changed.
+ * pairing (the default). `incomplete.note` marks answers the user stopped. Reasoning blocks go
+ * back in stream order where the format takes them (Anthropic thinking with signatures and redacted
+ * thinking, Responses reasoning items; `reasoning: false` leaves them out); a refusal goes back as
+ * Chat's `refusal`, elsewhere as text. Empty turns are skipped. `format` defaults to `'openai-chat'`. Pure; the input is not changed.
  *
  * @example
  * ```ts

@@ -8,5 +8,8 @@ export { createMockModelServer } from './createMockModelServer';
 export type { MockModelServer } from './MockModelServer';
 export type { MockModelServerOptions, MockModelFaults, MockCancelFault, MockScript } from './MockModelServerOptions';
 export type { MockStreamRequest, MockCancelRequest } from './createRecorder';
+export { createToolLoopScript, type ToolLoopStep } from '../server/fakeModel/createToolLoopScript';
+export { readToolHistory, type ToolHistory, type ToolHistoryResult } from '../server/fakeModel/readToolHistory';
+export { TOOL_LOOP_FAKE_STEPS } from '../server/fakeModel/toolLoopFakeSteps';
 export { tokenize, DEFAULT_FAKE_SCRIPT, type FakeModelScript, type FakeModelRun } from '../server/fakeModel/createFakeModel';
 export type { Protocol } from '../core/types';

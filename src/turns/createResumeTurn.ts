@@ -17,6 +17,22 @@ const resumeUrlOf = (resumeApi: string | URL, streamId: string) => {
   return `${base}${base.includes('?') ? '&' : '?'}streamId=${encodeURIComponent(streamId)}`;
 };
 
+/**
+ * The end of a resumed step of a tool run: a complete message's calls without a result become
+ * `cancelled` / `disconnected` (as the store's repair marks a call a reload cut off), the message
+ * `incomplete` / `disconnected`, and the turn's run `incomplete` (the hook's status). A step that
+ * ended otherwise (no calls, a Stop, a drop) is left as it is.
+ */
+function endRun(store: MessageStore, turn: Turn<unknown>, message: Message): Message {
+  const unanswered = message.status === 'complete' ? message.toolCalls.filter((call) => !call.execution) : [];
+  if (unanswered.length === 0) return message;
+  const { setToolExecution, updateMessage } = store.getState();
+  for (const call of unanswered) setToolExecution(message.id, call.id, { state: 'cancelled', reason: 'disconnected' });
+  // Nothing runs any more: a Stop (the ended session's) or an action is a no-op.
+  turn.run = { status: 'incomplete', stop: turn.session.stop, settle() {}, approve() {} };
+  return updateMessage(message.id, { status: 'incomplete', incomplete: { reason: 'disconnected' } }) ?? message;
+}
+
 /** Makes a session as a turn's is made (`createTurnSession`): handed in by the controller. */
 export type TurnSessionFactory<Client> = (request: TurnRequest, client: () => Client) => StreamSession;
 
@@ -55,6 +71,10 @@ export function createResumeTurn<Input, Client>(createSession: TurnSessionFactor
     secret: record.secret,
     shows: () => caughtUp,
   };
+  // With `tools`, the stream is a step of a run, and that run (its tools, approvals, next steps)
+  // lived in the page that is gone: the step's calls it would have answered are marked, not run
+  // here (docs/tools.md, "A reload during a run", says why), and the message says the run ended.
+  if (options.tools) turn.endRun = (message) => endRun(store, turn, message);
   session.subscribe(() => {
     const snapshot = session.getSnapshot();
     // Caught up: the replay shows at least what the message showed (or the resumed stream is live).

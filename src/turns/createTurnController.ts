@@ -61,6 +61,7 @@ function finalMessage<Client>(turn: Turn<Client>, final: StreamSessionSnapshot, 
   let message = messageFromSnapshot(final, turn.messageId, turn.createdAt);
   try {
     if (store) message = ((turn.shows?.() ?? true) ? store.getState().applySessionSnapshot(turn.messageId, final) : store.getState().messages[turn.messageId]) ?? message;
+    if (turn.endRun) message = turn.endRun(message);
   } catch (error) {
     // A throwing store listener must not leave `start()` pending or the lane taken.
     report(error);
@@ -83,6 +84,8 @@ function finish<Client>(turn: Turn<Client>, message: Message, host: { options: T
 function run<Input, Client>(turn: Turn<Client>, store: TurnOptions<Input>['store'], host: { options: TurnOptions<Input> }): void {
   void turn.session.start().then((final) => {
     const message = finalMessage(turn, final, store);
+    // A resumed step whose run ended with it (`endRun`): every hook shows the run's status.
+    if (turn.run) notifyLanes();
     // A resume that failed (its log expired) says nothing.
     if (turn.shows?.() ?? true) finish(turn, message, host as never);
     else turn.resolve(message);

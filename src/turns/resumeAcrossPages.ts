@@ -13,8 +13,8 @@ const nameOf = (store: MessageStore) =>
   // zustand's persist API has `getOptions`; the store's public type leaves it out.
   (store.persist as { getOptions?: () => { name?: string } } | undefined)?.getOptions?.().name ?? 'react-model-stream';
 
-/** A turn's message ended for good (not a page that went away): nothing is left to resume. */
-const endedForGood = (message: Message) => message.status !== 'incomplete' || message.incomplete?.reason !== 'disconnected';
+/** A turn's message (or its stream) ended for good (not a page that went away): nothing is left to resume. */
+const endedForGood = ({ status, incomplete }: { status: string; incomplete?: { reason: string } | null }) => status !== 'incomplete' || incomplete?.reason !== 'disconnected';
 
 /** The turns this page recorded or resumed (a watch that starts again does not record them twice). */
 const recorded = new WeakSet<Turn<unknown>>();
@@ -81,8 +81,9 @@ export function watchStreams<Input, Client>(host: StreamsHost<Input, Client>, st
     // Its record stays as it is (this page holds the stream's lock while it resumes it).
     recorded.add(turn);
     host.put(turn);
-    const message = await turn.promise;
-    if (!turn.shows?.() || endedForGood(message)) forgetStream(name, record.streamId);
+    await turn.promise;
+    // The stream's own end decides (a step whose run ended with its page is `disconnected`, its stream complete).
+    if (!turn.shows?.() || endedForGood(turn.session.getSnapshot())) forgetStream(name, record.streamId);
   });
   return () => {
     unsubscribe();

@@ -192,6 +192,11 @@ export type Turn<Client = unknown> = Deferred<Message> & {
   run?: ToolRun;
   /** A Stop reached the turn (before its run's module loaded, the run stops as soon as it does). */
   halted?: boolean;
+  /**
+   * A step of a tool run resumed by another page (createResumeTurn): its final message, with what
+   * the run that died with its page left unanswered marked (docs/tools.md, "A reload during a run").
+   */
+  endRun?: (message: Message) => Message;
 };
 
 /** A tool run (docs/tools.md), shared by the turns of its steps. Its status changes are told to the lanes' listeners. */
@@ -200,7 +205,7 @@ export type ToolRun = {
   status: 'tools' | 'incomplete' | null;
   /** Ends the whole run, wherever it is. Idempotent. */
   stop(): Promise<StopResult>;
-  /** Sets a result of a call of the current step that has none yet (`denied` for a deny). */
-  settle(toolCallId: string, execution: { state: 'done'; result: unknown } | { state: 'denied'; reason?: string }): void;
+  /** Sets a result of a call of the current step that has none yet (`error` for a failure the app reports, `denied` for a deny). */
+  settle(toolCallId: string, execution: { state: 'done'; result: unknown } | { state: 'error'; error: string } | { state: 'denied'; reason?: string }): void;
   approve(toolCallId: string): void;
 };

@@ -2,6 +2,7 @@ import { delay, http, HttpResponse } from 'msw';
 import { getFixture } from './fixtures';
 import { cancelStream, startReplay, type CancelBehaviour } from './mockModelServer';
 import { resumeHandlers } from './resumeServer';
+import { toolLoopHandlers } from './toolLoopServer';
 
 /**
  * MSW handlers for the two endpoints a `useModelStream` app talks to. The scenario travels in the
@@ -66,4 +67,4 @@ const cancel = http.post('/api/cancel', async ({ request }) => {
 });
 
 /** Keyed, so a story can override one of them through `parameters.msw.handlers`. */
-export const handlers = { chat: [chat], cancel: [cancel], resumable: resumeHandlers };
+export const handlers = { chat: [chat], cancel: [cancel], resumable: resumeHandlers, toolLoop: toolLoopHandlers };

@@ -93,4 +93,21 @@ describe('tool runs through useModelStream and StopButton', () => {
     await waitFor(() => expect(screen.getByTestId('status').textContent).toBe('complete'), WAIT);
     expect(screen.getByRole('button', { name: 'Stop generating' })).toHaveProperty('disabled', true);
   });
+  it('addToolError answers a call the hook does not run with an error: the model reads it as one, the run completes', async () => {
+    app = await startToolServer(model);
+    const store = createMessageStore();
+    // No `weather` in tools: a client-side tool the app answers itself (a UI tool, a native call).
+    const chat = renderChat({ store, tools: {} });
+    let done!: ReturnType<UseModelStreamResult['start']>;
+    act(() => void (done = chat.current.start('weather')));
+    await waitFor(() => expect(screen.getByTestId('status').textContent).toBe('tools'), WAIT);
+    expect(screen.getByTestId('execution').textContent).toBe('');
+    act(() => chat.current.addToolError('call_w', new Error('Location permission denied')));
+    const final = await act(() => done);
+    expect(toolResults(app.requests[1]!)).toEqual({ call_w: 'Error: Location permission denied' });
+    expect(final).toMatchObject({ status: 'complete', text: 'Done: {"call_w":"Error: Location permission denied"}' });
+    const step1 = Object.values(store.getState().messages).find((m) => m.toolCalls[0]?.id === 'call_w');
+    expect(step1!.toolCalls[0]!.execution).toEqual({ state: 'error', error: 'Location permission denied' });
+    await waitFor(() => expect(screen.getByTestId('status').textContent).toBe('complete'), WAIT);
+  });
 });

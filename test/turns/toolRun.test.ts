@@ -110,6 +110,34 @@ describe('tool runs', () => {
     expect(final).toMatchObject({ status: 'complete', text: 'Done: {"call_a":"yes"}' });
   });
 
+  it('an error result the app gives (addToolError): stored as error, sent as an error result, and the run goes on', async () => {
+    const { controller, call, requests } = await setup({
+      tools: { weather: () => 'x' },
+      // Both histories: the Chat one the fake model reads, and the Anthropic one, to see its `is_error`.
+      body: (input, { messages, step }) => ({
+        input,
+        step,
+        messages: toModelMessages(messages, { format: 'openai-chat' }),
+        anthropic: toModelMessages(messages, { format: 'anthropic' }),
+      }),
+    });
+    const done = controller.start('ask', 'c');
+    await vi.waitFor(() => expect(controller.get()!.run!.status).toBe('tools'), WAIT);
+    controller.get()!.run!.settle('call_a', { state: 'error', error: 'No camera' });
+    expect(call('call_a')!.execution).toEqual({ state: 'error', error: 'No camera' });
+    // A result once given is kept: a later one does nothing.
+    controller.get()!.run!.settle('call_a', { state: 'done', result: 'late' });
+    expect(call('call_a')!.execution).toEqual({ state: 'error', error: 'No camera' });
+    const final = await done;
+    expect(toolResults(requests[1]!)).toEqual({ call_a: 'Error: No camera' });
+    const anthropic = (requests[1] as unknown as { anthropic: { role: string; content: unknown }[] }).anthropic;
+    expect(anthropic.at(-1)).toEqual({
+      role: 'user',
+      content: [{ type: 'tool_result', tool_use_id: 'call_a', content: 'Error: No camera', is_error: true }],
+    });
+    expect(final).toMatchObject({ status: 'complete', text: 'Done: {"call_a":"Error: No camera"}' });
+  });
+
   it('approval: a call waits in awaiting-approval; approve runs it, deny stores denied (the model reads it)', async () => {
     const weather = vi.fn(() => 'sunny');
     const { controller, call, requests } = await setup({ tools: { weather: { execute: weather, needsApproval: (args: { city: string }) => args.city === 'Genève' } } });

@@ -105,6 +105,7 @@ describe('tool runs', () => {
     expectTypeOf<ToolContext>().toEqualTypeOf<{ signal: AbortSignal; toolCallId: string }>();
     expectTypeOf<Tools[string]>().toEqualTypeOf<Tool>();
     expectTypeOf(chat.addToolResult).toEqualTypeOf<(toolCallId: string, result: unknown) => void>();
+    expectTypeOf(chat.addToolError).toEqualTypeOf<(toolCallId: string, error: unknown) => void>();
     expectTypeOf(chat.approveToolCall).toEqualTypeOf<(toolCallId: string) => void>();
     expectTypeOf(chat.denyToolCall).toEqualTypeOf<(toolCallId: string, reason?: string) => void>();
     // @ts-expect-error needsApproval is a boolean or a predicate

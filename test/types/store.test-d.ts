@@ -4,6 +4,7 @@ import {
   createMessageStore,
   messagePatchFromSession,
   toModelMessages,
+  type AnthropicContentBlock,
   type AnthropicMessage,
   type Message,
   type MessagePatch,
@@ -14,7 +15,9 @@ import {
   type NewMessage,
   type OpenAIChatMessage,
   type OpenAIResponsesInputItem,
+  type OpenAIResponsesReasoningSummary,
   type SessionSnapshotLike,
+  type ToModelMessagesOptions,
   type ToolCall,
   type ToolExecution,
 } from 'react-model-stream/store';
@@ -117,5 +120,20 @@ describe('toModelMessages', () => {
 
   it('the Anthropic shape: role and content blocks', () => {
     expectTypeOf<AnthropicMessage['role']>().toEqualTypeOf<'user' | 'assistant'>();
+  });
+
+  it('reasoning goes back in the shapes the providers take: signed thinking, redacted thinking, reasoning items; Chat has a refusal', () => {
+    expectTypeOf<Extract<AnthropicContentBlock, { type: 'thinking' }>>().toEqualTypeOf<{ type: 'thinking'; thinking: string; signature: string }>();
+    expectTypeOf<Extract<AnthropicContentBlock, { type: 'redacted_thinking' }>>().toEqualTypeOf<{ type: 'redacted_thinking'; data: string }>();
+    expectTypeOf<Extract<OpenAIResponsesInputItem, { type: 'reasoning' }>>().toEqualTypeOf<{
+      type: 'reasoning';
+      id: string;
+      summary: OpenAIResponsesReasoningSummary[];
+      encrypted_content?: string;
+    }>();
+    expectTypeOf<Extract<OpenAIChatMessage, { role: 'assistant' }>['refusal']>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<ToModelMessagesOptions['reasoning']>().toEqualTypeOf<boolean | undefined>();
+    // @ts-expect-error `reasoning` is a boolean.
+    toModelMessages([], { reasoning: 'none' });
   });
 });

@@ -3,7 +3,13 @@ import { describe, expectTypeOf, it } from 'vitest';
 import type { InMemoryStreamRegistry } from 'react-model-stream/server';
 import {
   createMockModelServer,
+  createToolLoopScript,
+  readToolHistory,
+  TOOL_LOOP_FAKE_STEPS,
   type FakeModelScript,
+  type ToolHistory,
+  type ToolHistoryResult,
+  type ToolLoopStep,
   type MockCancelFault,
   type MockCancelRequest,
   type MockModelFaults,
@@ -42,5 +48,20 @@ describe('createMockModelServer', () => {
     createMockModelServer({ protocol: 'gemini' });
     // @ts-expect-error the endpoints are fixed at creation: update() changes the rest
     createMockModelServer().update({ api: '/other' });
+  });
+});
+
+describe('tool-run scripts', () => {
+  it('readToolHistory reads any body; createToolLoopScript answers a body with a script, usable as a mock script', () => {
+    expectTypeOf(readToolHistory).toEqualTypeOf<(body: unknown) => ToolHistory>();
+    expectTypeOf<ToolHistory>().toEqualTypeOf<{ step: number; results: ToolHistoryResult[] }>();
+    expectTypeOf<ToolHistoryResult>().toEqualTypeOf<{ callId: string; name: string | undefined; output: string; isError: boolean }>();
+    expectTypeOf<ToolLoopStep>().toEqualTypeOf<FakeModelScript | ((history: ToolHistory) => FakeModelScript)>();
+    expectTypeOf(TOOL_LOOP_FAKE_STEPS).toEqualTypeOf<readonly ToolLoopStep[]>();
+    const answer = createToolLoopScript(TOOL_LOOP_FAKE_STEPS);
+    expectTypeOf(answer).toEqualTypeOf<(body: unknown) => FakeModelScript>();
+    createMockModelServer({ script: ({ body }) => answer(body) });
+    // @ts-expect-error a step is a script or a function of the history
+    createToolLoopScript(['text']);
   });
 });

@@ -11,13 +11,14 @@ import { StreamProtocolError } from '../errors';
  * handler modules (`decoders/lazy/*`), which nothing imports statically (see the files why).
  */
 const importHandler = (protocol: JsonProtocol): Promise<HandlerFactory> =>
-  protocol === 'anthropic'
-    ? import('../decoders/lazy/anthropic').then((module) => module.createAnthropicHandler)
+  (protocol === 'anthropic'
+    ? import('../decoders/lazy/anthropic')
     : protocol === 'openai-responses'
-      ? import('../decoders/lazy/openaiResponses').then((module) => module.createOpenAIResponsesHandler)
+      ? import('../decoders/lazy/openaiResponses')
       : protocol === 'ai-sdk'
-        ? import('../decoders/lazy/aiSdk').then((module) => module.createAiSdkHandler)
-        : import('../decoders/lazy/openaiChat').then((module) => module.createOpenAIChatHandler);
+        ? import('../decoders/lazy/aiSdk')
+        : import('../decoders/lazy/openaiChat')
+  ).then((module) => module.handler);
 
 /** For the page: a loaded handler (every later session is synchronous), or its load under way. */
 const loaded: Partial<Record<JsonProtocol, HandlerFactory | Promise<HandlerFactory>>> = {};
@@ -37,7 +38,7 @@ export const loadHandler: HandlerSource = (protocol) => {
       (factory) => (loaded[json] = factory),
       (cause) => {
         delete loaded[json];
-        throw new StreamProtocolError('handler-unavailable', `Could not load the ${json} decoder (offline, or the app was updated: reload the page).`, '', { cause });
+        throw new StreamProtocolError('handler-unavailable', `Could not load the ${json} decoder (offline, or the app was updated).`, '', { cause });
       },
     ));
     loading.catch(() => {});

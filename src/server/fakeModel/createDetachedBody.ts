@@ -1,5 +1,6 @@
 import type { FakeModelRun } from './createFakeModel';
 import type { Pace } from './createPacedBody';
+import { nextPiece } from './nextPiece';
 import type { Step } from './scriptSteps';
 
 // A fake model's answer generated the way a provider's background response is (OpenAI
@@ -19,24 +20,13 @@ function startGeneration(steps: readonly Step[], run: FakeModelRun, { interval, 
   let over = false;
   let stalled = false;
   let timer: ReturnType<typeof setTimeout> | null = null;
-  let next = 0;
+  const cursor = { next: 0 };
 
-  /** The steps up to and including the next token; `false` once the script is over. */
+  /** The steps up to and including the next token (as the paced body's); `false` once the script is over. */
   const emitUntilToken = (): boolean => {
-    let out = '';
-    while (next < steps.length) {
-      const step = steps[next++]!;
-      if (step.token) {
-        run.tokens++;
-        run.tokenTimes.push(performance.now());
-        if (run.abortedAt !== null) run.tokensAfterAbort++;
-        if (run.cancelledAt !== null) run.tokensAfterCancel++;
-      }
-      out += step.write();
-      if (step.token) break;
-    }
+    const out = nextPiece(steps, cursor, run);
     if (out) write(out);
-    if (next < steps.length) return true;
+    if (cursor.next < steps.length) return true;
     run.finished = true;
     over = true;
     onEnd();

@@ -1,4 +1,5 @@
 import type { FakeModelRun } from './createFakeModel';
+import { nextPiece } from './nextPiece';
 import type { Step } from './scriptSteps';
 
 // The fake model's response body: its steps sent at a pace, with a stall if asked, stopped at once
@@ -11,22 +12,6 @@ export type Pace = {
   /** See `FakeModelOptions.stall`. */
   stall: { afterTokens: number; ms?: number } | undefined;
 };
-
-/** The steps up to and including the next token (framing steps go out with the token that follows them), counted in `run`. */
-function nextPiece(steps: readonly Step[], cursor: { next: number }, run: FakeModelRun): string {
-  let out = '';
-  while (cursor.next < steps.length) {
-    const step = steps[cursor.next++]!;
-    if (step.token) {
-      run.tokens++;
-      run.tokenTimes.push(performance.now());
-      if (run.abortedAt !== null) run.tokensAfterAbort++;
-    }
-    out += step.write();
-    if (step.token) break;
-  }
-  return out;
-}
 
 /**
  * A byte stream of `steps`, one token per tick (framing steps go out with the token that follows
