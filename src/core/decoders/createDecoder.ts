@@ -9,7 +9,7 @@ export type LazyDecoder = StreamDecoder & {
    * While the protocol's handler loads (the session's lazily loaded chunks, `session/loadHandler.ts`),
    * its events are held: settles once it arrived and applied them, rejects if it could not load (or a
    * held event broke the format). `null` when nothing is pending: the session's read loop awaits it
-   * before the next chunk and before the end, so that a cursor, a finish or a resume sees every event.
+   * before it hands on the end or a drop, so that a cursor, a finish or a resume sees every event.
    */
   readonly ready: Promise<void> | null;
 };

@@ -76,6 +76,23 @@ const noop = () => {};
  * getReader, not async iteration: Safari's ReadableStream is not async-iterable.
  */
 async function readBody(reader: ReadableStreamDefaultReader<Uint8Array> | undefined, sink: ConnectionSink, connection: StreamConnection, close: typeof sink.closed) {
+  /**
+   * The end or a drop, once the protocol's handler (still loading on a page's first stream) applied
+   * the events it holds: a resume's cursor, the finish and the end count them. The loop itself never
+   * waits for it: a body that errors drops what it queued unread, so every chunk is read at once.
+   */
+  const settle = async (how: 'eof' | 'dropped', failure?: unknown) => {
+    const ready = connection.decoder?.ready;
+    if (ready) {
+      try {
+        await ready;
+      } catch (error) {
+        return close('error', error);
+      }
+      if (sink.ended()) return;
+    }
+    close(how, failure);
+  };
   try {
     for (;;) {
       let result: ReadableStreamReadResult<Uint8Array>;
@@ -83,24 +100,13 @@ async function readBody(reader: ReadableStreamDefaultReader<Uint8Array> | undefi
         // No body at all reads as an empty stream.
         result = reader ? await reader.read() : { done: true, value: undefined };
       } catch (failure) {
-        return close('dropped', failure);
+        return settle('dropped', failure);
       }
       if (sink.ended()) return;
-      if (result.done) return close('eof');
+      if (result.done) return settle('eof');
       if (result.value.byteLength === 0) continue;
       sink.chunk(result.value);
       if (connection.done) return;
-      // The protocol's handler still loading (the first stream of a page): its events are held,
-      // and the next chunk waits for it, so that a drop, a resume's cursor or the end sees them applied.
-      const ready = connection.decoder!.ready;
-      if (ready) {
-        try {
-          await ready;
-        } catch (failure) {
-          return close('error', failure);
-        }
-        if (sink.ended()) return;
-      }
     }
   } finally {
     try {
