@@ -180,6 +180,9 @@ function Lane({ index, generation, settings }: { index: number; generation: numb
     api: '/api/chat',
     cancelApi,
     cancelTimeoutMs,
+    // Named, not 'auto': its decoder's chunk loads with the session, before the request. Six lanes
+    // over HTTP/1.1 hold all six connections, so a chunk requested at the first event would wait.
+    protocol: settings.protocol,
     body: (input) => ({ input, protocol: settings.protocol, tokensPerSecond: settings.tokensPerSecond }),
   });
   // Started from an effect keyed by the generation; the ref keeps StrictMode's second effect run

@@ -246,26 +246,26 @@ export function createStreamSession(options: StreamSessionOptions): StreamSessio
       ended: () => isOver(s.phase),
       // A decoded event: applied; the finish (or an in-stream error) starts the after-finish bound.
       event(event) {
+        if (isOver(s.phase)) return; // held for a handler that arrived after the end: it stays the end
         message.apply(event);
         // While stopping the timers are off: the stop contract bounds the end instead.
         if (event.type === 'finish' || event.type === 'error') s.timers.finish();
         callSafely(options.onEvent, event);
         notifier.schedule();
       },
-      // A non-empty chunk: the silence timers restart, and the first byte (of the answer, or of a
-      // resumed one) makes the session `streaming`. The status and the first chunk's content go out together with the next
-      // scheduled notification rather than at once: a stream that arrives in one burst then costs
-      // one render per frame, not an extra one for the status.
+      // A non-empty chunk: the silence timers restart, and the first byte (of the answer, or of a resumed one) makes the
+      // session `streaming`. The status and the first chunk's content go out together with the next scheduled notification
+      // (once the protocol's handler loaded, on a page's first stream) rather than at once: a stream that arrives in one
+      // burst then costs one render per frame, not an extra one for the status.
       chunk(chunk) {
         s.timers.received();
         const firstChunk = s.phase.status !== 'streaming' && isLive(s.phase);
         if (firstChunk) s.phase = { status: 'streaming' };
-        if (s.connection.decode(chunk) && firstChunk) notifier.schedule();
+        if (s.connection.decode(chunk) && firstChunk) s.connection.decoder!.ready?.then(notifier.schedule, notifier.schedule) ?? notifier.schedule();
       },
       // The body ended or broke: resumed with `resumeApi` (docs/resume.md), else closed as it says.
       lost: (how, failure) => !!lost?.(how, failure),
-      // The read loop is over (end of stream, dropped, or an error: fetch failed, non-2xx,
-      // undecodable). While stopping, the stop contract decides the outcome; otherwise it is decided here.
+      // The read loop is over (end, drop, or an error: fetch failed, non-2xx, undecodable). While stopping, the stop contract decides.
       closed(how, failure) {
         if (s.phase.status === 'stopping' || isOver(s.phase)) return;
         if (how === 'eof') endByItself(s);

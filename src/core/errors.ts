@@ -38,7 +38,12 @@ export type StreamProtocolErrorType =
   /** An event or line grew past `maxEventSize`. */
   | 'buffer-overflow'
   /** `'auto'` could not tell which protocol the stream speaks. */
-  | 'unknown-protocol';
+  | 'unknown-protocol'
+  /**
+   * The stream session could not load the decoder of the stream's protocol (a chunk of its own,
+   * loaded on first use: offline, or a deploy removed the app's old chunks). `cause` is the import's error.
+   */
+  | 'handler-unavailable';
 
 /** The stream broke its wire format. `line` is the offending event data or line (cut to 1,000 characters). */
 export class StreamProtocolError extends Error {

@@ -1,5 +1,4 @@
 import type { FinishReason } from '../types';
-import { emitArgsDelta, emitDelta, emitError, emitUsage } from './emitEvents';
 import type { HandlerFactory } from './handler';
 
 const FINISH = new Set<string>(['stop', 'length', 'content-filter', 'tool-calls', 'error', 'other']);
@@ -18,7 +17,7 @@ function readPath(value: unknown, path: readonly string[]): unknown {
  * read from `messageMetadata` at `options.aiSdkUsagePath` (default `['usage']`), the convention
  * `messageMetadata: ({ part }) => part.type === 'finish' ? { usage: part.totalUsage } : undefined`.
  */
-export const createAiSdkHandler: HandlerFactory = (emit, options) => {
+export const createAiSdkHandler: HandlerFactory = (emit, options, { emitArgsDelta, emitDelta, emitError, emitUsage }) => {
   const usagePath = options.aiSdkUsagePath ?? ['usage'];
   const started = new Set<string>();
   let finished = false;

@@ -1,5 +1,4 @@
 import type { FinishReason } from '../types';
-import { emitArgsDelta, emitDelta, emitError, emitUsage } from './emitEvents';
 import type { EmitEvent, HandlerFactory } from './handler';
 
 const FINISH: Record<string, FinishReason> = {
@@ -55,7 +54,7 @@ function createThinking(emit: EmitEvent) {
  * and tool_use blocks; a tool call's public id is its `tool_use.id`. Usage counts are cumulative
  * snapshots: `message_start` gives a placeholder output count that `message_delta` overwrites.
  */
-export const createAnthropicHandler: HandlerFactory = (emit) => {
+export const createAnthropicHandler: HandlerFactory = (emit, _options, { emitArgsDelta, emitDelta, emitError, emitUsage }) => {
   /** block index → tool-call id, for tool_use blocks */
   const tools = new Map<number, string>();
   let finished = false;

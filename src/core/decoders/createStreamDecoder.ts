@@ -1,6 +1,7 @@
 import type { DecodeOptions, Protocol } from '../types';
-import { createTextFeed } from './createTextFeed';
+import { createDecoder } from './createDecoder';
 import type { EmitEvent } from './handler';
+import { staticHandlers } from './staticHandlers';
 
 export { STREAM_CANCELLED_EVENT } from './streamCancelled';
 
@@ -27,10 +28,10 @@ export type StreamDecoder = {
 };
 
 /**
- * Creates the decoder behind `decodeStream`, `collectStream` and the stream session: UTF-8
+ * Creates the decoder behind `decodeStream`, `collectStream` and the server helpers: UTF-8
  * decoding, SSE framing (eventsource-parser), NDJSON framing, protocol detection, and the
- * protocol handlers. Synchronous and allocation-light, because it runs on every network chunk.
- * This is the bytes and the push/end lifecycle; the rest is `createTextFeed`.
+ * protocol handlers (all four, imported statically: the stream session loads only the one it
+ * needs, see `createDecoder`). Synchronous and allocation-light, because it runs on every network chunk.
  *
  * @example
  * ```ts
@@ -41,48 +42,5 @@ export type StreamDecoder = {
  * ```
  */
 export function createStreamDecoder(options: DecodeOptions, emit: EmitEvent): StreamDecoder {
-  const text = createTextFeed(options, emit);
-  // The default TextDecoder drops a leading BOM and, with `stream: true`, keeps a character split
-  // across chunks until its last byte arrives.
-  const utf8 = new TextDecoder('utf-8');
-  let ended = false;
-  let failure: unknown = null;
-  let bytes = 0;
-
-  /** Runs a feed; its first error is the decoder's for good, thrown again by every later call. */
-  const guard = (run: () => void) => {
-    if (failure) throw failure;
-    try {
-      run();
-    } catch (error) {
-      failure = error;
-      throw error;
-    }
-  };
-
-  return {
-    push(chunk) {
-      if (ended) throw new Error('createStreamDecoder: push() after end()');
-      guard(() => text.feed(typeof chunk === 'string' ? chunk : ((bytes += chunk.length), utf8.decode(chunk, { stream: true })), false));
-    },
-    end() {
-      if (ended) return;
-      ended = true;
-      guard(() => text.feed(utf8.decode(), true));
-    },
-    get protocol() {
-      return text.protocol;
-    },
-    get cursor() {
-      return text.cursor(bytes);
-    },
-    resumeFraming() {
-      // An SSE resume starts at an event (or the stream's) start: the character the old
-      // connection split is dropped (`decode()` without input ends it), and no byte counts yet.
-      if (text.resume()) {
-        utf8.decode();
-        bytes = 0;
-      }
-    },
-  };
+  return createDecoder(options, emit, staticHandlers);
 }

@@ -1,22 +1,19 @@
 import type { EventSourceParser } from 'eventsource-parser';
 import { StreamProtocolError } from '../errors';
 import type { DecodeOptions, Protocol } from '../types';
-import { createAiSdkHandler } from './aiSdk';
-import { createAnthropicHandler } from './anthropic';
 import { createNdjsonFraming } from './createNdjsonFraming';
 import { createSseFraming } from './createSseFraming';
-import { detectProtocolFromContentType, detectProtocolFromEvent } from './detectProtocol';
-import type { EmitEvent, HandlerFactory, JsonEventHandler } from './handler';
-import { createOpenAIChatHandler } from './openaiChat';
-import { createOpenAIResponsesHandler } from './openaiResponses';
-import { parseEventJson } from './parseJson';
+import { detectProtocolFromContentType } from './detectProtocol';
+import { createHandlerSlot } from './createHandlerSlot';
+import type { EmitEvent, HandlerSource, JsonProtocol } from './handler';
 import { sniffFraming } from './sniffFraming';
 import { emitCancelled, Name } from './streamCancelled';
 
 // The stream decoder after UTF-8: which framing and protocol (named, from the content type, or
 // from the first line and event), the events every protocol shares (`[DONE]`,
-// `stream-cancelled`), and the protocol handlers. `createStreamDecoder` wraps it with the bytes
-// and the push/end lifecycle.
+// `stream-cancelled`), and the protocol handlers, from `handlers`: at once (the static map), or
+// loaded (the session's lazy chunks), the events then held in order until the handler arrives.
+// `createDecoder` wraps it with the bytes and the push/end lifecycle.
 
 /** Text in (any split), normalized events out. */
 export type TextFeed = {
@@ -36,6 +33,11 @@ export type TextFeed = {
    * continue at the very byte where the old connection stopped: they keep their partial line (`false`).
    */
   resume(): boolean;
+  /**
+   * While a lazily loaded handler is on its way (its events held): settles once it arrived and
+   * applied them; rejects if it could not be loaded, or a held event broke the format. `null` otherwise.
+   */
+  readonly ready: Promise<void> | null;
 };
 
 // An enum, not a top-level constant: a bundler (esbuild) writes its value in place.
@@ -43,26 +45,17 @@ enum Default {
   MAX_EVENT_SIZE = 16 * 1024 * 1024,
 }
 
-const HANDLERS: Record<Exclude<Protocol, 'text'>, HandlerFactory> = {
-  'openai-chat': createOpenAIChatHandler,
-  'openai-responses': createOpenAIResponsesHandler,
-  anthropic: createAnthropicHandler,
-  'ai-sdk': createAiSdkHandler,
-  // NDJSON is openai-node's `toReadableStream()`: one Chat chunk per line.
-  ndjson: createOpenAIChatHandler,
-};
-
-/** Creates the text half of {@link createStreamDecoder} for one stream (see it for `options`). */
-export function createTextFeed(options: DecodeOptions, emit: EmitEvent): TextFeed {
+/** Creates the text half of `createStreamDecoder` for one stream (see it for `options`), with its handler from `handlers`. */
+export function createTextFeed(options: DecodeOptions, emit: EmitEvent, handlers: HandlerSource): TextFeed {
   const maxEventSize = options.maxEventSize ?? Default.MAX_EVENT_SIZE;
   const requested = options.protocol ?? 'auto';
   const auto = requested === 'auto';
 
-  let protocol: Protocol | null = auto ? null : requested;
   /** SSE or NDJSON once known; `text` passes chunks straight through. */
   let framing: 'sse' | 'ndjson' | 'text' | null = auto ? detectProtocolFromContentType(options.contentType) : requested === 'text' || requested === 'ndjson' ? requested : 'sse';
-  if (framing === 'text') protocol = 'text';
-  let handler: JsonEventHandler | null = auto || requested === 'text' ? null : HANDLERS[requested](emit, options);
+  const slot = createHandlerSlot(handlers, emit, options);
+  if (framing === 'text') slot.protocol = 'text';
+  else if (!auto) slot.use(requested as JsonProtocol);
   // A 200 HTML page (a login page, a proxy's or gateway's error page) is not a model stream and
   // must never be shown as the answer. Naming `protocol` (e.g. 'text') reads it anyway.
   const htmlPage = auto && /^\s*(text\/html|application\/xhtml\+xml)\s*(;|$)/i.test(options.contentType ?? '');
@@ -70,31 +63,19 @@ export function createTextFeed(options: DecodeOptions, emit: EmitEvent): TextFee
   let sniffed = ''; // text held back while 'auto' has neither a content type nor a full first line
   let lastId: string | null = null;
 
-  /** Parses one event's JSON, picks the protocol on the first event if needed, and dispatches. */
-  const onJson = (raw: string, eventName: string | undefined, isSse: boolean) => {
-    const data = parseEventJson(raw, isSse, protocol);
-    if (!handler) {
-      const detected = detectProtocolFromEvent(data, eventName);
-      if (!detected) {
-        throw new StreamProtocolError('unknown-protocol', 'Could not tell which protocol this stream speaks from its first event; pass `protocol` explicitly.', raw);
-      }
-      protocol = isSse ? detected : 'ndjson';
-      handler = HANDLERS[detected](emit, options);
-    }
-    // Events are objects; another JSON value (`42`, `null`) carries nothing and is skipped.
-    if (data !== null && typeof data === 'object') handler(data, eventName);
-  };
+  const onSseEvent = (eventName: string | undefined, raw: string, id: string | undefined) =>
+    slot.now(() => {
+      if (eventName === Name.STREAM_CANCELLED_EVENT) emitCancelled(raw, emit);
+      // `[DONE]` carries nothing; @anthropic-ai/sdk skips events without `event:` (so do we, for Anthropic).
+      else if (raw !== '[DONE]' && !(slot.protocol === 'anthropic' && eventName === undefined) && !slot.json(raw, eventName, true)) return false;
+      lastId = id ?? lastId; // once applied (a throw above leaves it, so does a held event): a resume continues after it
+      return true;
+    });
 
-  const onSseEvent = (eventName: string | undefined, raw: string, id: string | undefined) => {
-    if (eventName === Name.STREAM_CANCELLED_EVENT) emitCancelled(raw, emit);
-    // `[DONE]` carries nothing; @anthropic-ai/sdk skips events without `event:` (so do we, for Anthropic).
-    else if (raw !== '[DONE]' && !(protocol === 'anthropic' && eventName === undefined)) onJson(raw, eventName, true);
-    lastId = id ?? lastId; // once applied (a throw above leaves it): a resume continues after it
-  };
-
-  const feedNdjson = createNdjsonFraming(maxEventSize, (line) => onJson(line, undefined, false));
+  const feedNdjson = createNdjsonFraming(maxEventSize, (line) => slot.now(() => slot.json(line, undefined, false)));
 
   const feed = (text: string, final: boolean) => {
+    if (slot.broken) throw slot.broken;
     if (htmlPage) throw htmlPageError(text);
     if (framing === null) {
       // 'auto' without a content type: look at the first line to choose the framing.
@@ -102,7 +83,7 @@ export function createTextFeed(options: DecodeOptions, emit: EmitEvent): TextFee
       const choice = sniffFraming(sniffed, final);
       if (choice === null) return;
       framing = choice;
-      if (choice === 'text') protocol = 'text';
+      if (choice === 'text') slot.protocol = 'text';
       text = sniffed;
       sniffed = '';
     }
@@ -121,11 +102,16 @@ export function createTextFeed(options: DecodeOptions, emit: EmitEvent): TextFee
   return {
     feed,
     get protocol() {
-      return protocol;
+      return slot.protocol;
     },
     cursor: (bytes) => (framing === 'sse' ? lastId : framing && bytes ? String(bytes) : null),
+    get ready() {
+      return slot.ready;
+    },
     resume() {
       if (framing === 'text' || framing === 'ndjson') return false;
+      // Events held while the handler loads were not applied: the resume, from the last applied one, sends them again.
+      slot.drop();
       sse?.reset();
       sniffed = '';
       return true;

@@ -1,5 +1,4 @@
 import type { FinishReason } from '../types';
-import { emitArgsDelta, emitDelta, emitError, emitUsage } from './emitEvents';
 import type { HandlerFactory } from './handler';
 
 const FINISH: Record<string, FinishReason> = {
@@ -17,7 +16,7 @@ const CHAT_DETAILS = { cachedInputTokens: 'prompt_tokens_details.cached_tokens',
  * Tool-call fragments are grouped by `index`: only the first fragment of a call carries `id` and
  * `name`, so the handler remembers which id each index belongs to.
  */
-export const createOpenAIChatHandler: HandlerFactory = (emit) => {
+export const createOpenAIChatHandler: HandlerFactory = (emit, _options, { emitArgsDelta, emitDelta, emitError, emitUsage }) => {
   let idSent = false;
   let failed = false;
   /** provider `index` → public tool-call id, for the calls still open */

@@ -1,6 +1,5 @@
 import type { FinishReason, ReasoningBlock } from '../types';
-import { emitDelta, emitError, emitUsage } from './emitEvents';
-import type { EmitEvent, HandlerFactory } from './handler';
+import type { EmitEvent, HandlerFactory, HandlerKit } from './handler';
 
 type ResponsesCall = { id: string; argsLength: number; ended: boolean };
 /** A stream's tool calls by `item_id` (`fc_…`). A call seen is never forgotten. */
@@ -80,7 +79,7 @@ function emitReasoningItem(emit: EmitEvent, item: any): void {
  * Reasoning text, refusals and annotations. Reasoning parts (summary parts, raw reasoning parts,
  * items) are separate paragraphs: a blank line goes between two, or they run together.
  */
-function createContentParts(emit: EmitEvent) {
+function createContentParts(emit: EmitEvent, emitDelta: HandlerKit['emitDelta']) {
   /** The reasoning text part last written to (event type, item, part index). */
   let reasoningPart: string | null = null;
   /** A refusal delta came for the current refusal part (its `.done` then repeats it). */
@@ -109,12 +108,12 @@ function createContentParts(emit: EmitEvent) {
  * (`fc_…`); the public id is the item's `call_id`, learnt from `response.output_item.added`.
  * There is no finish_reason: the terminal event's `response.status` decides.
  */
-export const createOpenAIResponsesHandler: HandlerFactory = (emit) => {
+export const createOpenAIResponsesHandler: HandlerFactory = (emit, _options, { emitDelta, emitError, emitUsage }) => {
   let idSent = false;
   let errorSent = false;
   let finished = false;
   const calls: ResponsesCalls = new Map();
-  const content = createContentParts(emit);
+  const content = createContentParts(emit, emitDelta);
 
   /** The first error message is kept: an `error` event and the `response.failed` after it say the same. */
   const error = (message: string, code: unknown) => {

@@ -1,10 +1,11 @@
 import { ErrorBody, readTextUpTo } from '../createCancelRequest';
-import { createStreamDecoder, type StreamDecoder } from '../decoders/createStreamDecoder';
+import { createDecoder, type LazyDecoder } from '../decoders/createDecoder';
 import { StreamAbortedError, StreamHttpError } from '../errors';
 import { Header } from '../ids';
 import { createDeferred } from '../internal/createDeferred';
 import { trackOpenStream } from '../openStreams';
 import type { Protocol, StreamEvent } from '../types';
+import { loadHandler } from './loadHandler';
 import type { StreamSessionOptions } from './types';
 
 /** How the read loop ended: the end of the stream, a dropped connection, or an error (fetch failed, non-2xx, undecodable). */
@@ -51,7 +52,7 @@ export type StreamConnection = {
   /** Closes the read loop (once), with no resume: an `eof` first ends the decoder's input (which may close it with an error instead). */
   finish(how: CloseReason, failure?: unknown): void;
   /** The decoder, once a 2xx answer came (it carries over into a resumed body: docs/resume.md). */
-  decoder?: StreamDecoder;
+  decoder?: LazyDecoder;
   /** The stream request's headers (the user's, `x-stream-id`, `x-stream-cancel-secret`), once sent: a resume request sends them too. */
   headers?: Headers;
   /**
@@ -75,6 +76,23 @@ const noop = () => {};
  * getReader, not async iteration: Safari's ReadableStream is not async-iterable.
  */
 async function readBody(reader: ReadableStreamDefaultReader<Uint8Array> | undefined, sink: ConnectionSink, connection: StreamConnection, close: typeof sink.closed) {
+  /**
+   * The end or a drop, once the protocol's handler (still loading on a page's first stream) applied
+   * the events it holds: a resume's cursor, the finish and the end count them. The loop itself never
+   * waits for it: a body that errors drops what it queued unread, so every chunk is read at once.
+   */
+  const settle = async (how: 'eof' | 'dropped', failure?: unknown) => {
+    const ready = connection.decoder?.ready;
+    if (ready) {
+      try {
+        await ready;
+      } catch (error) {
+        return close('error', error);
+      }
+      if (sink.ended()) return;
+    }
+    close(how, failure);
+  };
   try {
     for (;;) {
       let result: ReadableStreamReadResult<Uint8Array>;
@@ -82,10 +100,10 @@ async function readBody(reader: ReadableStreamDefaultReader<Uint8Array> | undefi
         // No body at all reads as an empty stream.
         result = reader ? await reader.read() : { done: true, value: undefined };
       } catch (failure) {
-        return close('dropped', failure);
+        return settle('dropped', failure);
       }
       if (sink.ended()) return;
-      if (result.done) return close('eof');
+      if (result.done) return settle('eof');
       if (result.value.byteLength === 0) continue;
       sink.chunk(result.value);
       if (connection.done) return;
@@ -107,6 +125,9 @@ async function readBody(reader: ReadableStreamDefaultReader<Uint8Array> | undefi
  * session releases it (docs/session.md, "The browser's connection pool").
  */
 export function createStreamConnection(options: StreamSessionOptions, fetchFn: typeof fetch, sink: ConnectionSink): StreamConnection {
+  // A protocol named: its handler's chunk loads now, in parallel with the request ('auto': at detection).
+  const { protocol } = options;
+  if (protocol && protocol !== 'auto' && protocol !== 'text') loadHandler(protocol);
   const controller = new AbortController();
   const closing = createDeferred<void>();
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
@@ -141,12 +162,15 @@ export function createStreamConnection(options: StreamSessionOptions, fetchFn: t
         connection.started = !response.headers.has(Header.STREAM_CANCELLED);
         // The decoder's options (`protocol`, `aiSdkUsagePath`, `maxEventSize`) are the session's own,
         // under the same names: passed as they are, with the answer's content type.
-        connection.decoder = createStreamDecoder({ ...options, contentType: response.headers.get('content-type') }, sink.event);
+        connection.decoder = createDecoder({ ...options, contentType: response.headers.get('content-type') }, sink.event, loadHandler);
       }
       return connection.readFrom(response);
     },
     finish(how, failure) {
       if (connection.done || (how === 'eof' && !connection.decode())) return;
+      // The end's last line or event started the handler's load: its events first (see `readBody`).
+      const ready = how === 'eof' && connection.decoder!.ready;
+      if (ready) return void ready.then(() => connection.finish(how), (error) => connection.finish('error', error));
       connection.done = true;
       closing.resolve();
       connection.release();

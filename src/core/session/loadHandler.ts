@@ -1,0 +1,48 @@
+import type { HandlerFactory, HandlerSource, JsonProtocol } from '../decoders/handler';
+import { StreamProtocolError } from '../errors';
+
+// The stream session's protocol handlers: each a chunk of its own, loaded on first use, so that an
+// app downloads the handler of the protocol it streams and not the four (docs/size.md, "Protocol
+// handlers, loaded lazily"). `decodeStream`, `collectStream`, `createStreamDecoder` and the server
+// keep the static map (`decoders/staticHandlers.ts`): synchronous, every protocol.
+
+/**
+ * Each handler, by a literal path: a bundler makes each a chunk of its own. The targets re-export the
+ * handler modules (`decoders/lazy/*`), which nothing imports statically (see the files why).
+ */
+const importHandler = (protocol: JsonProtocol): Promise<HandlerFactory> =>
+  (protocol === 'anthropic'
+    ? import('../decoders/lazy/anthropic')
+    : protocol === 'openai-responses'
+      ? import('../decoders/lazy/openaiResponses')
+      : protocol === 'ai-sdk'
+        ? import('../decoders/lazy/aiSdk')
+        : import('../decoders/lazy/openaiChat')
+  ).then((module) => module.handler);
+
+/** For the page: a loaded handler (every later session is synchronous), or its load under way. */
+const loaded: Partial<Record<JsonProtocol, HandlerFactory | Promise<HandlerFactory>>> = {};
+
+/**
+ * A protocol's handler: at once once loaded, else the promise of its chunk (started at most once
+ * a page at a time). A load that failed is forgotten, so the next stream tries again, and rejects
+ * with a `StreamProtocolError` of type `handler-unavailable`. Never an unhandled rejection: the
+ * session starts the load at its creation for an explicit `protocol` and may never read it.
+ */
+export const loadHandler: HandlerSource = (protocol) => {
+  // NDJSON is Chat Completions chunks, one per line: the same handler.
+  const json = protocol === 'ndjson' ? 'openai-chat' : protocol;
+  let handler = loaded[json];
+  if (!handler) {
+    const loading = (loaded[json] = importHandler(json).then(
+      (factory) => (loaded[json] = factory),
+      (cause) => {
+        delete loaded[json];
+        throw new StreamProtocolError('handler-unavailable', `Could not load the ${json} decoder (offline, or the app was updated).`, '', { cause });
+      },
+    ));
+    loading.catch(() => {});
+    handler = loading;
+  }
+  return handler;
+};
