@@ -241,3 +241,28 @@ describe('a drop and a resume across the handler load', () => {
     });
   }
 });
+
+describe("'auto' and the browser's connection pool", () => {
+  // Over HTTP/1.1 a page has 6 connections per host: a stream that takes the last one leaves none
+  // for a handler requested at its first event (the chunk waited for a stream to end).
+  test('a stream that takes the last connection to its origin loads every handler before its request', async () => {
+    const { release, loads } = holdHandlers();
+    const { session } = await open('anthropic', { connectionsPerHost: 1 });
+    const done = session.start();
+    await vi.waitFor(() => expect([...loads].sort()).toEqual(['ai-sdk', 'anthropic', 'openai-chat', 'openai-responses']), WAIT);
+    release();
+    const final = await done;
+    expect(final.status).toBe('complete');
+    expect(essence(final.message)).toEqual(await reference('anthropic'));
+  });
+
+  test('with a connection left, only the detected protocol is loaded', async () => {
+    const { release, loads } = holdHandlers();
+    const { session } = await open('anthropic', { connectionsPerHost: 2 });
+    const done = session.start();
+    await vi.waitFor(() => expect(loads).toEqual(['anthropic']), WAIT);
+    release();
+    expect((await done).status).toBe('complete');
+    expect(loads).toEqual(['anthropic']);
+  });
+});
