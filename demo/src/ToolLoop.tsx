@@ -47,6 +47,9 @@ export function ToolLoop({ api, cancelApi, protocol = 'ai-sdk', tokensPerSecond 
     conversationId,
     tools,
     maxSteps: 4,
+    // Named: its decoder's chunk loads with the session, in parallel with the request (the chat
+    // and the lanes stay on 'auto', so the e2e runs cover both paths).
+    protocol,
     body: (input, { messages, step }) => ({ protocol, tokensPerSecond, step, ...historyBody(format, input, messages, step) }),
   });
   const messages = useStore(store, (s) => getConversationMessages(s, conversationId));
