@@ -163,7 +163,9 @@ export async function measure(code, external = PEERS, plugins = []) {
     });
     // The metafile names outputs relative to the working directory; the output files, absolutely.
     const text = new Map(result.outputFiles.map((file) => [file.path, file.text]));
-    const entry = Object.keys(result.metafile.outputs).find((path) => result.metafile.outputs[path].entryPoint);
+    // The app's entry (stdin, `sourcefile` app.js): every dynamic import() target is an entry point too, and
+    // the outputs' order is esbuild's (the parser's chunk came first once it was one).
+    const entry = Object.keys(result.metafile.outputs).find((path) => result.metafile.outputs[path].entryPoint === 'app.js');
     // Up front: the entry and, transitively, what it imports statically. Lazy: what those reach
     // through a dynamic `import()` (and what that imports). esbuild emits a chunk for every dynamic
     // import it parsed, even one in code it shook off: a chunk nothing reaches is not counted.
