@@ -8,7 +8,7 @@
 // past a `node_modules` directory for a package.json "type", so `.js` would load as CommonJS.
 // Each process gets its own directory (removed at exit), so concurrent runs never collide.
 //
-// Usage: const { createPartialJsonParser } = await importTs('src/core/partialJson.ts');
+// Usage: const { createParser } = await importTs('src/core/partialJson.ts');
 
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';

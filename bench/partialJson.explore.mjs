@@ -23,7 +23,7 @@ const SIZES = [10_000, 100_000, 1_000_000];
 const SLOW = process.argv.includes('--slow');
 const gc = globalThis.gc ?? (() => {});
 
-const { createPartialJsonParser } = await importTs('src/core/partialJson.ts');
+const { createParser: createPartialJsonParser } = await importTs('src/core/partialJson.ts');
 const createExactParser = await loadExactVariant();
 
 /** The shipped parser with FREE_REBUILD_ENTRIES = Infinity: every value() is an exact snapshot. */
@@ -37,7 +37,7 @@ async function loadExactVariant() {
   if (patched === source) throw new Error('could not switch off the rebuild budget');
   writeFileSync(join(dir, 'partialJson.ts'), patched);
   copyFileSync(join(projectRoot, 'src/core/errors.ts'), join(dir, 'errors.ts'));
-  return (await importTs(join(dir, 'partialJson.ts'))).createPartialJsonParser;
+  return (await importTs(join(dir, 'partialJson.ts'))).createParser;
 }
 
 function median(values) {

@@ -7,7 +7,8 @@
 // (each chunk gzipped on its own, as it is served). What is loaded through a dynamic `import()`
 // (the protocol handlers, one per protocol; the client half of resume, loaded only with `resumeApi`)
 // is reported beside it, and counted by the cases that load it: "app case, <protocol>" with that
-// protocol's handler, "with resume" with the largest handler and the reconnector. The AI SDK's
+// protocol's handler (and "…, with tool calls" with the partial JSON parser's chunk too), "with
+// resume" with the largest handler and the reconnector. The AI SDK's
 // `useChat` is measured the same way, side by side.
 //
 // Two limits per case:
@@ -31,9 +32,11 @@ const REACT = ['react', 'react/*', 'react-dom', 'react-dom/*'];
 // Every peer external: ours (zustand, TanStack Query) and the reference's (`ai` has zod as a peer).
 const PEERS = [...REACT, 'zustand', 'zustand/*', '@tanstack/react-query', '@tanstack/query-core', 'zod', 'zod/*'];
 const KB = 1024;
-// The guards: ≈ 0.1 KB above today's figures (19,119 B app case up front, 19,238 B from dist/, 20,460 B with
-// its largest handler, 21,232 B with resume, 22,939 B persisted, 15,302 B the hook alone, 11,390 B
-// collectStream).
+// The guards: ≈ 0.1 KB above today's figures (17,167 B app case up front, 17,229 B from dist/, 18,508 B with
+// its largest handler, 20,759 B with it and tool calls, 19,280 B with resume, 21,531 B with resume and
+// tool calls, 20,987 B persisted, 13,363 B the hook alone, 11,673 B collectStream). The partial JSON
+// parser is a lazy chunk since (2,251 B, loaded at a page's first tool call: docs/size.md); before,
+// 19,105 B up front, 20,446 B with the largest handler, 21,218 B with resume, 11,390 B collectStream.
 // Regression limits, not budgets. Since the protocol handlers are lazy chunks (one per protocol,
 // docs/size.md "Protocol handlers, loaded lazily"), an app pays up front for none of them and then
 // for the one its stream speaks: the cases "app case, <protocol>" count it, the largest
@@ -48,18 +51,23 @@ const KB = 1024;
 //   lazy resume-across-pages chunk.
 // - collectStream: esbuild emits a chunk for every module a dynamic `import()` reaches, even one
 //   in code it shook off, so `collectStream`'s four static handlers are four chunks of their own
-//   there (the same code, each gzipped apart: +1.6 KB); Rollup-based bundlers drop the unused import.
-const GUARD_APP = 18.76 * KB;
-const GUARD_APP_PROTOCOL = 20.06 * KB;
-const GUARD_DIST = 18.88 * KB;
-const GUARD_HOOK = 15.03 * KB;
-const GUARD_RESUME = 20.82 * KB;
-const GUARD_PAGES = 22.49 * KB;
-const GUARD_CORE = 11.22 * KB;
+//   there (the same code, each gzipped apart: +1.6 KB; the partial JSON parser likewise, +283 B);
+//   Rollup-based bundlers drop the unused import.
+const GUARD_APP = 16.86 * KB;
+const GUARD_APP_PROTOCOL = 18.17 * KB;
+const GUARD_DIST = 16.93 * KB;
+const GUARD_HOOK = 13.15 * KB;
+const GUARD_RESUME = 18.93 * KB;
+const GUARD_PAGES = 20.6 * KB;
+const GUARD_CORE = 11.5 * KB;
+const GUARD_APP_TOOLS = 20.37 * KB;
+const GUARD_RESUME_TOOLS = 21.13 * KB;
 const BUDGET = 20 * KB;
 /** The handler chunks, by the name of their module; the largest is the app case's budgeted figure. */
 const HANDLERS = { 'openai-chat': 'openaiChat', 'openai-responses': 'openaiResponses', anthropic: 'anthropic', 'ai-sdk': 'aiSdk' };
 const WORST = HANDLERS['openai-responses'];
+/** The partial JSON parser's chunk, loaded at a page's first tool call. */
+const PARSER = 'partialJson';
 
 const app = `export { useModelStream, StopButton } from '${root}/src/index.ts';
 export { createMessageStore } from '${root}/src/store/index.ts';`;
@@ -79,13 +87,18 @@ export const cases = [
   },
   // The app with the handler of the protocol its stream speaks (loaded at the session's creation
   // with `protocol`, at detection with 'auto'): what it downloads for its first stream.
-  ...Object.entries(HANDLERS).map(([protocol, chunk]) => ({
-    name: `app case, ${protocol}`,
-    code: app,
-    lazy: [chunk],
-    guard: GUARD_APP_PROTOCOL,
-    ...(chunk === WORST ? { budget: BUDGET } : {}),
-  })),
+  // Next to it, the same app whose streams have tool calls: it also loads the partial JSON parser's
+  // chunk, at its first tool call (docs/size.md, "The partial JSON parser, loaded lazily").
+  ...Object.entries(HANDLERS).flatMap(([protocol, chunk]) => [
+    {
+      name: `app case, ${protocol}`,
+      code: app,
+      lazy: [chunk],
+      guard: GUARD_APP_PROTOCOL,
+      ...(chunk === WORST ? { budget: BUDGET } : {}),
+    },
+    { name: `app case, ${protocol}, with tool calls`, code: app, lazy: [chunk, PARSER], guard: GUARD_APP_TOOLS, ...(chunk === WORST ? { budget: BUDGET } : {}) },
+  ]),
   {
     // What an app that installed the package bundles: the same imports from the built `dist/`
     // (after `npm run build`; skipped without it). It must tree-shake as well as the source does:
@@ -105,6 +118,14 @@ export { createMessageStore } from '${root}/dist/store/index.js';`,
     code: app,
     lazy: [WORST, 'createReconnector'],
     guard: GUARD_RESUME,
+    budget: BUDGET,
+  },
+  {
+    // The same with tool calls: the parser's chunk too.
+    name: 'with resume and tool calls',
+    code: app,
+    lazy: [WORST, 'createReconnector', PARSER],
+    guard: GUARD_RESUME_TOOLS,
     budget: BUDGET,
   },
   {
@@ -163,7 +184,9 @@ export async function measure(code, external = PEERS, plugins = []) {
     });
     // The metafile names outputs relative to the working directory; the output files, absolutely.
     const text = new Map(result.outputFiles.map((file) => [file.path, file.text]));
-    const entry = Object.keys(result.metafile.outputs).find((path) => result.metafile.outputs[path].entryPoint);
+    // The app's entry (stdin, `sourcefile` app.js): every dynamic import() target is an entry point too, and
+    // the outputs' order is esbuild's (the parser's chunk came first once it was one).
+    const entry = Object.keys(result.metafile.outputs).find((path) => result.metafile.outputs[path].entryPoint === 'app.js');
     // Up front: the entry and, transitively, what it imports statically. Lazy: what those reach
     // through a dynamic `import()` (and what that imports). esbuild emits a chunk for every dynamic
     // import it parsed, even one in code it shook off: a chunk nothing reaches is not counted.

@@ -1,4 +1,4 @@
-import { createMessageAccumulator, type AccumulatedMessage, type MessageAccumulator } from './accumulator';
+import { createMessageAccumulator, type AccumulatedMessage, type MessageAccumulator } from './createMessageAccumulator';
 import { globalFetch, type CancelOutcome } from './createCancelRequest';
 import { StreamAbortedError, StreamModelError } from './errors';
 import { createCancelSecret, createStreamId } from './ids';
@@ -7,6 +7,7 @@ import { createDeferred, type Deferred } from './internal/createDeferred';
 import { toError } from './internal/reportError';
 import { withTimeout } from './internal/withTimeout';
 import { createNotifier, type Notifier } from './session/createNotifier';
+import { partialJsonParsers } from './session/loadPartialJson';
 import { loadReconnector } from './session/loadReconnector';
 import { Bound, createSessionTimers, type SessionTimers } from './session/createSessionTimers';
 import { createStreamConnection, type StreamConnection } from './session/createStreamConnection';
@@ -36,8 +37,7 @@ export type Session = {
   snapshot: StreamSessionSnapshot;
   /** The promise of the one stop (`stop()` is idempotent, even after the end). */
   stopped?: Promise<StopResult>;
-  /** The public face: what `createStreamSession` returns. */
-  readonly session: StreamSession;
+  readonly session: StreamSession; // the public face: what `createStreamSession` returns
   readonly options: StreamSessionOptions;
   readonly message: MessageAccumulator;
   readonly notifier: Notifier;
@@ -224,7 +224,7 @@ function stop(s: Session): Promise<StopResult> {
 export function createStreamSession(options: StreamSessionOptions): StreamSession {
   const streamId = options.streamId ?? createStreamId();
   const fetchFn = options.fetch ?? globalFetch;
-  const message = createMessageAccumulator({ partialArgs: true });
+  const message = createMessageAccumulator(partialJsonParsers(() => notifier.schedule()));
   // The listeners are the notifier's own: `subscribe` is its method as it is.
   const notifier = createNotifier(options, () => refresh(s));
   const s: Session = {

@@ -1,11 +1,18 @@
 import type { AccumulatedToolCall, ToolCallState } from './accumulator';
-import { createPartialJsonParser } from './partialJson';
+import type { PartialJsonParser } from './partialJson';
 import { parseJsonOrUndefined } from './decoders/parseJson';
 import type { SnapshotToolCall } from './types';
 
 // The tool calls of one accumulated message: their argument text, the partial parse of it, and
 // the frozen views the UI reads. Apart from the accumulator's fold because the calls keep state of
 // their own (one parser per call, a view cached per call) that no other event touches.
+
+/**
+ * Where the calls' partial JSON parsers come from (with `partialArgs`): `createPartialJsonParser`
+ * itself (core: always at once), or the stream session's lazy chunk (session/loadPartialJson.ts):
+ * `undefined` while it loads, then `ready` is called once it is there.
+ */
+export type ParserSource = (ready: () => void) => PartialJsonParser | undefined;
 
 /** The tool calls of one message, in order of first appearance. */
 export type ToolCalls = {
@@ -31,7 +38,8 @@ type MutableCall = {
   state: ToolCallState;
   /** `args` of a `tool-call-end` that carried the parsed input (AI SDK). */
   finalArgs: { value: unknown } | null;
-  parser: ReturnType<typeof createPartialJsonParser> | null;
+  /** `undefined` without `partialArgs`, or while the parser's chunk loads. */
+  parser: PartialJsonParser | undefined;
   /** set once the argument text is not JSON: the partial value stays where it was */
   parseFailed: boolean;
   cached: AccumulatedToolCall | null;
@@ -70,11 +78,24 @@ function view(call: MutableCall): AccumulatedToolCall {
   return call.cached;
 }
 
+/** Feeds argument text to a call's parser, if it has one that has not failed. */
+function feed(call: MutableCall, text: string) {
+  if (call.parser && !call.parseFailed) {
+    try {
+      call.parser.push(text);
+    } catch {
+      // Arguments that are not JSON keep their text; the parsed value stays the last good one.
+      call.parseFailed = true;
+    }
+  }
+}
+
 /**
- * Creates the tool calls of one message. `partialArgs`: parse each call's arguments as they stream
- * (see `AccumulatorOptions`). `onChange` is called on every change a view shows.
+ * Creates the tool calls of one message. `parsers`: parse each call's arguments as they stream
+ * (`partialArgs`, see `AccumulatorOptions`); without, `args` is known once a call completes.
+ * `onChange` is called on every change a view shows.
  */
-export function createToolCalls(partialArgs: boolean, onChange: () => void): ToolCalls {
+export function createToolCalls(parsers: ParserSource | undefined, onChange: () => void): ToolCalls {
   const calls: MutableCall[] = [];
   const byId = new Map<string, MutableCall>();
   let listDirty = true;
@@ -86,10 +107,23 @@ export function createToolCalls(partialArgs: boolean, onChange: () => void): Too
     onChange();
   };
 
+  // The parser's chunk arrived (the session's first calls): every call still streaming gets one, fed
+  // its text so far in one pass (the parser is linear), and shows its partial value from now on. A
+  // call already complete keeps the value of its whole text; one cut off keeps what it showed.
+  const catchUp = () => {
+    for (const call of calls) {
+      if (call.state === 'streaming' && !call.parser) {
+        call.parser = parsers?.(catchUp);
+        feed(call, call.argsText);
+        touch(call);
+      }
+    }
+  };
+
   const start = (id: string, name: string): MutableCall => {
     let call = byId.get(id);
     if (!call) {
-      const parser = partialArgs ? createPartialJsonParser() : null;
+      const parser = parsers?.(catchUp);
       call = { id, name, index: calls.length, argsText: '', state: 'streaming', finalArgs: null, parser, parseFailed: false, cached: null };
       calls.push(call);
       byId.set(id, call);
@@ -107,14 +141,7 @@ export function createToolCalls(partialArgs: boolean, onChange: () => void): Too
       const call = start(id, '');
       if (call.state !== 'streaming') return;
       call.argsText += delta;
-      if (call.parser && !call.parseFailed) {
-        try {
-          call.parser.push(delta);
-        } catch {
-          // Arguments that are not JSON keep their text; the parsed value stays the last good one.
-          call.parseFailed = true;
-        }
-      }
+      feed(call, delta);
       touch(call);
     },
     end(id, args) {

@@ -14,7 +14,7 @@ export {
   type AccumulatedToolCall,
   type ToolCallState,
 } from './accumulator';
-export { createPartialJsonParser } from './partialJson';
+export { createPartialJsonParser } from './createPartialJsonParser';
 export {
   createStreamSession,
   type StreamSession,

@@ -1,6 +1,6 @@
 'use client';
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
-import { createMessageAccumulator } from '../core/accumulator';
+import { createMessageAccumulator } from '../core/createMessageAccumulator';
 import { snapshotOf } from '../core/createStreamSession';
 import { toError } from '../core/internal/reportError';
 import { createTurnController } from '../turns/createTurnController';

@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { createPartialJsonParser, type PartialJsonParser } from '../../src/core/partialJson';
+import { createPartialJsonParser } from '../../src/core/createPartialJsonParser';
+import type { PartialJsonParser } from '../../src/core/partialJson';
 import { PartialJsonError } from '../../src/core/errors';
 
 /** Pushes each chunk and returns the value read after each push. */

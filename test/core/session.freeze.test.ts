@@ -1,5 +1,6 @@
-import { afterEach, expect, test, vi } from 'vitest';
+import { afterEach, beforeAll, expect, test, vi } from 'vitest';
 import { createStreamSession } from '../../src/core/createStreamSession';
+import { loadPartialJson } from '../../src/core/session/loadPartialJson';
 import type { NotifyScheduler } from '../../src/core/scheduler';
 import { startHttpServer, type RecordedRequest, type TestServer } from '../helpers/httpServer';
 import { part, SSE_HEADERS as SSE } from '../helpers/sse';
@@ -9,6 +10,10 @@ import { part, SSE_HEADERS as SSE } from '../helpers/sse';
 // them. Ids, usage and the finish reason that arrive after the click still count.
 
 const WAIT = { timeout: 10_000, interval: 5 };
+
+// The partial JSON parser's chunk loaded, as on a page after its first tool call: these tests pin
+// partial arguments as painted. Before it loads they are `null` (session.lazyPartialJson.test.ts).
+beforeAll(() => loadPartialJson());
 
 let server: TestServer | null = null;
 afterEach(async () => {

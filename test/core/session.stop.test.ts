@@ -1,6 +1,7 @@
-import { afterEach, describe, expect, test, vi } from 'vitest';
+import { afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
 import { createStreamSession, type CancelOutcome } from '../../src/core/createStreamSession';
 import { StreamAbortedError, StreamHttpError } from '../../src/core/errors';
+import { loadPartialJson } from '../../src/core/session/loadPartialJson';
 import { startHttpServer, type RecordedRequest, type TestServer } from '../helpers/httpServer';
 import { part, SSE_HEADERS as SSE } from '../helpers/sse';
 
@@ -9,6 +10,10 @@ import { part, SSE_HEADERS as SSE } from '../helpers/sse';
 // Order is asserted from the server's own event log, never from wall-clock time.
 
 const WAIT = { timeout: 10_000, interval: 5 };
+
+// The partial JSON parser's chunk loaded, as on a page after its first tool call: these tests pin
+// partial arguments as painted. Before it loads they are `null` (session.lazyPartialJson.test.ts).
+beforeAll(() => loadPartialJson());
 
 
 let server: TestServer | null = null;

@@ -1,5 +1,6 @@
-import { afterEach, describe, expect, test, vi } from 'vitest';
+import { afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
 import { createStreamSession } from '../../src/core/createStreamSession';
+import { loadPartialJson } from '../../src/core/session/loadPartialJson';
 import { StreamAbortedError, StreamHttpError, StreamModelError, StreamProtocolError } from '../../src/core/errors';
 import { startHttpServer, type TestServer } from '../helpers/httpServer';
 import { part, SSE_HEADERS as SSE } from '../helpers/sse';
@@ -8,6 +9,10 @@ import { part, SSE_HEADERS as SSE } from '../helpers/sse';
 // stream can end by itself (or break). Stop and disconnect are in session.stop.test.ts.
 
 const WAIT = { timeout: 10_000, interval: 5 };
+
+// The partial JSON parser's chunk loaded, as on a page after its first tool call: these tests pin
+// partial arguments as painted. Before it loads they are `null` (session.lazyPartialJson.test.ts).
+beforeAll(() => loadPartialJson());
 
 
 /** One OpenAI Chat Completions chunk as an SSE event (the fixtures' shape). */
