@@ -4,6 +4,7 @@ import type { StopResult, StreamSessionSnapshot } from '../core/createStreamSess
 import type { Message, MessageStore } from '../store/types';
 import { Lane, laneOf, notifyLanes, subscribeToLanes, type Lanes } from './lanes';
 import { report } from '../core/internal/reportError';
+import { loadPartialJson } from '../core/session/loadPartialJson';
 import { createTurn, createTurnSession, type TurnRequest } from './createTurn';
 import { messageFromSnapshot } from './messageFromSnapshot';
 import type { RunCancel, Turn, TurnOptions } from './types';
@@ -94,10 +95,11 @@ function run<Input, Client>(turn: Turn<Client>, store: TurnOptions<Input>['store
 
 /**
  * The tool-run module, loaded on the first start with `tools` (or when a controller is made with
- * them): an app without tools never downloads it (docs/size.md).
+ * them): an app without tools never downloads it (docs/size.md). The partial JSON parser's chunk
+ * with it, so that the run's first tool call parses from its first delta.
  */
 let toolRuns: Promise<typeof import('./createToolRun')> | undefined;
-const loadToolRuns = () => (toolRuns ??= import('./createToolRun'));
+const loadToolRuns = () => (toolRuns ??= (loadPartialJson(), import('./createToolRun')));
 
 /** A turn controller (see {@link TurnController}); `runCancel` runs each server cancel (the React layer: a TanStack Query mutation). */
 export function createTurnController<Input, Client>(options: TurnOptions<Input>, runCancel: RunCancel<Client>): TurnController<Input, Client> {

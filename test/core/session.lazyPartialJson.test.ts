@@ -193,3 +193,15 @@ test('once loaded, a later session parses synchronously: partial arguments with 
     await second.close();
   }
 });
+
+test('a controller with tools requests the parser when it is made, before any stream; one without does not', async () => {
+  const { loads } = holdParser();
+  const { createTurnController } = (await import('../../src/turns/createTurnController')) as typeof import('../../src/turns/createTurnController');
+  const { createMessageStore } = (await import('../../src/store/createMessageStore')) as typeof import('../../src/store/createMessageStore');
+  const noop = (_: unknown, cancel: unknown) => cancel;
+  createTurnController({ api: '/chat' }, noop as never);
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  expect(loads.count).toBe(0);
+  createTurnController({ api: '/chat', store: createMessageStore(), tools: { search: () => 'ok' } }, noop as never);
+  await vi.waitFor(() => expect(loads.count).toBe(1), WAIT);
+});

@@ -3,9 +3,9 @@ import { createDecoder, type LazyDecoder } from '../decoders/createDecoder';
 import { StreamAbortedError, StreamHttpError } from '../errors';
 import { Header } from '../ids';
 import { createDeferred } from '../internal/createDeferred';
-import { defaultConnectionsPerHost, openStreamsTo, originOf, trackOpenStream } from '../openStreams';
+import { trackOpenStream } from '../openStreams';
 import type { Protocol, StreamEvent } from '../types';
-import { loadHandler } from './loadHandler';
+import { loadHandler, loadHandlersBeforeLastConnection } from './loadHandler';
 import type { StreamSessionOptions } from './types';
 
 /** How the read loop ended: the end of the stream, a dropped connection, or an error (fetch failed, non-2xx, undecodable). */
@@ -149,13 +149,7 @@ export function createStreamConnection(options: StreamSessionOptions, fetchFn: t
       const headers = (connection.headers = new Headers(options.headers));
       headers.set('x-stream-id', ids.streamId);
       headers.set('x-stream-cancel-secret', ids.cancelSecret);
-      // 'auto' requests its handler at the first event, over a connection that must be free then.
-      // Over HTTP/1.1 a page has 6 per host: when this stream takes the last one, the chunk would
-      // wait for a stream to end, so every handler loads now, before the request takes it.
-      const origin = protocol === 'auto' || !protocol ? originOf(options.api) : null;
-      if (origin !== null && openStreamsTo(origin) + 1 >= (options.connectionsPerHost ?? defaultConnectionsPerHost())) {
-        for (const json of ['openai-chat', 'openai-responses', 'anthropic', 'ai-sdk'] as const) loadHandler(json);
-      }
+      if (protocol === 'auto' || !protocol) loadHandlersBeforeLastConnection(options);
       connection.release = trackOpenStream(options.api);
       const { method = 'POST', body, credentials } = options;
       let response: Response;

@@ -1,5 +1,7 @@
 import type { HandlerFactory, HandlerSource, JsonProtocol } from '../decoders/handler';
 import { StreamProtocolError } from '../errors';
+import { defaultConnectionsPerHost, openStreamsTo, originOf } from '../openStreams';
+import type { StreamSessionOptions } from './types';
 
 // The stream session's protocol handlers: each a chunk of its own, loaded on first use, so that an
 // app downloads the handler of the protocol it streams and not the four (docs/size.md, "Protocol
@@ -46,3 +48,16 @@ export const loadHandler: HandlerSource = (protocol) => {
   }
   return handler;
 };
+
+/**
+ * For `'auto'`, before its request: `'auto'` requests its handler at the first event, over a
+ * connection that must be free then. Over HTTP/1.1 a page has 6 per host (docs/session.md): when
+ * this stream takes the last one to its origin, the chunk would wait for a stream to end, so every
+ * handler loads now, before the request takes it.
+ */
+export function loadHandlersBeforeLastConnection(options: StreamSessionOptions): void {
+  const origin = originOf(options.api);
+  if (origin !== null && openStreamsTo(origin) + 1 >= (options.connectionsPerHost ?? defaultConnectionsPerHost())) {
+    for (const json of ['openai-chat', 'openai-responses', 'anthropic', 'ai-sdk'] as const) loadHandler(json);
+  }
+}
