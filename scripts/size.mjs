@@ -32,9 +32,9 @@ const REACT = ['react', 'react/*', 'react-dom', 'react-dom/*'];
 // Every peer external: ours (zustand, TanStack Query) and the reference's (`ai` has zod as a peer).
 const PEERS = [...REACT, 'zustand', 'zustand/*', '@tanstack/react-query', '@tanstack/query-core', 'zod', 'zod/*'];
 const KB = 1024;
-// The guards: ≈ 0.1 KB above today's figures (17,167 B app case up front, 17,229 B from dist/, 18,508 B with
-// its largest handler, 20,759 B with it and tool calls, 19,280 B with resume, 21,531 B with resume and
-// tool calls, 20,987 B persisted, 13,363 B the hook alone, 11,673 B collectStream). The partial JSON
+// The guards: ≈ 0.1 KB above today's figures (17,242 B app case up front, 17,300 B from dist/, 18,583 B with
+// its largest handler, 20,834 B with it and tool calls, 19,355 B with resume, 21,606 B with resume and
+// tool calls, 21,062 B persisted, 13,428 B the hook alone, 11,673 B collectStream). The partial JSON
 // parser is a lazy chunk since (2,251 B, loaded at a page's first tool call: docs/size.md); before,
 // 19,105 B up front, 20,446 B with the largest handler, 21,218 B with resume, 11,390 B collectStream.
 // Regression limits, not budgets. Since the protocol handlers are lazy chunks (one per protocol,
