@@ -7,6 +7,7 @@ import { createMockFetch } from './createMockFetch';
 import { createMswHandlers } from './createMswHandlers';
 import { createRecorder } from './createRecorder';
 import { endpointMatcher } from './endpointMatcher';
+import { provideDecoders } from './provideDecoders';
 import { serveCancel } from './serveCancel';
 import { serveStream } from './serveStream';
 
@@ -36,6 +37,7 @@ import { serveStream } from './serveStream';
  * ```
  */
 export function createMockModelServer(options: MockModelServerOptions = {}): MockModelServer {
+  provideDecoders();
   const api = options.api ?? '/api/chat';
   const cancelApi = options.cancelApi ?? '/api/chat/cancel';
   const streamEndpoint = endpointMatcher(api);

@@ -49,3 +49,30 @@ export function recordingRunCancel<Client>(): { runCancel: RunCancel<Client>; cl
   };
   return { runCancel, clients };
 }
+
+/** A `localStorage` of one test's own (a page's storage, shared by the pages of a test). */
+export function memoryStorage(): Storage {
+  const data = new Map<string, string>();
+  return {
+    get length() {
+      return data.size;
+    },
+    key: (i) => [...data.keys()][i] ?? null,
+    getItem: (key) => data.get(key) ?? null,
+    setItem: (key, value) => void data.set(key, String(value)),
+    removeItem: (key) => void data.delete(key),
+    clear: () => data.clear(),
+  };
+}
+
+/** Web Locks as the browser grants them: one holder per name, waiters in request order. */
+export function fifoLocks() {
+  const tails = new Map<string, Promise<unknown>>();
+  return {
+    request(name: string, callback: () => Promise<unknown>) {
+      const run = (tails.get(name) ?? Promise.resolve()).then(() => callback());
+      tails.set(name, run.catch(() => {}));
+      return run;
+    },
+  };
+}

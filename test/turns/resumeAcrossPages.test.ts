@@ -11,7 +11,7 @@ import { createServer, type Server } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { MessageStore } from '../../src/store/types';
 import type { TurnController } from '../../src/turns/createTurnController';
-import { recordingRunCancel } from './helpers';
+import { fifoLocks, memoryStorage, recordingRunCancel } from './helpers';
 
 const WORDS = 'one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen '.repeat(4).trim();
 
@@ -20,32 +20,6 @@ type App = { url: string; server: Server; resumes: () => number; close(): Promis
 
 let app: App | null = null;
 let pages: Page[] = [];
-
-function memoryStorage(): Storage {
-  const data = new Map<string, string>();
-  return {
-    get length() {
-      return data.size;
-    },
-    key: (i) => [...data.keys()][i] ?? null,
-    getItem: (key) => data.get(key) ?? null,
-    setItem: (key, value) => void data.set(key, String(value)),
-    removeItem: (key) => void data.delete(key),
-    clear: () => data.clear(),
-  };
-}
-
-/** Web Locks as the browser grants them: one holder per name, waiters in request order. */
-function fifoLocks() {
-  const tails = new Map<string, Promise<unknown>>();
-  return {
-    request(name: string, callback: () => Promise<unknown>) {
-      const run = (tails.get(name) ?? Promise.resolve()).then(() => callback());
-      tails.set(name, run.catch(() => {}));
-      return run;
-    },
-  };
-}
 
 beforeEach(() => {
   vi.stubGlobal('localStorage', memoryStorage());

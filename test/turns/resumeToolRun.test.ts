@@ -13,7 +13,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { MessageStore } from '../../src/store/types';
 import type { TurnController } from '../../src/turns/createTurnController';
 import type { Tools } from '../../src/turns/types';
-import { recordingRunCancel } from './helpers';
+import { fifoLocks, memoryStorage, recordingRunCancel } from './helpers';
 
 const WORDS = 'one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen '.repeat(3).trim();
 const WEATHER = { id: 'call_w', name: 'weather', args: { city: 'Genève' } };
@@ -23,32 +23,6 @@ type App = { url: string; streams: () => number; resumes: () => number; close():
 
 let app: App | null = null;
 let pages: Page[] = [];
-
-function memoryStorage(): Storage {
-  const data = new Map<string, string>();
-  return {
-    get length() {
-      return data.size;
-    },
-    key: (i) => [...data.keys()][i] ?? null,
-    getItem: (key) => data.get(key) ?? null,
-    setItem: (key, value) => void data.set(key, String(value)),
-    removeItem: (key) => void data.delete(key),
-    clear: () => data.clear(),
-  };
-}
-
-/** Web Locks as the browser grants them: one holder per name, waiters in request order. */
-function fifoLocks() {
-  const tails = new Map<string, Promise<unknown>>();
-  return {
-    request(name: string, callback: () => Promise<unknown>) {
-      const run = (tails.get(name) ?? Promise.resolve()).then(() => callback());
-      tails.set(name, run.catch(() => {}));
-      return run;
-    },
-  };
-}
 
 beforeEach(() => {
   vi.stubGlobal('localStorage', memoryStorage());

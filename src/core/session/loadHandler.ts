@@ -61,3 +61,11 @@ export function loadHandlersBeforeLastConnection(options: StreamSessionOptions):
     for (const json of ['openai-chat', 'openai-responses', 'anthropic', 'ai-sdk'] as const) loadHandler(json);
   }
 }
+
+/**
+ * Fills the page's handlers at once, synchronously (the testing kit: a test's first stream must not
+ * wait for a module load, which fake timers do not advance). Shaken off in an app.
+ */
+export function provideHandlers(source: (protocol: JsonProtocol) => HandlerFactory | Promise<HandlerFactory>): void {
+  for (const json of ['openai-chat', 'openai-responses', 'anthropic', 'ai-sdk'] as const) loaded[json] ??= source(json) as HandlerFactory;
+}

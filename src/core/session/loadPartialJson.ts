@@ -26,3 +26,8 @@ export const partialJsonParsers =
     if (factory) return factory();
     void loadPartialJson().then(() => factory && (ready(), changed()));
   };
+
+/** Sets the parser at once, synchronously (the testing kit, as `provideHandlers`). Shaken off in an app. */
+export function provideParser(parser: typeof createParser): void {
+  factory ??= parser;
+}
