@@ -29,6 +29,7 @@ const unit: TestProjectInlineConfiguration = {
   test: {
     name: 'unit',
     include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
+    setupFiles: ['test/setup/provideChunks.ts'],
     exclude: [...configDefaults.exclude, 'test/heap/**', 'test/react18/**'],
     environment: 'node',
     testTimeout: 20_000,
@@ -84,6 +85,7 @@ const react18: TestProjectInlineConfiguration = {
   test: {
     name: 'react18',
     include: ['test/react18/**/*.test.tsx', 'test/react/**/*.test.tsx', 'test/faults/keepalive.hook.test.tsx', 'test/faults/hook-fuzz.test.tsx'],
+    setupFiles: ['test/setup/provideChunks.ts'],
     exclude: [...configDefaults.exclude],
     environment: 'node',
     testTimeout: 20_000,
