@@ -1,9 +1,9 @@
 import { afterEach, beforeAll, expect, test, vi } from 'vitest';
 import { createStreamSession } from '../../src/core/createStreamSession';
 import { loadPartialJson } from '../../src/core/session/loadPartialJson';
-import type { NotifyScheduler } from '../../src/core/scheduler';
 import { startHttpServer, type RecordedRequest, type TestServer } from '../helpers/httpServer';
 import { part, SSE_HEADERS as SSE } from '../helpers/sse';
+import { manualScheduler } from '../helpers/manualScheduler';
 
 // What is stored is what was on screen. With a throttled notification (one per
 // frame), deltas received after the last notification were never shown; a stop must not keep
@@ -20,19 +20,6 @@ afterEach(async () => {
   await server?.close();
   server = null;
 });
-
-/** A scheduler the test flushes by hand: a notification happens only when the test says so (a frame). */
-function manualScheduler() {
-  const queue: (() => void)[] = [];
-  const scheduler: NotifyScheduler = (flush) => {
-    queue.push(flush);
-    return () => {
-      const index = queue.indexOf(flush);
-      if (index >= 0) queue.splice(index, 1);
-    };
-  };
-  return { scheduler, frame: () => queue.splice(0).forEach((flush) => flush()), pending: () => queue.length };
-}
 
 /** Writes `first` and holds the stream; the test writes the rest through the returned request. */
 function streamServer(first: string) {

@@ -1,10 +1,10 @@
 import { afterEach, expect, test, vi } from 'vitest';
 import { createStreamSession } from '../../src/core/createStreamSession';
-import type { NotifyScheduler } from '../../src/core/scheduler';
 import type { StreamSession } from '../../src/core/session/types';
 import { createMessageStore } from '../../src/store/createMessageStore';
 import { startHttpServer, type RecordedRequest, type TestServer } from '../helpers/httpServer';
 import { SSE_HEADERS as SSE } from '../helpers/sse';
+import { manualScheduler } from '../helpers/manualScheduler';
 
 // The stop contract keeps the message as it was painted. What the provider said beyond text —
 // a refusal, citations, thinking blocks with their signatures — is content too: what arrived after
@@ -19,19 +19,6 @@ afterEach(async () => {
   await server?.close();
   server = null;
 });
-
-/** A scheduler the test flushes by hand: a notification happens only when the test says so (a frame). */
-function manualScheduler() {
-  const queue: (() => void)[] = [];
-  const scheduler: NotifyScheduler = (flush) => {
-    queue.push(flush);
-    return () => {
-      const index = queue.indexOf(flush);
-      if (index >= 0) queue.splice(index, 1);
-    };
-  };
-  return { scheduler, frame: () => queue.splice(0).forEach((flush) => flush()), pending: () => queue.length };
-}
 
 /** One provider SSE event, `event:` line and JSON data. */
 const sse = (data: { type: string } & Record<string, unknown>) => `event: ${data.type}\ndata: ${JSON.stringify(data)}\n\n`;

@@ -1,25 +1,10 @@
 import { afterEach, describe, expect, test, vi } from 'vitest';
-import type { NotifyScheduler } from '../../src/core/scheduler';
 import { createNotifier } from '../../src/core/session/createNotifier';
+import { manualScheduler } from '../helpers/manualScheduler';
 
 // The session's notifications on their own (src/core/session/createNotifier.ts): one pending
 // notification at a time through the scheduler, a forced one for status changes, listeners called
 // only when the snapshot changed, and a throwing listener reported without stopping the others.
-
-/** A scheduler the test flushes by hand; counts how often it was asked. */
-function manualScheduler() {
-  const queue: (() => void)[] = [];
-  let asked = 0;
-  const scheduler: NotifyScheduler = (flush) => {
-    asked++;
-    queue.push(flush);
-    return () => {
-      const index = queue.indexOf(flush);
-      if (index !== -1) queue.splice(index, 1);
-    };
-  };
-  return { scheduler, queue, asked: () => asked, runAll: () => queue.splice(0).forEach((flush) => flush()) };
-}
 
 afterEach(() => {
   vi.useRealTimers();
@@ -37,7 +22,7 @@ describe('createNotifier', () => {
     notifier.schedule();
     expect(manual.asked()).toBe(1);
     expect(listener).not.toHaveBeenCalled();
-    manual.runAll();
+    manual.frame();
     expect(listener).toHaveBeenCalledTimes(1);
     notifier.schedule();
     expect(manual.asked()).toBe(2);

@@ -3,24 +3,12 @@ import { createStreamSession } from '../../src/core/createStreamSession';
 import { createIntervalScheduler, frameScheduler, syncScheduler, type NotifyScheduler } from '../../src/core/scheduler';
 import { startHttpServer, sleep, type TestServer } from '../helpers/httpServer';
 import { part, SSE_HEADERS as SSE } from '../helpers/sse';
+import { manualScheduler } from '../helpers/manualScheduler';
 
 // Notifications: deltas are batched through a swappable scheduler; status changes notify
 // synchronously; getSnapshot is stable between notifications (useSyncExternalStore).
 
 const WAIT = { timeout: 10_000, interval: 5 };
-
-/** A scheduler the test flushes by hand. */
-function manualScheduler() {
-  const queue: (() => void)[] = [];
-  const scheduler: NotifyScheduler = (flush) => {
-    queue.push(flush);
-    return () => {
-      const index = queue.indexOf(flush);
-      if (index !== -1) queue.splice(index, 1);
-    };
-  };
-  return { scheduler, queue };
-}
 
 let server: TestServer | null = null;
 afterEach(async () => {

@@ -1,3 +1,5 @@
+import type { MessageStore } from '../../src/store/types';
+import type { TurnController } from '../../src/turns/createTurnController';
 import type { RunCancel } from '../../src/turns/types';
 
 /** One AI SDK UI message stream part as an SSE event. */
@@ -76,3 +78,22 @@ export function fifoLocks() {
     },
   };
 }
+
+/** A page of the resume tests: its persisted store, its controller and its watch. */
+export type ResumePage = { store: MessageStore; controller: TurnController<string, string>; stopWatching: () => void };
+
+/** The page goes away: its pagehide disconnects the stream, its last state is written. */
+export function leave(page: ResumePage): void {
+  page.controller.get()?.session.disconnect();
+  page.store.flushPersisted();
+  page.stopWatching();
+}
+
+/** Polls `condition` every 5 ms until it holds, or fails naming `what` after `ms`. */
+export const waitFor = async (condition: () => boolean, what: string, ms = 8000) => {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+};

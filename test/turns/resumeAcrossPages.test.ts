@@ -11,7 +11,7 @@ import { createServer, type Server } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { MessageStore } from '../../src/store/types';
 import type { TurnController } from '../../src/turns/createTurnController';
-import { fifoLocks, memoryStorage, recordingRunCancel } from './helpers';
+import { fifoLocks, leave, memoryStorage, recordingRunCancel, waitFor } from './helpers';
 
 const WORDS = 'one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen '.repeat(4).trim();
 
@@ -80,20 +80,6 @@ async function openPage(): Promise<Page> {
   return page;
 }
 
-/** The page goes away mid-answer: its pagehide disconnects the stream, its last state is written. */
-function leave(page: Page): void {
-  page.controller.get()?.session.disconnect();
-  page.store.flushPersisted();
-  page.stopWatching();
-}
-
-const waitFor = async (condition: () => boolean, what: string, ms = 8000) => {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-};
 
 const assistantOf = (store: MessageStore) => Object.values(store.getState().messages).find((m) => m.role === 'assistant')!;
 

@@ -13,7 +13,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { MessageStore } from '../../src/store/types';
 import type { TurnController } from '../../src/turns/createTurnController';
 import type { Tools } from '../../src/turns/types';
-import { fifoLocks, memoryStorage, recordingRunCancel } from './helpers';
+import { fifoLocks, leave, memoryStorage, recordingRunCancel, waitFor } from './helpers';
 
 const WORDS = 'one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen '.repeat(3).trim();
 const WEATHER = { id: 'call_w', name: 'weather', args: { city: 'Genève' } };
@@ -102,20 +102,6 @@ async function openPage(tools: Tools): Promise<Page> {
   return page;
 }
 
-/** The page goes away: its pagehide disconnects the stream, its last state is written. */
-function leave(page: Page): void {
-  page.controller.get()?.session.disconnect();
-  page.store.flushPersisted();
-  page.stopWatching();
-}
-
-const waitFor = async (condition: () => boolean, what: string, ms = 8000) => {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-};
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const assistants = (store: MessageStore) => Object.values(store.getState().messages).filter((m) => m.role === 'assistant');
