@@ -34,7 +34,7 @@ const PEERS = [...REACT, 'zustand', 'zustand/*', '@tanstack/react-query', '@tans
 const KB = 1024;
 // The guards: ≈ 0.1 KB above today's figures (17,242 B app case up front, 17,300 B from dist/, 18,583 B with
 // its largest handler, 20,834 B with it and tool calls, 19,355 B with resume, 21,606 B with resume and
-// tool calls, 21,062 B persisted, 13,428 B the hook alone, 11,673 B collectStream). The partial JSON
+// tool calls, 21,220 B persisted (+158 B: the "ended" lock of resume across pages), 13,428 B the hook alone, 11,673 B collectStream). The partial JSON
 // parser is a lazy chunk since (2,251 B, loaded at a page's first tool call: docs/size.md); before,
 // 19,105 B up front, 20,446 B with the largest handler, 21,218 B with resume, 11,390 B collectStream.
 // Regression limits, not budgets. Since the protocol handlers are lazy chunks (one per protocol,
@@ -58,7 +58,7 @@ const GUARD_APP_PROTOCOL = 18.17 * KB;
 const GUARD_DIST = 16.93 * KB;
 const GUARD_HOOK = 13.15 * KB;
 const GUARD_RESUME = 18.93 * KB;
-const GUARD_PAGES = 20.6 * KB;
+const GUARD_PAGES = 20.82 * KB;
 const GUARD_CORE = 11.5 * KB;
 const GUARD_APP_TOOLS = 20.37 * KB;
 const GUARD_RESUME_TOOLS = 21.13 * KB;

@@ -35,7 +35,9 @@ function recordStream(store: MessageStore, conversationId: string, turn: Turn<un
   let ended: Message | null = null;
   const until = turn.promise.then((message) => {
     ended = message;
-    if (endedForGood(message)) forgetStream(name, streamId);
+    const done = endedForGood(message);
+    if (done) forgetStream(name, streamId);
+    return done;
   });
   // The record only once the lock is held (the browser grants it a round trip later): written
   // before, another tab could see it, find the lock still free and resume a stream this page runs.
@@ -72,18 +74,20 @@ export function watchStreams<Input, Client>(host: StreamsHost<Input, Client>, st
     const { resumeApi } = options;
     if (!resumeApi || !store.getState().messages[record.messageId]) {
       forgetStream(name, record.streamId);
-      return;
+      return true;
     }
     // Never over a turn that runs on the lane: the user's own start wins over a resume.
     const current = host.controller.get()?.session.getSnapshot().status;
-    if (current && current !== 'complete' && current !== 'incomplete') return;
+    if (current && current !== 'complete' && current !== 'incomplete') return false;
     const turn = createResumeTurn(host.session, { ...options, store, resumeApi }, record, client);
     // Its record stays as it is (this page holds the stream's lock while it resumes it).
     recorded.add(turn);
     host.put(turn);
     await turn.promise;
     // The stream's own end decides (a step whose run ended with its page is `disconnected`, its stream complete).
-    if (!turn.shows?.() || endedForGood(turn.session.getSnapshot())) forgetStream(name, record.streamId);
+    const done = !turn.shows?.() || endedForGood(turn.session.getSnapshot());
+    if (done) forgetStream(name, record.streamId);
+    return done;
   });
   return () => {
     unsubscribe();

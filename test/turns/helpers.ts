@@ -67,15 +67,24 @@ export function memoryStorage(): Storage {
   };
 }
 
-/** Web Locks as the browser grants them: one holder per name, waiters in request order. */
+/** Web Locks as the browser grants them: one holder per name, waiters in request order; `query()` names the held ones. */
 export function fifoLocks() {
   const tails = new Map<string, Promise<unknown>>();
+  const held: string[] = [];
   return {
     request(name: string, callback: () => Promise<unknown>) {
-      const run = (tails.get(name) ?? Promise.resolve()).then(() => callback());
+      const run = (tails.get(name) ?? Promise.resolve()).then(async () => {
+        held.push(name);
+        try {
+          return await callback();
+        } finally {
+          held.splice(held.indexOf(name), 1);
+        }
+      });
       tails.set(name, run.catch(() => {}));
       return run;
     },
+    query: async () => ({ held: held.map((name) => ({ name })), pending: [] }),
   };
 }
 

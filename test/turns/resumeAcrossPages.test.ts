@@ -181,6 +181,34 @@ describe('resume across pages', () => {
     await waitFor(() => localStorage.getItem('chat:streams') === null, 'the record is forgotten');
   });
 
+  it('a tab waiting for the lock does not resume a stream that ended, though the record\'s removal reaches its storage late', async () => {
+    // Chromium syncs `localStorage` between tabs on its own, later than the lock manager grants the
+    // freed lock: seen in e2e/run.mjs, two tabs, tab B resumed tab A's complete answer "from the
+    // start" (1 run in 4). Here the storage shows the records as they were for 100 ms after a change.
+    const storage = localStorage;
+    const { getItem, setItem, removeItem } = { getItem: storage.getItem.bind(storage), setItem: storage.setItem.bind(storage), removeItem: storage.removeItem.bind(storage) };
+    let stale: { value: string | null; until: number } | null = null;
+    const lagging = (change: () => void) => {
+      const value = getItem('chat:streams');
+      change();
+      stale = { value, until: Date.now() + 100 };
+    };
+    storage.getItem = (key: string) => (key === 'chat:streams' && stale && Date.now() < stale.until ? stale.value : getItem(key));
+    storage.setItem = (key: string, value: string) => (key === 'chat:streams' ? lagging(() => setItem(key, value)) : setItem(key, value));
+    storage.removeItem = (key: string) => (key === 'chat:streams' ? lagging(() => removeItem(key)) : removeItem(key));
+    app = await startApp();
+    const owner = await openPage();
+    void owner.controller.start('Count', 'client');
+    await waitFor(() => getItem('chat:streams') !== null && Date.now() > stale!.until, 'the record is written and shown');
+    // Another tab opens: it finds the record and waits for the owner's lock.
+    const b = await openPage();
+    await waitFor(() => assistantOf(owner.store).status === 'complete', 'the answer completes');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(getItem('chat:streams')).toBeNull();
+    expect(app.resumes()).toBe(0);
+    expect(b.controller.get()).toBeNull();
+  });
+
   it('Stop on a resumed stream cancels it on the server: confirmed', async () => {
     app = await startApp();
     const first = await openPage();
