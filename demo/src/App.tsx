@@ -180,10 +180,9 @@ function Lane({ index, generation, settings }: { index: number; generation: numb
     api: '/api/chat',
     cancelApi,
     cancelTimeoutMs,
-    // Named, not 'auto': its decoder's chunk loads with the session, before the request. Six lanes
-    // over HTTP/1.1 take all six connections; with 'auto' the chunk can still wait behind them
-    // (docs/size.md, "The browser's connection pool").
-    protocol: settings.protocol,
+    // 'auto' on purpose: six lanes over HTTP/1.1 take all six connections, so a lane that is not
+    // alone loads every decoder before its request (docs/size.md, "The browser's connection pool");
+    // e2e "Six streams" covers it.
     body: (input) => ({ input, protocol: settings.protocol, tokensPerSecond: settings.tokensPerSecond }),
   });
   // Started from an effect keyed by the generation; the ref keeps StrictMode's second effect run

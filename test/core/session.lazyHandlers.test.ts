@@ -256,6 +256,51 @@ describe("'auto' and the browser's connection pool", () => {
     expect(essence(final.message)).toEqual(await reference('anthropic'));
   });
 
+  test('with another stream open to its origin, an \'auto\' stream loads every handler and sends its request once they are there', async () => {
+    // Six streams at once to one origin held the six connections, each chunk requested at its first
+    // event waited (e2e "Six streams", lanes on 'auto'), and a preload at the last connection still
+    // lost the race to its own request: the request now waits for the chunks (bounded).
+    const { release, loads } = holdHandlers();
+    const { trackOpenStream } = await import('../../src/core/openStreams');
+    const requests: string[] = [];
+    const { session } = await open('anthropic', {
+      connectionsPerHost: 6,
+      fetch: (input, init) => (requests.push(String(input)), fetch(input, init)),
+    });
+    const other = trackOpenStream(`${server!.url}/other`);
+    const done = session.start();
+    await vi.waitFor(() => expect([...loads].sort()).toEqual(['ai-sdk', 'anthropic', 'openai-chat', 'openai-responses']), WAIT);
+    await sleep(30);
+    expect(requests).toEqual([]);
+    release();
+    const final = await done;
+    other();
+    expect(requests).toEqual([`${server!.url}/stream`]);
+    expect(final.status).toBe('complete');
+    expect(essence(final.message)).toEqual(await reference('anthropic'));
+  });
+
+  test('a Stop while it waits for the handlers: no request, the stream ends cancelled', async () => {
+    const { release, loads } = holdHandlers();
+    const { trackOpenStream } = await import('../../src/core/openStreams');
+    const requests: string[] = [];
+    const { session } = await open('anthropic', {
+      connectionsPerHost: 6,
+      fetch: (input, init) => (requests.push(String(input)), fetch(input, init)),
+    });
+    const other = trackOpenStream(`${server!.url}/other`);
+    const done = session.start();
+    await vi.waitFor(() => expect(loads).toHaveLength(4), WAIT);
+    await session.stop();
+    release();
+    const final = await done;
+    await sleep(30);
+    other();
+    expect(requests.filter((url) => url.endsWith('/stream'))).toEqual([]);
+    expect(final.status).toBe('incomplete');
+    expect(final.incomplete?.reason).toBe('cancelled');
+  });
+
   test('with a connection left, only the detected protocol is loaded', async () => {
     const { release, loads } = holdHandlers();
     const { session } = await open('anthropic', { connectionsPerHost: 2 });

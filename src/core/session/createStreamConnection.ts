@@ -5,7 +5,7 @@ import { Header } from '../ids';
 import { createDeferred } from '../internal/createDeferred';
 import { trackOpenStream } from '../openStreams';
 import type { Protocol, StreamEvent } from '../types';
-import { loadHandler, loadHandlersBeforeLastConnection } from './loadHandler';
+import { loadHandler, loadHandlersBeforeRequest } from './loadHandler';
 import type { StreamSessionOptions } from './types';
 
 /** How the read loop ended: the end of the stream, a dropped connection, or an error (fetch failed, non-2xx, undecodable). */
@@ -149,8 +149,10 @@ export function createStreamConnection(options: StreamSessionOptions, fetchFn: t
       const headers = (connection.headers = new Headers(options.headers));
       headers.set('x-stream-id', ids.streamId);
       headers.set('x-stream-cancel-secret', ids.cancelSecret);
-      if (protocol === 'auto' || !protocol) loadHandlersBeforeLastConnection(options);
+      const handlers = protocol === 'auto' || !protocol ? loadHandlersBeforeRequest(options) : null;
       connection.release = trackOpenStream(options.api);
+      // Stopped while it waited for the handlers: the session ended (and released it); nothing to send.
+      if (handlers && (await handlers, sink.ended())) return;
       const { method = 'POST', body, credentials } = options;
       let response: Response;
       try {

@@ -49,17 +49,29 @@ export const loadHandler: HandlerSource = (protocol) => {
   return handler;
 };
 
+/** The JSON protocols, each with a handler chunk. */
+const PROTOCOLS = ['openai-chat', 'openai-responses', 'anthropic', 'ai-sdk'] as const;
+
+/** How long an `'auto'` stream waits for the handlers before its request (`loadHandlersBeforeRequest`) at most. */
+enum Preload { WAIT_MS = 3000 }
+
 /**
- * For `'auto'`, before its request: `'auto'` requests its handler at the first event, over a
- * connection that must be free then. Over HTTP/1.1 a page has 6 per host (docs/session.md): when
- * this stream takes the last one to its origin, the chunk would wait for a stream to end, so every
- * handler loads now, before the request takes it.
+ * For `'auto'`, before its request. `'auto'` requests its handler at the first event, over a
+ * connection that must be free then. Over HTTP/1.1 a page has 6 per host (docs/session.md): streams
+ * at once to one origin can hold them all, and each chunk then waits for a stream to end (the
+ * demo's six lanes did). Loading every handler when a stream took the last connection was not
+ * enough: its own request could still take that connection first. So, where the runtime has such a
+ * limit, a stream that is not alone to its origin (or takes its last connection) loads every
+ * handler not loaded yet and sends its request once they are there, or after `Preload.WAIT_MS`:
+ * the chunks get connections before the streams take them. Returns that wait, or `null` for none.
+ * Called before the stream counts itself among the open ones.
  */
-export function loadHandlersBeforeLastConnection(options: StreamSessionOptions): void {
+export function loadHandlersBeforeRequest(options: StreamSessionOptions): Promise<unknown> | null {
   const origin = originOf(options.api);
-  if (origin !== null && openStreamsTo(origin) + 1 >= (options.connectionsPerHost ?? defaultConnectionsPerHost())) {
-    for (const json of ['openai-chat', 'openai-responses', 'anthropic', 'ai-sdk'] as const) loadHandler(json);
-  }
+  const limit = options.connectionsPerHost ?? defaultConnectionsPerHost();
+  if (limit === Infinity || (limit > 1 && (origin === null || openStreamsTo(origin) === 0))) return null;
+  // Loaded ones count as settled at once; the timer left running after is harmless.
+  return Promise.race([Promise.allSettled(PROTOCOLS.map(loadHandler)), new Promise((resolve) => setTimeout(resolve, Preload.WAIT_MS))]);
 }
 
 /**
@@ -67,5 +79,5 @@ export function loadHandlersBeforeLastConnection(options: StreamSessionOptions):
  * wait for a module load, which fake timers do not advance). Shaken off in an app.
  */
 export function provideHandlers(source: (protocol: JsonProtocol) => HandlerFactory | Promise<HandlerFactory>): void {
-  for (const json of ['openai-chat', 'openai-responses', 'anthropic', 'ai-sdk'] as const) loaded[json] ??= source(json) as HandlerFactory;
+  for (const json of PROTOCOLS) loaded[json] ??= source(json) as HandlerFactory;
 }
