@@ -243,6 +243,15 @@ describe('a drop and a resume across the handler load', () => {
 });
 
 describe("'auto' and the browser's connection pool", () => {
+  /** A browser-like limit (6 per host), another stream open to the same origin, the handlers held, the requests listed. */
+  async function besideAnotherStream() {
+    const held = holdHandlers();
+    const { trackOpenStream } = await import('../../src/core/openStreams');
+    const requests: string[] = [];
+    const { session } = await open('anthropic', { connectionsPerHost: 6, fetch: (input, init) => (requests.push(String(input)), fetch(input, init)) });
+    return { ...held, requests, session, other: trackOpenStream(`${server!.url}/other`) };
+  }
+
   // Over HTTP/1.1 a page has 6 connections per host: a stream that takes the last one leaves none
   // for a handler requested at its first event (the chunk waited for a stream to end).
   test('a stream that takes the last connection to its origin loads every handler before its request', async () => {
@@ -260,14 +269,7 @@ describe("'auto' and the browser's connection pool", () => {
     // Six streams at once to one origin held the six connections, each chunk requested at its first
     // event waited (e2e "Six streams", lanes on 'auto'), and a preload at the last connection still
     // lost the race to its own request: the request now waits for the chunks (bounded).
-    const { release, loads } = holdHandlers();
-    const { trackOpenStream } = await import('../../src/core/openStreams');
-    const requests: string[] = [];
-    const { session } = await open('anthropic', {
-      connectionsPerHost: 6,
-      fetch: (input, init) => (requests.push(String(input)), fetch(input, init)),
-    });
-    const other = trackOpenStream(`${server!.url}/other`);
+    const { release, loads, requests, session, other } = await besideAnotherStream();
     const done = session.start();
     await vi.waitFor(() => expect([...loads].sort()).toEqual(['ai-sdk', 'anthropic', 'openai-chat', 'openai-responses']), WAIT);
     await sleep(30);
@@ -281,14 +283,7 @@ describe("'auto' and the browser's connection pool", () => {
   });
 
   test('a Stop while it waits for the handlers: no request, the stream ends cancelled', async () => {
-    const { release, loads } = holdHandlers();
-    const { trackOpenStream } = await import('../../src/core/openStreams');
-    const requests: string[] = [];
-    const { session } = await open('anthropic', {
-      connectionsPerHost: 6,
-      fetch: (input, init) => (requests.push(String(input)), fetch(input, init)),
-    });
-    const other = trackOpenStream(`${server!.url}/other`);
+    const { release, loads, requests, session, other } = await besideAnotherStream();
     const done = session.start();
     await vi.waitFor(() => expect(loads).toHaveLength(4), WAIT);
     await session.stop();
