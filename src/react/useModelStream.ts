@@ -2,8 +2,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { createMessageAccumulator } from '../core/createMessageAccumulator';
 import { snapshotOf } from '../core/createStreamSession';
-import { toError } from '../core/internal/reportError';
-import { createTurnController } from '../turns/createTurnController';
+import { createTurnController, type TurnController } from '../turns/createTurnController';
 import { messageFromSnapshot } from '../turns/messageFromSnapshot';
 import { createMutationCancel } from './createMutationCancel';
 import { useCancelQueryClient } from './ModelStreamProvider';
@@ -21,6 +20,15 @@ export type { ModelStreamStatus, RequestBodyContext, StreamEndReason, Tool, Tool
 const IDLE_SNAPSHOT = /* @__PURE__ */ snapshotOf({ status: 'idle' }, /* @__PURE__ */ createMessageAccumulator().message(), '', null);
 
 const noopSubscribe = () => () => {};
+
+/**
+ * A tool action of the hook's result (`addToolResult`, …): the lane's tool run does it, so that its
+ * code is in the run's lazy chunk (docs/size.md); without a run (no `tools`) it does nothing.
+ */
+const toolAction =
+  (turns: TurnController<never, QueryClient>, name: 'addToolResult' | 'addToolError' | 'approveToolCall' | 'denyToolCall') =>
+  (id: string, value?: unknown) =>
+    turns.get()?.run?.[name]?.(id, value as never);
 
 /**
  * Streams a model's answer into React: partial text, reasoning, tool-call arguments (raw text and
@@ -121,10 +129,9 @@ export function useModelStream<Input = string>(options: UseModelStreamOptions<In
     error: snapshot.error,
     streamId: turn?.session.streamId ?? null,
     responseId: snapshot.responseId,
-    addToolResult: (id, result) => turns.get()?.run?.settle(id, { state: 'done', result }),
-    // As a throwing tool's (runTools.ts `runCall`): what the model reads is the message.
-    addToolError: (id, error) => turns.get()?.run?.settle(id, { state: 'error', error: toError(error).message }),
-    approveToolCall: (id) => turns.get()?.run?.approve(id),
-    denyToolCall: (id, reason) => turns.get()?.run?.settle(id, reason === undefined ? { state: 'denied' } : { state: 'denied', reason }),
+    addToolResult: toolAction(turns, 'addToolResult'),
+    addToolError: toolAction(turns, 'addToolError'),
+    approveToolCall: toolAction(turns, 'approveToolCall'),
+    denyToolCall: toolAction(turns, 'denyToolCall'),
   };
 }

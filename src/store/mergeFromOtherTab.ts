@@ -1,5 +1,11 @@
-import { getOwn } from './record';
 import type { Conversation, Message, MessageStoreData } from './types';
+
+// Loaded on demand (loadTabMerge.ts): this module imports none of the library's code at run time,
+// so bundlers split off no shared chunk that every app would download (docs/size.md). Hence its own
+// `getOwn` (record.ts has the same).
+
+/** The record's own entry for `key`, or `undefined` (an id like `__proto__` is a plain key). */
+const getOwn = <T>(record: Record<string, T>, key: string): T | undefined => (Object.hasOwn(record, key) ? record[key] : undefined);
 
 /** What {@link mergeFromOtherTab} found. */
 export type OtherTabMerge = {

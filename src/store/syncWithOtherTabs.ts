@@ -1,7 +1,8 @@
 import type { StoreApi } from 'zustand/vanilla';
 import type { ThrottledStorage } from './createThrottledStorage';
 import { isPlainObject } from './isPlainObject';
-import { mergeFromOtherTab } from './mergeFromOtherTab';
+import { loadedTabMerge, loadTabMerge } from './loadTabMerge';
+import type { mergeFromOtherTab } from './mergeFromOtherTab';
 import { onOtherTabWrite, type StorageEventLike } from './onOtherTabWrite';
 import { partialize } from './partialize';
 import { sanitizeStoredData } from './sanitizeStoredData';
@@ -23,13 +24,12 @@ const handlers = new WeakMap<object, unknown>();
  * as long as the store lives. `local`: the page's `localStorage`.
  */
 export function syncWithOtherTabs(store: StoreApi<MessageStoreState>, writer: ThrottledStorage<MessageStoreData>, write: WriteState, name: string, version: number, storage: unknown, local: unknown): void {
-  const onStorage = (event: StorageEventLike) => {
-    if (event.key !== name || event.newValue === null) return;
-    // The same key in sessionStorage is another store.
-    if (storage === local && event.storageArea != null && event.storageArea !== local) return;
+  /** Writes of another tab not merged yet, oldest first: they wait for the merge's chunk. */
+  const pending: string[] = [];
+  const apply = (newValue: string, merge: typeof mergeFromOtherTab) => {
     let value: unknown;
     try {
-      value = JSON.parse(event.newValue);
+      value = JSON.parse(newValue);
     } catch {
       return;
     }
@@ -38,20 +38,33 @@ export function syncWithOtherTabs(store: StoreApi<MessageStoreState>, writer: Th
     const theirs = sanitizeStoredData(value.state);
     if (!theirs) return;
     const onTopOfOurs = write.baseId !== null && writeIdOf(value, 'parent') === write.baseId;
-    const merge = mergeFromOtherTab(partialize(store.getState()), theirs, onTopOfOurs ? write.base : null);
+    const merged = merge(partialize(store.getState()), theirs, onTopOfOurs ? write.base : null);
     write.baseId = writeIdOf(value, 'id');
     write.base = theirs;
-    if (merge.changed) {
+    if (merged.changed) {
       // Shown here; written back only when the storage lacks something of ours.
-      write.mergedOnly = merge.behind ? null : merge.data;
+      write.mergedOnly = merged.behind ? null : merged.data;
       try {
-        store.setState(merge.data);
+        store.setState(merged.data);
       } finally {
         write.mergedOnly = null;
       }
-    } else if (merge.behind) {
+    } else if (merged.behind) {
       writer.setItem(name, { state: partialize(store.getState()), version });
     }
+  };
+  /** Merges the pending writes, in order, with the merge once it is loaded. */
+  const drain = (merge: typeof mergeFromOtherTab | undefined) => {
+    if (merge) for (const newValue of pending.splice(0)) apply(newValue, merge);
+  };
+  const onStorage = (event: StorageEventLike) => {
+    if (event.key !== name || event.newValue === null) return;
+    // The same key in sessionStorage is another store.
+    if (storage === local && event.storageArea != null && event.storageArea !== local) return;
+    pending.push(event.newValue);
+    // Loaded: at once. Else when the chunk arrives (a failed load keeps the writes for the next event's).
+    if (loadedTabMerge()) drain(loadedTabMerge());
+    else void loadTabMerge().then(drain);
   };
   onOtherTabWrite(onStorage);
   handlers.set(store, onStorage);

@@ -29,7 +29,7 @@ function endRun(store: MessageStore, turn: Turn<unknown>, message: Message): Mes
   const { setToolExecution, updateMessage } = store.getState();
   for (const call of unanswered) setToolExecution(message.id, call.id, { state: 'cancelled', reason: 'disconnected' });
   // Nothing runs any more: a Stop (the ended session's) or an action is a no-op.
-  turn.run = { status: 'incomplete', stop: turn.session.stop, settle() {}, approve() {} };
+  turn.run = { status: 'incomplete', stop: turn.session.stop };
   return updateMessage(message.id, { status: 'incomplete', incomplete: { reason: 'disconnected' } }) ?? message;
 }
 

@@ -2,7 +2,7 @@
 // library's code at run time (what it needs comes in `ToolRunHost`), so bundlers split off no
 // shared chunk that every app would download (docs/size.md).
 import type { StopResult, StreamSessionSnapshot } from '../core/createStreamSession';
-import type { Message } from '../store/types';
+import type { Message, ToolExecution } from '../store/types';
 import { cancelStep, hasResult, runStepTools } from './runTools';
 import type { ToolRun, Turn, TurnOptions } from './types';
 
@@ -45,6 +45,13 @@ type RunState<Client> = {
 export function startToolRun<Client>(first: Turn<Client>, host: ToolRunHost<Client>): ToolRun {
   const store = host.options.store!;
   const callOf = (id: string) => store.getState().messages[state.turn.messageId]?.toolCalls.find((call) => call.id === id);
+  /** Sets a result of a call of the current step that has none yet (`error` for a failure the app reports, `denied` for a deny). */
+  const settle = (id: string, execution: ToolExecution) => {
+    const call = callOf(id);
+    if (state.over || !call || hasResult(call) || call.execution?.state === 'running') return;
+    store.getState().setToolExecution(state.turn.messageId, id, execution);
+    state.approvals.get(id)?.(false);
+  };
   const toolRun: ToolRun = {
     status: null,
     stop() {
@@ -57,15 +64,13 @@ export function startToolRun<Client>(first: Turn<Client>, host: ToolRunHost<Clie
       state.setStatus('incomplete');
       return (state.stopped = Promise.resolve({ serverConfirmed: false }));
     },
-    settle(id, execution) {
-      const call = callOf(id);
-      if (state.over || !call || hasResult(call) || call.execution?.state === 'running') return;
-      store.getState().setToolExecution(state.turn.messageId, id, execution);
-      state.approvals.get(id)?.(false);
-    },
-    approve(id) {
+    addToolResult: (id, result) => settle(id, { state: 'done', result }),
+    // As a throwing tool's (runTools.ts `runCall`): what the model reads is the message.
+    addToolError: (id, error) => settle(id, { state: 'error', error: error instanceof Error ? error.message : String(error) }),
+    approveToolCall(id) {
       if (callOf(id)?.execution?.state === 'awaiting-approval') state.approvals.get(id)?.(true);
     },
+    denyToolCall: (id, reason) => settle(id, reason === undefined ? { state: 'denied' } : { state: 'denied', reason }),
   };
   const state: RunState<Client> = {
     toolRun,

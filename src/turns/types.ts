@@ -205,7 +205,13 @@ export type ToolRun = {
   status: 'tools' | 'incomplete' | null;
   /** Ends the whole run, wherever it is. Idempotent. */
   stop(): Promise<StopResult>;
-  /** Sets a result of a call of the current step that has none yet (`error` for a failure the app reports, `denied` for a deny). */
-  settle(toolCallId: string, execution: { state: 'done'; result: unknown } | { state: 'error'; error: string } | { state: 'denied'; reason?: string }): void;
-  approve(toolCallId: string): void;
+  /*
+   * The hook's tool actions (`useModelStream`'s result forwards them to its turn's run: docs/tools.md),
+   * here so that their code is in the run's lazy chunk. Each acts on a call of the current step
+   * that has no result yet. Absent on a run that ended with its page (createResumeTurn): no-ops.
+   */
+  addToolResult?(toolCallId: string, result: unknown): void;
+  addToolError?(toolCallId: string, error: unknown): void;
+  approveToolCall?(toolCallId: string): void;
+  denyToolCall?(toolCallId: string, reason?: string): void;
 };

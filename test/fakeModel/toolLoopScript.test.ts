@@ -77,7 +77,7 @@ describe('the demo tool run over the scripted fake model', () => {
       const { controller, assistants, call, requests, deleteFile } = await setup(format);
       let done = controller.start('Weather, and tidy up', 'c');
       await awaitingApproval(call);
-      controller.get()!.run!.approve(call('delete_file')!.id as string);
+      controller.get()!.run!.approveToolCall!(call('delete_file')!.id as string);
       expect(await done).toMatchObject({ status: 'complete', text: 'It is 21 °C and sunny in Genève. I deleted reports/old-draft.txt.' });
       expect(deleteFile).toHaveBeenCalledWith({ path: 'reports/old-draft.txt' }, expect.anything());
       expect(requests).toHaveLength(2);
@@ -86,7 +86,7 @@ describe('the demo tool run over the scripted fake model', () => {
       // A second run in the same conversation starts at step 1 again (the earlier run is history).
       done = controller.start('Again', 'c');
       await vi.waitFor(() => expect(assistants()[2]?.toolCalls[1]?.execution).toEqual({ state: 'awaiting-approval' }), WAIT);
-      controller.get()!.run!.settle(assistants()[2]!.toolCalls[1]!.id, { state: 'denied', reason: 'I still need it' });
+      controller.get()!.run!.denyToolCall!(assistants()[2]!.toolCalls[1]!.id, 'I still need it');
       expect((await done).text).toBe('It is 21 °C and sunny in Genève. You denied deleting reports/old-draft.txt, so I left it where it is (your reason: I still need it).');
       expect(requests).toHaveLength(4);
       expect(deleteFile).toHaveBeenCalledTimes(1);
@@ -114,7 +114,7 @@ describe('with the testing kit', () => {
     const done = controller.start('Weather, and tidy up', 'c');
     const deletion = () => getConversationMessages(store.getState(), 'default')[1]?.toolCalls.find((c) => c.name === 'delete_file');
     await vi.waitFor(() => expect(deletion()?.execution).toEqual({ state: 'awaiting-approval' }), WAIT);
-    controller.get()!.run!.settle(deletion()!.id, { state: 'denied' });
+    controller.get()!.run!.denyToolCall!(deletion()!.id);
     expect((await done).text).toBe('It is 21 °C and sunny in Genève. You denied deleting reports/old-draft.txt, so I left it where it is.');
     expect(mock.requests).toHaveLength(2);
     expect(deleteFile).not.toHaveBeenCalled();
@@ -157,7 +157,7 @@ describe('a Stop at each point of the demo run ends it (real server)', () => {
     const done = controller.start('Weather, and tidy up', 'c');
     await awaitingApproval(call);
     await vi.waitFor(() => expect(call('get_weather')?.execution).toMatchObject({ state: 'done' }), WAIT);
-    controller.get()!.run!.settle(call('delete_file')!.id, { state: 'denied', reason: 'no' });
+    controller.get()!.run!.denyToolCall!(call('delete_file')!.id, 'no');
     void controller.stop();
     expect(await done).toMatchObject({ status: 'incomplete', incomplete: { reason: 'cancelled', serverConfirmed: false } });
     expect(call('delete_file')!.execution).toEqual({ state: 'denied', reason: 'no' });
@@ -168,7 +168,7 @@ describe('a Stop at each point of the demo run ends it (real server)', () => {
     const { controller, call, assistants, requests } = await setup('anthropic', { step2IntervalMs: 100 });
     const done = controller.start('Weather, and tidy up', 'c');
     await awaitingApproval(call);
-    controller.get()!.run!.approve(call('delete_file')!.id);
+    controller.get()!.run!.approveToolCall!(call('delete_file')!.id);
     await vi.waitFor(() => expect(assistants()[1]?.text.length ?? 0).toBeGreaterThan(5), WAIT);
     expect(await controller.stop()).toEqual({ serverConfirmed: true });
     const final = await done;

@@ -33,6 +33,8 @@ export function createTabs() {
       vi.stubGlobal('addEventListener', (type: string, l: Listener) => { if (type === 'storage') set.add(l); });
       try {
         const { createMessageStore } = await import('../../src/store/index');
+        // A page whose merge chunk is loaded, as test/setup/provideChunks.ts makes it (the lazy path: crossTab.lazyMerge.test.ts).
+        await (await import('../../src/store/loadTabMerge')).loadTabMerge();
         return createMessageStore({ ...storeExtra, persist: { name: 'chat', storage: storageFor(tab), throttleMs: 0, crossTab: true, ...persistExtra } as never });
       } finally {
         vi.unstubAllGlobals();

@@ -42,6 +42,8 @@ function createTabs() {
       vi.stubGlobal('addEventListener', pageFor(tab));
       try {
         const { createMessageStore } = await import('../../src/store/index');
+        // A page whose merge chunk is loaded, as test/setup/provideChunks.ts makes it (the lazy path: crossTab.lazyMerge.test.ts).
+        await (await import('../../src/store/loadTabMerge')).loadTabMerge();
         const persist: NonNullable<Exclude<MessageStoreOptions['persist'], boolean>> = { name: 'chat', storage: storageFor(tab), throttleMs: 0, crossTab: options.crossTab ?? true };
         return createMessageStore({ persist });
       } finally {

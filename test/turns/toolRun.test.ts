@@ -104,7 +104,7 @@ describe('tool runs', () => {
     await sleep(20);
     expect(call('call_a')!.execution).toBeUndefined();
     expect(requests).toHaveLength(1);
-    controller.get()!.run!.settle('call_a', { state: 'done', result: 'yes' });
+    controller.get()!.run!.addToolResult!('call_a', 'yes');
     const final = await done;
     expect(toolResults(requests[1]!)).toEqual({ call_a: 'yes' });
     expect(final).toMatchObject({ status: 'complete', text: 'Done: {"call_a":"yes"}' });
@@ -123,10 +123,10 @@ describe('tool runs', () => {
     });
     const done = controller.start('ask', 'c');
     await vi.waitFor(() => expect(controller.get()!.run!.status).toBe('tools'), WAIT);
-    controller.get()!.run!.settle('call_a', { state: 'error', error: 'No camera' });
+    controller.get()!.run!.addToolError!('call_a', 'No camera');
     expect(call('call_a')!.execution).toEqual({ state: 'error', error: 'No camera' });
     // A result once given is kept: a later one does nothing.
-    controller.get()!.run!.settle('call_a', { state: 'done', result: 'late' });
+    controller.get()!.run!.addToolResult!('call_a', 'late');
     expect(call('call_a')!.execution).toEqual({ state: 'error', error: 'No camera' });
     const final = await done;
     expect(toolResults(requests[1]!)).toEqual({ call_a: 'Error: No camera' });
@@ -145,7 +145,7 @@ describe('tool runs', () => {
     await vi.waitFor(() => expect(call('call_w')!.execution).toEqual({ state: 'awaiting-approval' }), WAIT);
     expect(controller.get()!.run!.status).toBe('tools');
     expect(weather).not.toHaveBeenCalled();
-    controller.get()!.run!.approve('call_w');
+    controller.get()!.run!.approveToolCall!('call_w');
     expect((await done).status).toBe('complete');
     expect(weather).toHaveBeenCalledTimes(1);
     expect(toolResults(requests[1]!)).toEqual({ call_w: 'sunny' });
@@ -153,7 +153,7 @@ describe('tool runs', () => {
     done = controller.start('weather', 'c');
     await vi.waitFor(() => expect(requests).toHaveLength(3), WAIT);
     await vi.waitFor(() => expect(controller.get()!.run!.status).toBe('tools'), WAIT);
-    controller.get()!.run!.settle('call_w', { state: 'denied', reason: 'not now' });
+    controller.get()!.run!.denyToolCall!('call_w', 'not now');
     expect((await done).status).toBe('complete');
     expect(weather).toHaveBeenCalledTimes(1);
     expect(String(toolResults(requests[3]!).call_w)).toMatch(/denied.*not now/);
@@ -259,8 +259,8 @@ describe('Stop ends the whole run', () => {
     const run = controller.get()!.run!;
     await controller.stop();
     expect(await done).toMatchObject({ status: 'incomplete', incomplete: { reason: 'cancelled', serverConfirmed: false } });
-    run.approve('call_w');
-    run.settle('call_w', { state: 'done', result: 'late' });
+    run.approveToolCall!('call_w');
+    run.addToolResult!('call_w', 'late');
     await noFurtherRequest(requests);
     expect(weather).not.toHaveBeenCalled();
     expect(call('call_w')!.execution).toEqual({ state: 'cancelled', reason: 'stopped' });
@@ -271,7 +271,7 @@ describe('Stop ends the whole run', () => {
     const done = controller.start('ask', 'c');
     await vi.waitFor(() => expect(controller.get()!.run!.status).toBe('tools'), WAIT);
     const run = controller.get()!.run!;
-    run.settle('call_a', { state: 'done', result: 'yes' });
+    run.addToolResult!('call_a', 'yes');
     void controller.stop();
     expect(await done).toMatchObject({ status: 'incomplete', incomplete: { reason: 'cancelled', serverConfirmed: false } });
     expect(call('call_a')!.execution).toEqual({ state: 'done', result: 'yes' });
@@ -284,7 +284,7 @@ describe('Stop ends the whole run', () => {
     await vi.waitFor(() => expect(controller.get()!.run!.status).toBe('tools'), WAIT);
     const run = controller.get()!.run!;
     expect(await controller.stop()).toEqual({ serverConfirmed: false });
-    run.settle('call_a', { state: 'done', result: 'late' });
+    run.addToolResult!('call_a', 'late');
     expect(await done).toMatchObject({ status: 'incomplete', incomplete: { reason: 'cancelled', serverConfirmed: false } });
     expect(call('call_a')!.execution).toEqual({ state: 'cancelled', reason: 'stopped' });
     await noFurtherRequest(requests);
