@@ -1,13 +1,11 @@
 import type { StoreApi } from 'zustand/vanilla';
 import type { ThrottledStorage } from './createThrottledStorage';
-import { isPlainObject } from './isPlainObject';
+import type { applyOtherTabWrite, OtherTabSync } from './applyOtherTabWrite';
 import { loadedTabMerge, loadTabMerge } from './loadTabMerge';
-import type { mergeFromOtherTab } from './mergeFromOtherTab';
 import { onOtherTabWrite, type StorageEventLike } from './onOtherTabWrite';
-import { partialize } from './partialize';
 import { sanitizeStoredData } from './sanitizeStoredData';
 import type { MessageStoreData, MessageStoreState } from './types';
-import { type WriteState, writeIdOf } from './WriteState';
+import type { WriteState } from './WriteState';
 
 /**
  * Two tabs on one storage key: each merges what the other writes (`mergeFromOtherTab`), so that
@@ -26,36 +24,10 @@ const handlers = new WeakMap<object, unknown>();
 export function syncWithOtherTabs(store: StoreApi<MessageStoreState>, writer: ThrottledStorage<MessageStoreData>, write: WriteState, name: string, version: number, storage: unknown, local: unknown): void {
   /** Writes of another tab not merged yet, oldest first: they wait for the merge's chunk. */
   const pending: string[] = [];
-  const apply = (newValue: string, merge: typeof mergeFromOtherTab) => {
-    let value: unknown;
-    try {
-      value = JSON.parse(newValue);
-    } catch {
-      return;
-    }
-    // Another version of the app (a tab not yet reloaded after a deploy) is not merged.
-    if (!isPlainObject(value) || value.version !== version) return;
-    const theirs = sanitizeStoredData(value.state);
-    if (!theirs) return;
-    const onTopOfOurs = write.baseId !== null && writeIdOf(value, 'parent') === write.baseId;
-    const merged = merge(partialize(store.getState()), theirs, onTopOfOurs ? write.base : null);
-    write.baseId = writeIdOf(value, 'id');
-    write.base = theirs;
-    if (merged.changed) {
-      // Shown here; written back only when the storage lacks something of ours.
-      write.mergedOnly = merged.behind ? null : merged.data;
-      try {
-        store.setState(merged.data);
-      } finally {
-        write.mergedOnly = null;
-      }
-    } else if (merged.behind) {
-      writer.setItem(name, { state: partialize(store.getState()), version });
-    }
-  };
-  /** Merges the pending writes, in order, with the merge once it is loaded. */
-  const drain = (merge: typeof mergeFromOtherTab | undefined) => {
-    if (merge) for (const newValue of pending.splice(0)) apply(newValue, merge);
+  const sync: OtherTabSync = { store, writer, write, name, version, sanitize: sanitizeStoredData };
+  /** Merges the pending writes, in order, once the merge is loaded. */
+  const drain = (apply: typeof applyOtherTabWrite | undefined) => {
+    if (apply) for (const newValue of pending.splice(0)) apply(newValue, sync);
   };
   const onStorage = (event: StorageEventLike) => {
     if (event.key !== name || event.newValue === null) return;

@@ -1,5 +1,5 @@
 import { provideTabMerge } from '../../src/store/loadTabMerge';
-import { mergeFromOtherTab } from '../../src/store/mergeFromOtherTab';
+import { applyOtherTabWrite } from '../../src/store/applyOtherTabWrite';
 import { provideDecoders } from '../../src/testing/provideDecoders';
 
 // Every test file starts as a page whose lazy chunks (the protocol decoders, the partial JSON
@@ -10,4 +10,4 @@ import { provideDecoders } from '../../src/testing/provideDecoders';
 // session.lazyPartialJson.test.ts, test/store/crossTab.lazyMerge.test.ts), in the Storybook
 // stories and in e2e, in Chromium.
 provideDecoders();
-provideTabMerge(mergeFromOtherTab);
+provideTabMerge(applyOtherTabWrite);

@@ -8,7 +8,7 @@ import type { MessageStore } from '../../src/store/index';
 // chunk that cannot be fetched); its code is the real one. Each tab is a fresh module instance (the
 // page's cache starts empty), with its own page (a stubbed `addEventListener`).
 
-const MERGE = '../../src/store/lazy/mergeFromOtherTab';
+const MERGE = '../../src/store/lazy/applyOtherTabWrite';
 const WAIT = { timeout: 5_000, interval: 5 };
 
 afterEach(() => {
