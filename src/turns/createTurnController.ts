@@ -141,15 +141,13 @@ export function createTurnController<Input, Client>(options: TurnOptions<Input>,
       // On the lane before its first byte (every hook shows it, a Stop finds it), then run to its
       // end: the final message settles `start()` and goes to `onFinish`. With tools, the run
       // puts each next step on the lane and settles `start()` once (docs/tools.md).
-      if (!options.tools) put(turn, lanes, key);
+      show(turn, lanes, key);
+      if (!options.tools) run(turn, options.store, controller);
       else {
-        show(turn, lanes, key);
         void turn.session.start();
-        const next = (step: number) => createTurn(controller, options, input, client, runCancel, step);
         // The run's module imports none of the library's code: what it needs is handed to it here.
-        const host = { options, next, show: (step: Turn<Client>) => show(step, lanes, key), final: (step: Turn<Client>, final: StreamSessionSnapshot) => finalMessage(step, final, options.store), finish: (message: Message) => finish(turn, message, controller as never), notify: notifyLanes };
         loadToolRuns().then(
-          (runs) => runs.startToolRun(turn, host),
+          (runs) => runs.startToolRun(turn, { options, next: (step) => createTurn(controller, options, input, client, runCancel, step), show: (step) => show(step, lanes, key), final: (step, final) => finalMessage(step, final, options.store), finish: (message) => finish(turn, message, controller as never), notify: notifyLanes }),
           (error) => {
             // Without its module the run is its first step, run as a plain turn.
             report(error);
