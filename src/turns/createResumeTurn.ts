@@ -17,21 +17,8 @@ const resumeUrlOf = (resumeApi: string | URL, streamId: string) => {
   return `${base}${base.includes('?') ? '&' : '?'}streamId=${encodeURIComponent(streamId)}`;
 };
 
-/**
- * The end of a resumed step of a tool run: a complete message's calls without a result become
- * `cancelled` / `disconnected` (as the store's repair marks a call a reload cut off), the message
- * `incomplete` / `disconnected`, and the turn's run `incomplete` (the hook's status). A step that
- * ended otherwise (no calls, a Stop, a drop) is left as it is.
- */
-function endRun(store: MessageStore, turn: Turn<unknown>, message: Message): Message {
-  const unanswered = message.status === 'complete' ? message.toolCalls.filter((call) => !call.execution) : [];
-  if (unanswered.length === 0) return message;
-  const { setToolExecution, updateMessage } = store.getState();
-  for (const call of unanswered) setToolExecution(message.id, call.id, { state: 'cancelled', reason: 'disconnected' });
-  // Nothing runs any more: a Stop (the ended session's) or an action is a no-op.
-  turn.run = { status: 'incomplete', stop: turn.session.stop };
-  return updateMessage(message.id, { status: 'incomplete', incomplete: { reason: 'disconnected' } }) ?? message;
-}
+/** The end of a resumed step of a tool run (`endRun` of createToolRun.ts): handed in. */
+export type EndRun = (store: MessageStore, turn: Turn<unknown>, message: Message) => Message;
 
 /** Makes a session as a turn's is made (`createTurnSession`): handed in by the controller. */
 export type TurnSessionFactory<Client> = (request: TurnRequest, client: () => Client) => StreamSession;
@@ -48,7 +35,7 @@ export type TurnSessionFactory<Client> = (request: TurnRequest, client: () => Cl
  * shorter text for a frame), and left as it is for good when the resume fails (`404`: the log
  * expired; it then stays `disconnected`, unchanged).
  */
-export function createResumeTurn<Input, Client>(createSession: TurnSessionFactory<Client>, options: TurnOptions<Input> & { store: MessageStore; resumeApi: string | URL }, record: StreamRecord, client: Client): Turn<Client> {
+export function createResumeTurn<Input, Client>(createSession: TurnSessionFactory<Client>, options: TurnOptions<Input> & { store: MessageStore; resumeApi: string | URL }, record: StreamRecord, client: Client, endRun?: EndRun): Turn<Client> {
   const { store } = options;
   const headers = new Headers(typeof options.headers === 'function' ? options.headers() : options.headers);
   const session = createSession(
@@ -74,7 +61,8 @@ export function createResumeTurn<Input, Client>(createSession: TurnSessionFactor
   // With `tools`, the stream is a step of a run, and that run (its tools, approvals, next steps)
   // lived in the page that is gone: the step's calls it would have answered are marked, not run
   // here (docs/tools.md, "A reload during a run", says why), and the message says the run ended.
-  if (options.tools) turn.endRun = (message) => endRun(store, turn, message);
+  // (`endRun` is the tool run's chunk's: watchStreams loads it for a lane with `tools`.)
+  if (options.tools && endRun) turn.endRun = (message) => endRun(store, turn, message);
   session.subscribe(() => {
     const snapshot = session.getSnapshot();
     // Caught up: the replay shows at least what the message showed (or the resumed stream is live).

@@ -2,7 +2,7 @@
 // library's code at run time (what it needs comes in `ToolRunHost`), so bundlers split off no
 // shared chunk that every app would download (docs/size.md).
 import type { StopResult, StreamSessionSnapshot } from '../core/createStreamSession';
-import type { Message, ToolExecution } from '../store/types';
+import type { Message, MessageStore, ToolExecution } from '../store/types';
 import { cancelStep, hasResult, runStepTools } from './runTools';
 import type { ToolRun, Turn, TurnOptions } from './types';
 
@@ -127,4 +127,20 @@ async function loop<Client>(first: Turn<Client>, host: ToolRunHost<Client>, stat
 function end<Client>(state: RunState<Client>, host: ToolRunHost<Client>, message: Message): void {
   state.over = true;
   host.finish(message);
+}
+
+/**
+ * The end of a resumed step of a tool run: a complete message's calls without a result become
+ * `cancelled` / `disconnected` (as the store's repair marks a call a reload cut off), the message
+ * `incomplete` / `disconnected`, and the turn's run `incomplete` (the hook's status). A step that
+ * ended otherwise (no calls, a Stop, a drop) is left as it is.
+ */
+export function endRun(store: MessageStore, turn: Turn<unknown>, message: Message): Message {
+  const unanswered = message.status === 'complete' ? message.toolCalls.filter((call) => !call.execution) : [];
+  if (unanswered.length === 0) return message;
+  const { setToolExecution, updateMessage } = store.getState();
+  for (const call of unanswered) setToolExecution(message.id, call.id, { state: 'cancelled', reason: 'disconnected' });
+  // Nothing runs any more: a Stop (the ended session's) or an action is a no-op.
+  turn.run = { status: 'incomplete', stop: turn.session.stop };
+  return updateMessage(message.id, { status: 'incomplete', incomplete: { reason: 'disconnected' } }) ?? message;
 }

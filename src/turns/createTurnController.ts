@@ -163,7 +163,7 @@ export function createTurnController<Input, Client>(options: TurnOptions<Input>,
       let stop: (() => void) | null = null;
       void import('./resumeAcrossPages').then((pages) => {
         // The chunk imports none of the library's code: what it needs is handed to it here.
-        const host = { controller, put: (turn: Turn<Client>) => put(turn, ...laneOf(controller.options, ownLanes)), session: (request: TurnRequest, cancelClient: () => Client) => createTurnSession(controller, controller.options, request, cancelClient, runCancel) };
+        const host = { controller, put: (turn: Turn<Client>) => put(turn, ...laneOf(controller.options, ownLanes)), session: (request: TurnRequest, cancelClient: () => Client) => createTurnSession(controller, controller.options, request, cancelClient, runCancel), toolRuns: loadToolRuns };
         stop ??= pages.watchStreams(host, store, conversationId, client);
       }, report);
       return () => {

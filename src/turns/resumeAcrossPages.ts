@@ -3,7 +3,7 @@
 // the rest of the library imports too (a bundler would split that into one more chunk for every
 // app): what they need comes from the controller (`StreamsHost`).
 import type { Message, MessageStore } from '../store/types';
-import { createResumeTurn, type TurnSessionFactory } from './createResumeTurn';
+import { createResumeTurn, type EndRun, type TurnSessionFactory } from './createResumeTurn';
 import { forgetStream, rememberStream } from './streamRecords';
 import { holdStreamLock, takeOverStreams } from './takeOverStreams';
 import type { Turn, TurnOptions } from './types';
@@ -53,6 +53,8 @@ export type StreamsHost<Input, Client> = {
   /** Puts a turn on the lane and runs it to its end. */
   put(turn: Turn<Client>): void;
   session: TurnSessionFactory<Client>;
+  /** The tool run's chunk (the controller's load, cached for the page): a resumed step of a run ends with its `endRun`. */
+  toolRuns(): Promise<{ endRun: EndRun }>;
 };
 
 /**
@@ -76,10 +78,13 @@ export function watchStreams<Input, Client>(host: StreamsHost<Input, Client>, st
       forgetStream(name, record.streamId);
       return true;
     }
+    // With `tools` the stream is a step of a run: its end is the run chunk's (loaded with the
+    // controller, so there already; one that cannot load leaves the step's end as the stream's).
+    const endRun = options.tools ? (await host.toolRuns().catch(() => undefined))?.endRun : undefined;
     // Never over a turn that runs on the lane: the user's own start wins over a resume.
     const current = host.controller.get()?.session.getSnapshot().status;
     if (current && current !== 'complete' && current !== 'incomplete') return false;
-    const turn = createResumeTurn(host.session, { ...options, store, resumeApi }, record, client);
+    const turn = createResumeTurn(host.session, { ...options, store, resumeApi }, record, client, endRun);
     // Its record stays as it is (this page holds the stream's lock while it resumes it).
     recorded.add(turn);
     host.put(turn);
