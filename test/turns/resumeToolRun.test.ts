@@ -190,4 +190,30 @@ describe('a reload during a tool run', () => {
     expect(app.streams()).toBe(1);
     expect(app.resumes()).toBe(0);
   });
+  it("a tool run's chunk that cannot load (its end is there): the step is still resumed, and ends as its stream did", async () => {
+    app = await startApp();
+    const first = await openPage({ weather: vi.fn(() => 'sunny') });
+    void first.controller.start('weather', 'client');
+    await waitFor(() => (first.controller.get()?.session.getSnapshot().message.text.length ?? 0) > 20, 'some text');
+    await waitFor(() => localStorage.getItem('chat:streams') !== null, 'the record is written');
+    leave(first);
+
+    // The next page cannot fetch the tool run's chunk (offline, a deploy removed it).
+    vi.doMock('../../src/turns/createToolRun', () => {
+      throw new Error('Failed to fetch dynamically imported module');
+    });
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const second = await openPage({ weather: vi.fn(() => 'sunny') });
+      await waitFor(() => second.onFinish.mock.calls.length === 1, 'the resumed step ends');
+      const [step] = assistants(second.store);
+      expect(step).toMatchObject({ status: 'complete', text: WORDS });
+      expect(step!.toolCalls).toMatchObject([{ id: 'call_w', state: 'complete' }]);
+      expect(step!.toolCalls[0]!.execution).toBeUndefined();
+      expect(app.resumes()).toBe(1);
+    } finally {
+      vi.doUnmock('../../src/turns/createToolRun');
+      vi.restoreAllMocks();
+    }
+  });
 });
