@@ -28,8 +28,7 @@ function recordStream(store: MessageStore, conversationId: string, turn: Turn<un
   if (recorded.has(turn)) return;
   recorded.add(turn);
   const name = nameOf(store);
-  const { streamId } = turn.session.getSnapshot();
-  const { status } = turn.session.getSnapshot();
+  const { streamId, status } = turn.session.getSnapshot();
   if (!turn.secret || status === 'complete' || status === 'incomplete') return;
   const record = { messageId: turn.messageId, conversationId, streamId, secret: turn.secret, at: Date.now() };
   let ended: Message | null = null;

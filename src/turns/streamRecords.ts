@@ -13,24 +13,18 @@ enum Records { MAX_AGE_MS = 24 * 60 * 60 * 1000 }
 
 const keyOf = (name: string) => `${name}:streams`;
 
-function storage(): Storage | null {
-  try {
-    return typeof localStorage === 'undefined' ? null : localStorage;
-  } catch {
-    return null;
-  }
-}
+const isRecord = (value: unknown): value is StreamRecord =>
+  (['messageId', 'conversationId', 'streamId', 'secret'] as const).every((key) => typeof (value as Partial<StreamRecord> | null)?.[key] === 'string') &&
+  typeof (value as StreamRecord).at === 'number';
 
-const isRecord = (value: unknown): value is StreamRecord => {
-  const r = value as StreamRecord;
-  return typeof r === 'object' && r !== null && typeof r.messageId === 'string' && typeof r.conversationId === 'string' &&
-    typeof r.streamId === 'string' && typeof r.secret === 'string' && typeof r.at === 'number';
-};
-
-/** The records under `name` that are not too old (a missing, blocked or corrupt storage: none). */
+/**
+ * The records under `name` that are not too old (a missing, blocked or corrupt storage: none).
+ * `localStorage` is read inside the `try`: where there is none (Node) or it is blocked (a sandboxed
+ * frame, some privacy settings), reaching it throws.
+ */
 export function readStreamRecords(name: string): StreamRecord[] {
   try {
-    const list: unknown = JSON.parse(storage()?.getItem(keyOf(name)) ?? '[]');
+    const list: unknown = JSON.parse(localStorage.getItem(keyOf(name)) ?? '[]');
     return Array.isArray(list) ? list.filter((r): r is StreamRecord => isRecord(r) && Date.now() - r.at < Records.MAX_AGE_MS) : [];
   } catch {
     return [];
@@ -39,8 +33,8 @@ export function readStreamRecords(name: string): StreamRecord[] {
 
 function writeStreamRecords(name: string, list: StreamRecord[]): void {
   try {
-    if (list.length > 0) storage()?.setItem(keyOf(name), JSON.stringify(list));
-    else storage()?.removeItem(keyOf(name));
+    if (list.length > 0) localStorage.setItem(keyOf(name), JSON.stringify(list));
+    else localStorage.removeItem(keyOf(name));
   } catch {
     // Storage full or blocked: the stream still runs, it just cannot be resumed by another page.
   }

@@ -17,7 +17,7 @@ const claimed = new Set<string>();
 
 type Locks = {
   request(name: string, callback: () => Promise<unknown>): Promise<unknown>;
-  query?(): Promise<{ held?: { name?: string }[] }>;
+  query(): Promise<{ held?: { name?: string }[] }>;
 };
 
 function locks(): Locks | null {
@@ -47,11 +47,9 @@ function markEnded(api: Locks, streamId: string): Promise<void> {
   });
 }
 
-/** Whether another page said that the stream ended for good (`markEnded`); never rejects. */
+/** Whether another page said that the stream ended for good (`markEnded`). */
 const endedElsewhere = (api: Locks, streamId: string): Promise<boolean> =>
-  Promise.resolve(api.query?.())
-    .then((state) => (state?.held ?? []).some((lock) => lock.name === endedName(streamId)))
-    .catch(() => false);
+  api.query().then((state) => !!state.held?.some((lock) => lock.name === endedName(streamId)));
 
 /** Runs `task` under the stream's lock (or at once without Web Locks); never rejects. */
 function underLock(streamId: string, task: (api: Locks | null) => Promise<unknown>): Promise<unknown> {
