@@ -57,6 +57,8 @@ const heap: TestProjectInlineConfiguration = {
     pool: 'forks',
     execArgv: ['--expose-gc'],
     testTimeout: 600_000,
+    // As the unit project: the lazy chunks loaded (test/heap/persistedStores.test.ts merges another tab's write at once).
+    setupFiles: ['test/setup/provideChunks.ts'],
   },
 };
 
