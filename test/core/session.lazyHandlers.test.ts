@@ -4,6 +4,7 @@ import type { StreamSessionOptions, StreamSessionSnapshot } from '../../src/core
 import type { AccumulatedMessage } from '../../src/core/accumulator';
 import type { Protocol } from '../../src/core/types';
 import { startResumeServer, type Cut, type ResumeServer } from '../helpers/resumeServer';
+import { statusesOf } from '../helpers/statusesOf';
 
 // On the session's path each protocol handler is a chunk of its own, loaded on first use: with an
 // explicit `protocol` at the session's creation, with 'auto' at detection (docs/size.md, "Protocol
@@ -61,12 +62,7 @@ async function open(protocol: Protocol, session: Partial<StreamSessionOptions> =
     ...(cuts ? { resumeApi: `${server.url}/resume`, reconnect: { minDelayMs: 1, maxDelayMs: 4 } } : {}),
     ...session,
   });
-  const statuses: string[] = [];
-  created.subscribe(() => {
-    const { status } = created.getSnapshot();
-    if (statuses.at(-1) !== status) statuses.push(status);
-  });
-  return { session: created, statuses };
+  return { session: created, statuses: statusesOf(created) };
 }
 
 /** What the static path (collectStream, every handler imported) makes of the same stream. */

@@ -5,6 +5,7 @@ import type { Protocol } from '../../src/core/types';
 import { stopButtonState } from '../../src/react/StopButton';
 import { messagePatchFromSession } from '../../src/store/messagePatchFromSession';
 import { scriptUnits, startResumeServer, type ResumeServer, type ResumeServerOptions } from '../helpers/resumeServer';
+import { statusesOf } from '../helpers/statusesOf';
 
 // How a resumed session ends when the resume does not bring the rest (docs/resume.md): `404`,
 // attempts spent, another status, an ended log; and that without `resumeApi` nothing changes.
@@ -29,12 +30,7 @@ async function open(options: ResumeServerOptions, session: Partial<StreamSession
     reconnect: { minDelayMs: 1, maxDelayMs: 4 },
     ...session,
   });
-  const statuses: string[] = [];
-  created.subscribe(() => {
-    const { status } = created.getSnapshot();
-    if (statuses.at(-1) !== status) statuses.push(status);
-  });
-  return { session: created, statuses };
+  return { session: created, statuses: statusesOf(created) };
 }
 
 describe('when the resume does not bring the rest', () => {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import type { StreamSessionOptions } from '../../src/core/createStreamSession';
 import { startResumeServer, type ResumeServer } from '../helpers/resumeServer';
+import { statusesOf } from '../helpers/statusesOf';
 
 // The reconnector is a chunk of its own, loaded with a dynamic import() at the session's creation
 // and only with `resumeApi` (docs/size.md). A drop before it loaded waits for it; a load that failed
@@ -29,12 +30,7 @@ async function open(session: Partial<StreamSessionOptions> = {}) {
     reconnect: { minDelayMs: 1, maxDelayMs: 4 },
     ...session,
   });
-  const statuses: string[] = [];
-  created.subscribe(() => {
-    const { status } = created.getSnapshot();
-    if (statuses.at(-1) !== status) statuses.push(status);
-  });
-  return { session: created, statuses };
+  return { session: created, statuses: statusesOf(created) };
 }
 
 describe('the lazily loaded reconnector', () => {

@@ -3,6 +3,7 @@ import { createStreamSession, type StreamSession, type StreamSessionOptions } fr
 import type { NotifyScheduler } from '../../src/core/scheduler';
 import type { RecordedRequest } from '../helpers/httpServer';
 import { startResumeServer, type ResumeServer, type ResumeServerOptions } from '../helpers/resumeServer';
+import { statusesOf } from '../helpers/statusesOf';
 
 // Stop wins over a reconnect (docs/resume.md): a stop while `reconnecting` (waiting, or with the
 // resume request out), during a replay or on a resumed stream runs the stop contract (the server
@@ -27,12 +28,7 @@ async function open(options: ResumeServerOptions, session: Partial<StreamSession
     throttle: false,
     ...session,
   });
-  const statuses: string[] = [];
-  created.subscribe(() => {
-    const { status } = created.getSnapshot();
-    if (statuses.at(-1) !== status) statuses.push(status);
-  });
-  return { session: created, statuses };
+  return { session: created, statuses: statusesOf(created) };
 }
 
 /** The cancel request names this session's stream, with its secret. */

@@ -4,6 +4,7 @@ import { StreamAbortedError, StreamHttpError } from '../../src/core/errors';
 import { loadPartialJson } from '../../src/core/session/loadPartialJson';
 import { startHttpServer, type RecordedRequest, type TestServer } from '../helpers/httpServer';
 import { part, SSE_HEADERS as SSE } from '../helpers/sse';
+import { statusesOf } from '../helpers/statusesOf';
 
 // The stop contract of DESIGN.md against a real node:http server: freeze at the click, server
 // cancel first, abort always (in a finally), bounded drain, idempotent, before the first byte too.
@@ -44,11 +45,7 @@ describe('stop()', () => {
     const { handle } = openStream('Hello');
     server = await startHttpServer(handle);
     const session = createStreamSession({ api: `${server.url}/chat`, throttle: false });
-    const statuses: string[] = [];
-    session.subscribe(() => {
-      const { status } = session.getSnapshot();
-      if (statuses.at(-1) !== status) statuses.push(status);
-    });
+    const statuses = statusesOf(session);
     const done = session.start();
     await vi.waitFor(() => expect(session.getSnapshot().message.text).toBe('Hello'), WAIT);
 
