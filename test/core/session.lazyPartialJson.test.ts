@@ -68,14 +68,19 @@ async function open(url: string): Promise<StreamSession> {
   return createStreamSession({ api: `${url}/chat`, throttle: false });
 }
 
+/** The tool-call server started and a session on it started: its first two calls stream, the rest waits for `tools.more()`. */
+async function startStream() {
+  const tools = startToolServer();
+  server = await tools.started;
+  const session = await open(server.url);
+  return { tools, session, done: session.start() };
+}
+
 const argsOf = (session: StreamSession) => session.getSnapshot().message.toolCalls.map((call) => call.args);
 
 test('while the parser loads the argument text streams with `args: null`; once it arrives each open call shows its partial value; the end is as collectStream has it', async () => {
   const { release, loads } = holdParser();
-  const tools = startToolServer();
-  server = await tools.started;
-  const session = await open(server.url);
-  const done = session.start();
+  const { tools, session, done } = await startStream();
   await vi.waitFor(() => expect(session.getSnapshot().message.toolCalls.map((call) => call.argsText)).toEqual(['{"q":"caf', '{"city":"Par']), WAIT);
   expect(loads.count).toBe(1); // one request for the page, not one per call
   expect(argsOf(session)).toEqual([null, null]);
@@ -95,10 +100,7 @@ test('while the parser loads the argument text streams with `args: null`; once i
 
 test('the stream never waits for the parser: calls that complete before it arrives get their arguments from their whole text', async () => {
   const { release } = holdParser();
-  const tools = startToolServer();
-  server = await tools.started;
-  const session = await open(server.url);
-  const done = session.start();
+  const { tools, session, done } = await startStream();
   await vi.waitFor(() => expect(session.getSnapshot().message.toolCalls).toHaveLength(2), WAIT);
   tools.more();
   const final = await done; // the parser still held
@@ -112,10 +114,7 @@ test('the stream never waits for the parser: calls that complete before it arriv
 
 test('a Stop before the parser arrives keeps what was painted: the cut calls with `args: null`, also after it arrives', async () => {
   const { release } = holdParser();
-  const tools = startToolServer();
-  server = await tools.started;
-  const session = await open(server.url);
-  const done = session.start();
+  const { tools, session, done } = await startStream();
   await vi.waitFor(() => expect(session.getSnapshot().message.toolCalls).toHaveLength(2), WAIT);
   const shown = session.getSnapshot().message;
   void session.stop();
@@ -133,10 +132,7 @@ test('a Stop before the parser arrives keeps what was painted: the cut calls wit
 
 test('a parser that cannot be loaded: no error, `args: null` while streaming, the final arguments from the text; the next session tries again', async () => {
   const { loads } = holdParser(true);
-  const tools = startToolServer();
-  server = await tools.started;
-  const session = await open(server.url);
-  const done = session.start();
+  const { tools, session, done } = await startStream();
   await vi.waitFor(() => expect(session.getSnapshot().message.toolCalls).toHaveLength(2), WAIT);
   await new Promise((resolve) => setTimeout(resolve, 20)); // the failed load settles
   expect(argsOf(session)).toEqual([null, null]);
