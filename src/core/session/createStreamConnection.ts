@@ -72,6 +72,16 @@ export type StreamConnection = {
 const noop = () => {};
 
 /**
+ * A page that goes away (a reload, a closed tab, a navigation) paints no more frames, then cuts its
+ * requests while it dispatches `pagehide`: their promises settle between that event's listeners,
+ * before the page's own `disconnect()` (useModelStream's listener) has run. So a drop, or a request
+ * that failed, is decided a task later, once that dispatch is over: a page that leaves ends its
+ * message as it showed it (`disconnected`), never `reconnecting` or `error` with text received
+ * after its last frame (docs/resume.md, "A page that leaves").
+ */
+const afterThisTask = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+/**
  * The loop over a body, chunk by chunk into `sink`, until it ends (`close`) or the session ended.
  * getReader, not async iteration: Safari's ReadableStream is not async-iterable.
  */
@@ -100,7 +110,8 @@ async function readBody(reader: ReadableStreamDefaultReader<Uint8Array> | undefi
         // No body at all reads as an empty stream.
         result = reader ? await reader.read() : { done: true, value: undefined };
       } catch (failure) {
-        return settle('dropped', failure);
+        await afterThisTask();
+        return sink.ended() ? undefined : settle('dropped', failure);
       }
       if (sink.ended()) return;
       if (result.done) return settle('eof');
@@ -158,7 +169,9 @@ export function createStreamConnection(options: StreamSessionOptions, fetchFn: t
       try {
         response = await fetchFn(options.api, { method, headers, body, credentials, signal: controller.signal });
       } catch (failure) {
-        return close('error', failure);
+        await afterThisTask();
+        if (!sink.ended()) close('error', failure);
+        return;
       }
       if (sink.ended()) return void response.body?.cancel().catch(noop);
       if (response.ok) {
