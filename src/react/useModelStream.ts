@@ -85,10 +85,10 @@ export function useModelStream<Input = string>(options: UseModelStreamOptions<In
   // Leaving the page (reload, navigation, closing the tab) is a disconnect, said as such: the
   // message is marked `disconnected` by the page itself rather than by a network error later.
   useEffect(() => {
-    if (typeof window === 'undefined') return;
+    const page = globalThis.window as Window | undefined; // none in a test runner without a DOM
     const onPageHide = () => turns.get()?.session.disconnect();
-    window.addEventListener('pagehide', onPageHide);
-    return () => window.removeEventListener('pagehide', onPageHide);
+    page?.addEventListener('pagehide', onPageHide);
+    return () => page?.removeEventListener('pagehide', onPageHide);
   }, [turns]);
 
   // With `resumeApi` on a persisted store: a stream a reload or a closed tab left is resumed here,

@@ -20,9 +20,8 @@ type Locks = {
   query(): Promise<{ held?: { name?: string }[] }>;
 };
 
-function locks(): Locks | null {
-  return (typeof navigator !== 'undefined' && (navigator as { locks?: Locks }).locks) || null;
-}
+/** The page's Web Locks; none without (very old browsers, Node). */
+const locks = () => (globalThis.navigator as { locks?: Locks } | undefined)?.locks;
 
 const lockName = (streamId: string) => `react-model-stream:${streamId}`;
 const endedName = (streamId: string) => `${lockName(streamId)}:ended`;
@@ -100,7 +99,7 @@ export function takeOverStreams(name: string, conversationId: string, resume: (r
   const onStorage = (event: StorageEvent) => {
     if (isStreamRecordsEvent(event, name)) claim();
   };
-  const target = typeof window === 'undefined' ? null : window;
+  const target = globalThis.window as Window | undefined;
   target?.addEventListener('storage', onStorage);
   return () => {
     active = false;

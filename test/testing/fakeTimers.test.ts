@@ -70,5 +70,15 @@ for (const transport of ['msw', 'fetch'] as const) {
       expect([final.message.text, final.incomplete?.reason]).toEqual(['one', 'cancelled']);
       expect(model.requests[0]!.run!).toMatchObject({ tokens: 3, tokensAfterAbort: 0, finished: false });
     });
+
+    it('a dropped connection ends the message at once: fake timers need no extra tick (the drop waits for a task, not a timer)', async () => {
+      const model = createMockModelServer({ protocol: 'ai-sdk', script: { text: TEXT }, pace: 100, faults: { drop: { afterTokens: 2 } } });
+      const session = sessionFor(model, transport);
+      const done = session.start();
+      await model.streamStarted();
+      await vi.advanceTimersByTimeAsync(100); // 'one', ' two', then the body errors
+      const final = await done;
+      expect([final.status, final.incomplete?.reason, final.message.text]).toEqual(['incomplete', 'disconnected', 'one two']);
+    });
   });
 }

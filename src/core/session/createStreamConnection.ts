@@ -77,32 +77,44 @@ const noop = () => {};
  * before the page's own `disconnect()` (useModelStream's listener) has run. So a drop, or a request
  * that failed, is decided a task later, once that dispatch is over: a page that leaves ends its
  * message as it showed it (`disconnected`), never `reconnecting` or `error` with text received
- * after its last frame (docs/resume.md, "A page that leaves").
+ * after its last frame (docs/resume.md, "A page that leaves"). A message, not a timer: a hidden
+ * page's timers wait up to a second, and fake timers not at all.
  */
-const afterThisTask = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+const afterThisTask = () =>
+  new Promise<void>((resolve) => {
+    const { port1, port2 } = new MessageChannel();
+    port1.onmessage = () => {
+      port1.close();
+      resolve();
+    };
+    port2.postMessage(0);
+  });
+
+/**
+ * How a read ends: an end or a drop may be resumed (`sink.lost`), else it closes (`finish`). An end
+ * or a drop once the protocol's handler (still loading on a page's first stream) applied the events
+ * it holds: a resume's cursor, the finish and the end count them. A failure, a task later
+ * (`afterThisTask`). Nothing, if the session ended meanwhile.
+ */
+async function closeRead(connection: StreamConnection, sink: ConnectionSink, how: CloseReason, failure?: unknown) {
+  const ready = how !== 'error' && connection.decoder?.ready;
+  try {
+    if (ready) await ready;
+    if (how !== 'eof') await afterThisTask();
+  } catch (error) {
+    how = 'error';
+    failure = error;
+  }
+  if (!sink.ended() && (how === 'error' || !sink.lost(how, failure))) connection.finish(how, failure);
+}
 
 /**
  * The loop over a body, chunk by chunk into `sink`, until it ends (`close`) or the session ended.
- * getReader, not async iteration: Safari's ReadableStream is not async-iterable.
+ * getReader, not async iteration: Safari's ReadableStream is not async-iterable. The loop never
+ * waits for the end's decision: a body that errors drops what it queued unread, so every chunk is
+ * read at once.
  */
-async function readBody(reader: ReadableStreamDefaultReader<Uint8Array> | undefined, sink: ConnectionSink, connection: StreamConnection, close: typeof sink.closed) {
-  /**
-   * The end or a drop, once the protocol's handler (still loading on a page's first stream) applied
-   * the events it holds: a resume's cursor, the finish and the end count them. The loop itself never
-   * waits for it: a body that errors drops what it queued unread, so every chunk is read at once.
-   */
-  const settle = async (how: 'eof' | 'dropped', failure?: unknown) => {
-    const ready = connection.decoder?.ready;
-    if (ready) {
-      try {
-        await ready;
-      } catch (error) {
-        return close('error', error);
-      }
-      if (sink.ended()) return;
-    }
-    close(how, failure);
-  };
+async function readBody(reader: ReadableStreamDefaultReader<Uint8Array> | undefined, sink: ConnectionSink, connection: StreamConnection, close: (how: CloseReason, failure?: unknown) => Promise<void>) {
   try {
     for (;;) {
       let result: ReadableStreamReadResult<Uint8Array>;
@@ -110,11 +122,10 @@ async function readBody(reader: ReadableStreamDefaultReader<Uint8Array> | undefi
         // No body at all reads as an empty stream.
         result = reader ? await reader.read() : { done: true, value: undefined };
       } catch (failure) {
-        await afterThisTask();
-        return sink.ended() ? undefined : settle('dropped', failure);
+        return close('dropped', failure);
       }
       if (sink.ended()) return;
-      if (result.done) return settle('eof');
+      if (result.done) return close('eof');
       if (result.value.byteLength === 0) continue;
       sink.chunk(result.value);
       if (connection.done) return;
@@ -143,10 +154,7 @@ export function createStreamConnection(options: StreamSessionOptions, fetchFn: t
   const closing = createDeferred<void>();
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
 
-  /** How a read ends: an end or a drop may be resumed (`sink.lost`), else it closes (`finish`). */
-  const close = (how: CloseReason, failure?: unknown) => {
-    if (how === 'error' || !sink.lost(how, failure)) connection.finish(how, failure);
-  };
+  const close = (how: CloseReason, failure?: unknown) => closeRead(connection, sink, how, failure);
 
   const connection: StreamConnection = {
     get protocol() {
@@ -169,9 +177,7 @@ export function createStreamConnection(options: StreamSessionOptions, fetchFn: t
       try {
         response = await fetchFn(options.api, { method, headers, body, credentials, signal: controller.signal });
       } catch (failure) {
-        await afterThisTask();
-        if (!sink.ended()) close('error', failure);
-        return;
+        return close('error', failure);
       }
       if (sink.ended()) return void response.body?.cancel().catch(noop);
       if (response.ok) {

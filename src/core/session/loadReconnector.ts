@@ -16,10 +16,8 @@ export function loadReconnector(s: Session, fetchFn: typeof fetch, live: typeof 
     ({ createReconnector }) => (reconnect = createReconnector(s, fetchFn, live, tell)),
     () => undefined,
   );
-  // Once loaded it decides at once, as a static one would. A drop that waits for it: a stop
-  // meanwhile, and the reconnector declines (not live), the connection closing into the stop
-  // contract; an end meanwhile (`disconnect()`), and nothing more is read, as after any end.
-  return (how, failure) =>
-    reconnect?.(how, failure) ??
-    (void loading.then((loaded) => s.phase.status === 'incomplete' || s.phase.status === 'complete' || loaded?.(how, failure) || s.connection.finish(how, failure)), true);
+  // Once loaded it decides at once, as a static one would. A drop that waits for it: a stop or an
+  // end (`disconnect()`) meanwhile, and the reconnector declines (not live); the close then goes
+  // into the stop contract, or finds the session over and changes nothing.
+  return (how, failure) => reconnect?.(how, failure) ?? (void loading.then((loaded) => loaded?.(how, failure) || s.connection.finish(how, failure)), true);
 }

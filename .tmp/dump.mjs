@@ -1,0 +1,11 @@
+import { build } from 'esbuild';
+const root = '/work/main';
+const REACT = ['react', 'react-dom', 'react/jsx-runtime', 'react-dom/client'];
+const PEERS = [...REACT, 'zustand', 'zustand/*', '@tanstack/react-query', '@tanstack/query-core', 'zod', 'zod/*'];
+const code = `export { useModelStream, StopButton } from '${root}/src/index.ts';
+export { createMessageStore } from '${root}/src/store/index.ts';`;
+const r = await build({ stdin: { contents: code, resolveDir: root, loader: 'ts', sourcefile: 'app.js' }, bundle: true, write: true, splitting: true, outdir: '/tmp/dump', metafile: true, minify: true, format: 'esm', platform: 'browser', target: 'es2022', external: PEERS, define: { 'process.env.NODE_ENV': '"production"' }, logLevel: 'silent' });
+const out = Object.entries(r.metafile.outputs).find(([, o]) => o.entryPoint === 'app.js');
+console.log(out[0]);
+const inputs = Object.entries(out[1].inputs).sort((a, b) => b[1].bytesInOutput - a[1].bytesInOutput).slice(0, 25);
+for (const [p, i] of inputs) console.log(i.bytesInOutput, p);
