@@ -32,10 +32,11 @@ const REACT = ['react', 'react/*', 'react-dom', 'react-dom/*'];
 // Every peer external: ours (zustand, TanStack Query) and the reference's (`ai` has zod as a peer).
 const PEERS = [...REACT, 'zustand', 'zustand/*', '@tanstack/react-query', '@tanstack/query-core', 'zod', 'zod/*'];
 const KB = 1024;
-// The guards: ≈ 0.1 KB above today's figures (16,612 B app case up front, 16,686 B from dist/, 17,953 B with
-// its largest handler, 20,204 B with it and tool calls, 21,661 B with tools run by the hook, 18,725 B with
-// resume, 20,976 B with resume and tool calls, 20,468 B persisted, 21,682 B persisted with another tab
-// writing, 13,452 B the hook alone, 11,673 B collectStream). Before the cross-tab merge, the hook's tool
+// The guards: ≈ 0.1 KB above the figures before a page's leaving was told from a drop (16,612 B app case
+// up front, 16,686 B from dist/, 17,953 B with its largest handler, 20,204 B with it and tool calls,
+// 21,661 B with tools run by the hook, 18,725 B with resume, 20,976 B with resume and tool calls, 20,468 B
+// persisted, 21,682 B persisted with another tab writing, 13,452 B the hook alone, 11,673 B collectStream);
+// that cost +59 B up front (docs/size.md), within every guard: 16,674 B up front, 20,477 B persisted. Before the cross-tab merge, the hook's tool
 // actions and a resumed run's end were lazy chunks (docs/size.md, "The cross-tab merge and the tool
 // actions, loaded lazily"), on main at 629d121: 17,292 B up front, 20,884 B with tool calls, 21,270 B
 // persisted (+158 B: the "ended" lock of resume across pages; +50 B up front: the 'auto' wait for the
