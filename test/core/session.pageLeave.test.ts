@@ -1,5 +1,6 @@
 import { afterEach, beforeAll, expect, test, vi } from 'vitest';
 import { createStreamSession, type StreamSession } from '../../src/core/createStreamSession';
+import { withBody } from '../../src/testing/withBody';
 import { startHttpServer, type RecordedRequest, type TestServer } from '../helpers/httpServer';
 import { manualScheduler } from '../helpers/manualScheduler';
 import { part, SSE_HEADERS as SSE } from '../helpers/sse';
@@ -50,18 +51,13 @@ async function leavingPage(first: string, { hold = false } = {}) {
     new Promise<Response>((resolve, reject) => {
       cutNow = reject;
       fetch(input, init).then((response) => {
-        const reader = response.body!.getReader();
-        const body = new ReadableStream<Uint8Array>({
+        // The body as the page reads it, until the page cuts it.
+        const cut = new TransformStream<Uint8Array, Uint8Array>({
           start(controller) {
             cutNow = (failure) => controller.error(failure);
           },
-          async pull(controller) {
-            const read = await reader.read().catch(() => ({ done: true as const, value: undefined }));
-            if (read.done) controller.close();
-            else controller.enqueue(read.value);
-          },
         });
-        resolve(new Response(body, { status: response.status, headers: response.headers }));
+        resolve(withBody(response, response.body!.pipeThrough(cut)));
       }, reject);
     });
   return {
